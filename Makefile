@@ -1,0 +1,45 @@
+# k8c front door: `make up` runs the cluster, `make test` runs every test. See README.md.
+JOBS        ?= 2
+BUILD_REL   ?= build/release
+BUILD_TEST  ?= build/test
+DATA_DIR    ?= .k8c
+SOURCES      = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
+
+.PHONY: all deps build up test bench format format-check clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+$(BUILD_REL)/build.ninja:
+	cmake -S . -B $(BUILD_REL) -G Ninja -DCMAKE_BUILD_TYPE=Release -DK8C_TESTS=OFF
+
+build: deps $(BUILD_REL)/build.ninja
+	cmake --build $(BUILD_REL) -j $(JOBS)
+
+up: build
+	$(BUILD_REL)/cmd/k8c server --data-dir $(DATA_DIR)
+
+$(BUILD_TEST)/build.ninja:
+	cmake -S . -B $(BUILD_TEST) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DK8C_SANITIZE=ON -DK8C_WERROR=ON
+
+test: deps format-check $(BUILD_TEST)/build.ninja
+	cmake --build $(BUILD_TEST) -j $(JOBS)
+	cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@if [ -d bench ] && ls bench/*.sh >/dev/null 2>&1; then \
+		for b in bench/*.sh; do echo "== $$b"; BUILD=$(BUILD_REL) $$b || exit 1; done; \
+	else echo "bench: no benchmarks yet"; fi
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	@out=$$(clang-format --dry-run $(SOURCES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" | head -40; echo "format-check: run 'make format'"; exit 1; fi; \
+	echo "format-check: ok"
+
+clean:
+	rm -rf build

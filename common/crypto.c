@@ -1,0 +1,120 @@
+/* crypto.c - base64, sha256 and UUIDs over OpenSSL's EVP and RAND interfaces. */
+#include "kc_crypto.h"
+#include "kc_error.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *
+kc_base64_encode(const void *data, size_t len)
+{
+    size_t cap = 4 * ((len + 2) / 3) + 1;
+    char *out = malloc(cap);
+    size_t done = 0;
+
+    if (!out)
+        return NULL;
+    /* EVP_EncodeBlock takes an int length: encode in chunks that are multiples of 3 bytes. */
+    const unsigned char *p = data;
+    while (len > 0) {
+        size_t chunk = len > (size_t)3 * 1024 * 1024 ? (size_t)3 * 1024 * 1024 : len;
+        done += (size_t)EVP_EncodeBlock((unsigned char *)out + done, p, (int)chunk);
+        p += chunk;
+        len -= chunk;
+    }
+    out[done] = '\0';
+    return out;
+}
+
+static int
+b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+int
+kc_base64_decode(const char *text, size_t len, uint8_t **out, size_t *out_len)
+{
+    if (len % 4 != 0)
+        return KC_EINVALID;
+    uint8_t *buf = malloc(len / 4 * 3 + 1);
+    size_t n = 0;
+
+    if (!buf)
+        return -ENOMEM;
+    for (size_t i = 0; i < len; i += 4) {
+        int v[4], pad = 0;
+        for (int j = 0; j < 4; j++) {
+            unsigned char c = (unsigned char)text[i + j];
+            if (c == '=' && i + 4 == len && j >= 2) {
+                v[j] = 0;
+                pad++;
+                continue;
+            }
+            if (pad) /* data after padding */
+                goto bad;
+            v[j] = b64_value(c);
+            if (v[j] < 0)
+                goto bad;
+        }
+        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        /* Like Go's strict decoding, the unused bits before padding must be zero. */
+        if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
+            goto bad;
+        buf[n++] = (uint8_t)(w >> 16);
+        if (pad < 2)
+            buf[n++] = (uint8_t)(w >> 8);
+        if (pad < 1)
+            buf[n++] = (uint8_t)w;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *out_len = n;
+    return 0;
+bad:
+    free(buf);
+    return KC_EINVALID;
+}
+
+void
+kc_sha256(const void *data, size_t len, uint8_t digest[KC_SHA256_LEN])
+{
+    SHA256(data, len, digest);
+}
+
+void
+kc_sha256_hex(const void *data, size_t len, char hex[KC_SHA256_HEX_LEN + 1])
+{
+    uint8_t d[KC_SHA256_LEN];
+    kc_sha256(data, len, d);
+    for (int i = 0; i < KC_SHA256_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+int
+kc_uuid_v4(char out[KC_UUID_LEN + 1])
+{
+    uint8_t b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        return KC_EINTERNAL;
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, KC_UUID_LEN + 1, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    return 0;
+}

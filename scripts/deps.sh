@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the Debian packages k8c needs to build, test and run, and only the missing ones.
+# Idempotent: when everything is present it changes nothing and never touches the network.
+set -euo pipefail
+
+# Build tools and the libraries of the chosen dependencies (see README.md).
+packages=(
+    build-essential cmake ninja-build pkg-config clang-format
+    libh2o-evloop-dev libwslay-dev liblmdb-dev libjansson-dev libyaml-dev
+    libssl-dev libcurl4-openssl-dev libcmocka-dev
+    openssl curl python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+echo "deps.sh: installing missing Debian packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo="sudo -n"
+    else
+        echo "deps.sh: error: need root (or password-less sudo) to install: ${missing[*]}" >&2
+        echo "deps.sh: run as root: apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if ! $sudo apt-get update -qq; then
+    echo "deps.sh: error: apt-get update failed (no network or no reachable Debian mirror)" >&2
+    exit 1
+fi
+if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+    echo "deps.sh: error: apt-get install failed for: ${missing[*]}" >&2
+    exit 1
+fi
+echo "deps.sh: done"
