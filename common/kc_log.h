@@ -22,12 +22,13 @@ extern int kc_log_threshold; /* lines below this level are dropped; read through
 /* Logs msg with optional key=value pairs given as a printf format and its arguments, e.g.
  * KC_LOG(KC_LOG_INFO, "kvstore", "listening", "url=%s", url). The message is quoted when it contains a space,
  * '=' or '"'; newlines anywhere in the line are written as \n so that an event stays one line. */
-#define KC_LOG(level, component, msg, ...)                                                                     \
-    do {                                                                                                       \
-        if ((int)(level) >= kc_log_threshold)                                                                  \
-            kc_log_emit((level), (component), (msg), "" __VA_ARGS__);                                          \
+#define KC_LOG(level, component, msg, ...)                             \
+    do {                                                               \
+        if ((int)(level) >= kc_log_threshold)                          \
+            kc_log_emit((level), (component), (msg), " " __VA_ARGS__); \
     } while (0)
 
+/* Called by KC_LOG; kvfmt starts with the space that separates the pairs from the message. */
 void kc_log_emit(enum kc_log_level level, const char *component, const char *msg, const char *kvfmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -106,10 +106,8 @@ kc_log_emit(enum kc_log_level level, const char *component, const char *msg, con
         va_start(ap, kvfmt);
         vsnprintf(kv, sizeof(kv), kvfmt, ap);
         va_end(ap);
-        if (kv[0]) {
-            line[n++] = ' ';
+        if (kv[0] && kv[strspn(kv, " ")] != '\0')
             append(line, &n, sizeof(line) - 1, kv, 0);
-        }
     }
     line[n++] = '\n';
     fwrite(line, 1, n, log_out ? log_out : stderr); /* one stdio call: POSIX locks the stream around it */

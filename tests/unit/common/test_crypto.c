@@ -1,0 +1,101 @@
+/* test_crypto.c - base64 (RFC 4648 vectors, strict decoding), sha256 vectors, UUID v4 shape and uniqueness. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_crypto.h"
+#include "kc_error.h"
+
+static void
+test_base64(void **state)
+{
+    (void)state;
+    static const char *const vec[][2] = {
+        { "", "" },
+        { "f", "Zg==" },
+        { "fo", "Zm8=" },
+        { "foo", "Zm9v" },
+        { "foob", "Zm9vYg==" },
+        { "fooba", "Zm9vYmE=" },
+        { "foobar", "Zm9vYmFy" },
+    };
+    for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+        char *enc = kc_base64_encode(vec[i][0], strlen(vec[i][0]));
+        assert_string_equal(enc, vec[i][1]);
+        free(enc);
+        uint8_t *dec;
+        size_t n;
+        assert_int_equal(kc_base64_decode(vec[i][1], strlen(vec[i][1]), &dec, &n), 0);
+        assert_int_equal(n, strlen(vec[i][0]));
+        assert_memory_equal(dec, vec[i][0], n);
+        free(dec);
+    }
+    /* Binary data with every byte value. */
+    uint8_t all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (uint8_t)i;
+    char *enc = kc_base64_encode(all, sizeof(all));
+    uint8_t *dec;
+    size_t n;
+    assert_int_equal(kc_base64_decode(enc, strlen(enc), &dec, &n), 0);
+    assert_int_equal(n, 256);
+    assert_memory_equal(dec, all, 256);
+    free(dec);
+    free(enc);
+
+    static const char *const bad[] = { "Zg", "Zg=", "Z===", "Zm9v!A==", "Zm=v", "Zh==", "Zm9=", "Zm 9v", "=AAA" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (kc_base64_decode(bad[i], strlen(bad[i]), &dec, &n) != KC_EINVALID)
+            fail_msg("\"%s\" decoded but should not", bad[i]);
+    }
+}
+
+static void
+test_sha256(void **state)
+{
+    (void)state;
+    char hex[KC_SHA256_HEX_LEN + 1];
+    kc_sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    kc_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    uint8_t d[KC_SHA256_LEN];
+    kc_sha256("abc", 3, d);
+    assert_int_equal(d[0], 0xba);
+    assert_int_equal(d[31], 0xad);
+}
+
+static void
+test_uuid(void **state)
+{
+    (void)state;
+    char a[KC_UUID_LEN + 1], b[KC_UUID_LEN + 1];
+    assert_int_equal(kc_uuid_v4(a), 0);
+    assert_int_equal(kc_uuid_v4(b), 0);
+    assert_int_equal(strlen(a), KC_UUID_LEN);
+    assert_string_not_equal(a, b);
+    for (int i = 0; i < KC_UUID_LEN; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            assert_int_equal(a[i], '-');
+        else
+            assert_non_null(strchr("0123456789abcdef", a[i]));
+    }
+    assert_int_equal(a[14], '4');
+    assert_non_null(strchr("89ab", a[19]));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_uuid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
