@@ -1,0 +1,912 @@
+/* httpd.c - kc_httpd on h2o 2.2.5: loop threads sharing one listening socket, routes as h2o handlers, deferred
+ * work on a worker pool, streaming generators with a bounded double buffer, cross-thread posts and timers. */
+#include "kc_httpd.h"
+#include "httpd_internal.h"
+#include "kc_error.h"
+#include "kc_log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct route {
+    h2o_handler_t super; /* first: h2o calls on_req with it */
+    kc_httpd_handler_fn fn;
+    void *arg;
+};
+
+/* Every message a loop receives starts with this header; kind says which struct it is. */
+enum msg_kind { MSG_WORK_DONE, MSG_POST, MSG_WAKE };
+
+struct loop_msg {
+    h2o_multithread_message_t super; /* first: h2o links it */
+    enum msg_kind kind;
+};
+
+struct work_item {
+    struct loop_msg m;      /* first: posted back to the loop when the work is done */
+    struct work_item *next; /* worker queue link */
+    kc_httpd_loop *loop;
+    kc_httpd_req *req; /* NULL once the request is gone */
+    struct req_guard *guard;
+    void (*work)(void *arg);
+    void (*done)(kc_httpd_req *req, void *arg);
+    void *arg;
+};
+
+/* Lives in the request's pool: its dispose tells a pending work item that the request is gone. */
+struct req_guard {
+    struct work_item *item;
+};
+
+struct post_msg {
+    struct loop_msg m; /* first */
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+struct kc_httpd_stream {
+    h2o_generator_t super; /* first: h2o calls proceed/stop with it */
+    h2o_req_t *r;
+    kc_httpd_loop *loop;
+    h2o_linklist_t link; /* in loop->streams while open */
+    char *pending, *inflight;
+    size_t plen, pcap, ilen, icap;
+    size_t max_pending;
+    bool sending;    /* an h2o_send is outstanding */
+    bool ended;      /* kc_httpd_stream_end called */
+    bool final_sent; /* the FINAL send went out */
+    bool gone;       /* client left (stop) */
+    bool closed;     /* on_close ran */
+    void (*on_close)(void *arg);
+    void *arg;
+};
+
+static kc_httpd_loop *
+loop_of_ctx(h2o_context_t *ctx)
+{
+    return H2O_STRUCT_FROM_MEMBER(kc_httpd_loop, ctx, ctx);
+}
+
+/* Sends m to loop unless the loop has stopped taking messages. Returns 0 or -EPIPE. */
+static int
+loop_send(kc_httpd_loop *loop, struct loop_msg *m)
+{
+    int rc = -EPIPE;
+    pthread_rwlock_rdlock(&loop->alive_lock);
+    if (loop->alive) {
+        h2o_multithread_send_message(&loop->recv, &m->super);
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&loop->alive_lock);
+    return rc;
+}
+
+/* --- requests --- */
+
+static int
+on_req(h2o_handler_t *self, h2o_req_t *r)
+{
+    struct route *route = (struct route *)self;
+    kc_httpd_req *req = h2o_mem_alloc_pool(&r->pool, sizeof(*req));
+
+    memset(req, 0, sizeof(*req));
+    req->r = r;
+    req->loop = loop_of_ctx(r->conn->ctx);
+    return route->fn(req, route->arg);
+}
+
+const char *
+kc_httpd_req_method(const kc_httpd_req *req, size_t *len)
+{
+    *len = req->r->method.len;
+    return req->r->method.base;
+}
+
+bool
+kc_httpd_req_method_is(const kc_httpd_req *req, const char *method)
+{
+    return h2o_memis(req->r->method.base, req->r->method.len, method, strlen(method));
+}
+
+const char *
+kc_httpd_req_path(const kc_httpd_req *req, size_t *len)
+{
+    const h2o_req_t *r = req->r;
+    *len = r->query_at == SIZE_MAX ? r->path.len : r->query_at;
+    return r->path.base;
+}
+
+const char *
+kc_httpd_req_query(const kc_httpd_req *req, size_t *len)
+{
+    const h2o_req_t *r = req->r;
+    if (r->query_at == SIZE_MAX) {
+        *len = 0;
+        return "";
+    }
+    *len = r->path.len - r->query_at - 1;
+    return r->path.base + r->query_at + 1;
+}
+
+const char *
+kc_httpd_req_body(const kc_httpd_req *req, size_t *len)
+{
+    *len = req->r->entity.base ? req->r->entity.len : 0;
+    return req->r->entity.base;
+}
+
+const char *
+kc_httpd_req_header(const kc_httpd_req *req, const char *name, size_t *len)
+{
+    ssize_t i = h2o_find_header_by_str(&req->r->headers, name, strlen(name), -1);
+    if (i < 0)
+        return NULL;
+    if (len)
+        *len = req->r->headers.entries[i].value.len;
+    return req->r->headers.entries[i].value.base;
+}
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..len) into out (room for len + 1 bytes), '+' as a space as Go's url.ParseQuery does; a
+ * malformed escape is kept as written. Returns the decoded length. */
+static size_t
+url_decode(const char *s, size_t len, char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else {
+            out[n++] = s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+const char *
+kc_httpd_req_param(kc_httpd_req *req, const char *name, int index)
+{
+    size_t qlen, nlen = strlen(name);
+    const char *q = kc_httpd_req_query(req, &qlen), *end = q + qlen;
+
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *pend = amp ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(pend - q));
+        const char *kend = eq ? eq : pend;
+        char *key = h2o_mem_alloc_pool(&req->r->pool, (size_t)(kend - q) + 1);
+        size_t klen = url_decode(q, (size_t)(kend - q), key);
+        if (klen == nlen && memcmp(key, name, nlen) == 0 && index-- == 0) {
+            const char *v = eq ? eq + 1 : pend;
+            char *val = h2o_mem_alloc_pool(&req->r->pool, (size_t)(pend - v) + 1);
+            url_decode(v, (size_t)(pend - v), val);
+            return val;
+        }
+        q = pend + 1;
+    }
+    return NULL;
+}
+
+const struct kc_httpd_peer *
+kc_httpd_req_peer(kc_httpd_req *req)
+{
+    if (!req->peer_checked) {
+        req->peer_checked = true;
+        h2o_conn_t *conn = req->r->conn;
+        h2o_socket_t *sock = conn->callbacks->get_socket ? conn->callbacks->get_socket(conn) : NULL;
+        if (sock && kc_httpd_peer_from_socket(sock, &req->peer) == 0)
+            req->has_peer = true;
+    }
+    return req->has_peer ? &req->peer : NULL;
+}
+
+const char *
+kc_httpd_req_protocol(const kc_httpd_req *req)
+{
+    return req->r->version >= 0x200 ? "h2" : "http/1.1";
+}
+
+kc_httpd_loop *
+kc_httpd_req_loop(const kc_httpd_req *req)
+{
+    return req->loop;
+}
+
+/* --- replies --- */
+
+void
+kc_httpd_add_header(kc_httpd_req *req, const char *name, const char *value)
+{
+    h2o_iovec_t n = h2o_strdup(&req->r->pool, name, strlen(name));
+    h2o_iovec_t v = h2o_strdup(&req->r->pool, value, strlen(value));
+    h2o_add_header_by_str(&req->r->pool, &req->r->res.headers, n.base, n.len, 1, NULL, v.base, v.len);
+}
+
+void
+kc_httpd_reply(kc_httpd_req *req, int status, const char *ctype, const char *body, size_t len)
+{
+    h2o_req_t *r = req->r;
+    r->res.status = status;
+    r->res.reason = "";
+    if (ctype)
+        h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
+    r->res.content_length = len;
+    h2o_iovec_t copy = h2o_strdup(&r->pool, body ? body : "", len);
+    h2o_send_inline(r, copy.base, copy.len);
+}
+
+void
+kc_httpd_reply_json(kc_httpd_req *req, int status, const json_t *v, bool nl)
+{
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!text) {
+        static const char oom[] = "{\"error\":\"out of memory\"}";
+        kc_httpd_reply(req, 500, "application/json", oom, sizeof(oom) - 1);
+        return;
+    }
+    size_t len = strlen(text);
+    h2o_iovec_t body = h2o_strdup(&req->r->pool, text, len + 1);
+    free(text);
+    if (nl)
+        body.base[len++] = '\n';
+    kc_httpd_reply(req, status, "application/json", body.base, len);
+}
+
+/* --- deferred work --- */
+
+static void
+guard_dispose(void *p)
+{
+    struct req_guard *g = p;
+    if (g->item)
+        g->item->req = NULL;
+}
+
+static void
+work_finish(struct work_item *it)
+{
+    kc_httpd_req *req = it->req;
+    if (req)
+        it->guard->item = NULL;
+    __atomic_sub_fetch(&it->loop->inflight, 1, __ATOMIC_SEQ_CST);
+    it->done(req, it->arg);
+    free(it);
+}
+
+int
+kc_httpd_defer(kc_httpd_req *req, void (*work)(void *arg), void (*done)(kc_httpd_req *req, void *arg), void *arg)
+{
+    struct work_item *it = calloc(1, sizeof(*it));
+    if (!it)
+        return -ENOMEM;
+    struct req_guard *g = h2o_mem_alloc_shared(&req->r->pool, sizeof(*g), guard_dispose);
+    g->item = it;
+    it->m.kind = MSG_WORK_DONE;
+    it->loop = req->loop;
+    it->req = req;
+    it->guard = g;
+    it->work = work;
+    it->done = done;
+    it->arg = arg;
+    __atomic_add_fetch(&req->loop->inflight, 1, __ATOMIC_SEQ_CST);
+
+    kc_httpd *srv = req->loop->srv;
+    pthread_mutex_lock(&srv->work_lock);
+    if (srv->work_tail)
+        srv->work_tail->next = it;
+    else
+        srv->work_head = it;
+    srv->work_tail = it;
+    pthread_cond_signal(&srv->work_cond);
+    pthread_mutex_unlock(&srv->work_lock);
+    return 0;
+}
+
+static void *
+worker_main(void *p)
+{
+    kc_httpd *srv = p;
+    for (;;) {
+        pthread_mutex_lock(&srv->work_lock);
+        while (!srv->work_head && !srv->workers_stop)
+            pthread_cond_wait(&srv->work_cond, &srv->work_lock);
+        struct work_item *it = srv->work_head;
+        if (!it) { /* stopping and drained */
+            pthread_mutex_unlock(&srv->work_lock);
+            return NULL;
+        }
+        srv->work_head = it->next;
+        if (!srv->work_head)
+            srv->work_tail = NULL;
+        pthread_mutex_unlock(&srv->work_lock);
+
+        it->work(it->arg);
+        if (loop_send(it->loop, &it->m) != 0) { /* the loop is gone, and the request with it */
+            __atomic_sub_fetch(&it->loop->inflight, 1, __ATOMIC_SEQ_CST);
+            it->done(NULL, it->arg);
+            free(it);
+        }
+    }
+}
+
+/* --- posts --- */
+
+int
+kc_httpd_post(kc_httpd_loop *loop, void (*fn)(void *arg), void *arg)
+{
+    struct post_msg *pm = calloc(1, sizeof(*pm));
+    if (!pm)
+        return -ENOMEM;
+    pm->m.kind = MSG_POST;
+    pm->fn = fn;
+    pm->arg = arg;
+    if (loop_send(loop, &pm->m) != 0) {
+        fn(arg);
+        free(pm);
+    }
+    return 0;
+}
+
+static void
+on_messages(h2o_multithread_receiver_t *recv, h2o_linklist_t *messages)
+{
+    (void)recv;
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *hm = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        struct loop_msg *m = (struct loop_msg *)hm;
+        h2o_linklist_unlink(&hm->link);
+        switch (m->kind) {
+        case MSG_WORK_DONE:
+            work_finish((struct work_item *)m);
+            break;
+        case MSG_POST: {
+            struct post_msg *pm = (struct post_msg *)m;
+            pm->fn(pm->arg);
+            free(pm);
+            break;
+        }
+        case MSG_WAKE:
+            free(m);
+            break;
+        }
+    }
+}
+
+/* --- timers --- */
+
+void
+kc_httpd_timer_cancel(struct kc_httpd_timer *t)
+{
+    if (!t->loop)
+        return;
+    for (struct kc_httpd_timer **p = &t->loop->timers; *p; p = &(*p)->next) {
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
+    }
+    t->loop = NULL;
+    t->next = NULL;
+}
+
+void
+kc_httpd_timer_arm(kc_httpd_loop *loop, struct kc_httpd_timer *t, int64_t ms)
+{
+    kc_httpd_timer_cancel(t);
+    t->due_ms = (int64_t)h2o_now(loop->ctx.loop) + (ms > 0 ? ms : 0);
+    t->loop = loop;
+    struct kc_httpd_timer **p = &loop->timers;
+    while (*p && (*p)->due_ms <= t->due_ms)
+        p = &(*p)->next;
+    t->next = *p;
+    *p = t;
+}
+
+/* Runs the timers that are due. A timer's callback may re-arm it or arm others. */
+static void
+run_timers(kc_httpd_loop *loop)
+{
+    int64_t now = (int64_t)h2o_now(loop->ctx.loop);
+    while (loop->timers && loop->timers->due_ms <= now) {
+        struct kc_httpd_timer *t = loop->timers;
+        loop->timers = t->next;
+        t->next = NULL;
+        t->loop = NULL;
+        t->fn(t->arg);
+    }
+}
+
+/* --- streams --- */
+
+static void
+stream_close(kc_httpd_stream *st)
+{
+    if (st->closed)
+        return;
+    st->closed = true;
+    h2o_linklist_unlink(&st->link);
+    if (st->on_close)
+        st->on_close(st->arg);
+}
+
+static void
+stream_flush(kc_httpd_stream *st)
+{
+    if (st->sending || st->gone || st->final_sent)
+        return;
+    if (st->plen > 0) {
+        char *b = st->inflight;
+        size_t cap = st->icap;
+        st->inflight = st->pending, st->icap = st->pcap, st->ilen = st->plen;
+        st->pending = b, st->pcap = cap, st->plen = 0;
+        h2o_iovec_t iov = h2o_iovec_init(st->inflight, st->ilen);
+        st->sending = true;
+        h2o_send(st->r, &iov, 1, st->ended ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+        if (st->ended)
+            st->final_sent = true;
+    } else if (st->ended) {
+        st->sending = true;
+        st->final_sent = true;
+        h2o_send(st->r, NULL, 0, H2O_SEND_STATE_FINAL);
+    }
+}
+
+static void
+stream_proceed(h2o_generator_t *gen, h2o_req_t *r)
+{
+    (void)r;
+    kc_httpd_stream *st = (kc_httpd_stream *)gen;
+    st->sending = false;
+    st->ilen = 0;
+    stream_flush(st);
+}
+
+static void
+stream_stop(h2o_generator_t *gen, h2o_req_t *r)
+{
+    (void)r;
+    kc_httpd_stream *st = (kc_httpd_stream *)gen;
+    st->gone = true;
+    stream_close(st);
+}
+
+static void
+stream_dispose(void *p)
+{
+    kc_httpd_stream *st = p;
+    stream_close(st);
+    free(st->pending);
+    free(st->inflight);
+}
+
+kc_httpd_stream *
+kc_httpd_stream_begin(kc_httpd_req *req, int status, const char *ctype, size_t max_pending, void (*on_close)(void *arg),
+                      void *arg)
+{
+    h2o_req_t *r = req->r;
+    kc_httpd_stream *st = h2o_mem_alloc_shared(&r->pool, sizeof(*st), stream_dispose);
+
+    memset(st, 0, sizeof(*st));
+    st->super.proceed = stream_proceed;
+    st->super.stop = stream_stop;
+    st->r = r;
+    st->loop = req->loop;
+    st->max_pending = max_pending;
+    st->on_close = on_close;
+    st->arg = arg;
+    h2o_linklist_insert(&req->loop->streams, &st->link);
+
+    r->res.status = status;
+    r->res.reason = "";
+    if (ctype)
+        h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
+    h2o_start_response(r, &st->super);
+    st->sending = true;
+    h2o_send(r, NULL, 0, H2O_SEND_STATE_IN_PROGRESS); /* headers now (HTTP/2); HTTP/1.1 needs a first byte */
+    return st;
+}
+
+int
+kc_httpd_stream_write(kc_httpd_stream *st, const void *data, size_t len)
+{
+    if (st->gone || st->ended)
+        return -EPIPE;
+    if (st->plen + len > st->max_pending)
+        return -ENOBUFS;
+    if (st->plen + len > st->pcap) {
+        size_t cap = st->pcap ? st->pcap : 4096;
+        while (cap < st->plen + len)
+            cap *= 2;
+        char *b = realloc(st->pending, cap);
+        if (!b)
+            return -ENOMEM;
+        st->pending = b;
+        st->pcap = cap;
+    }
+    memcpy(st->pending + st->plen, data, len);
+    st->plen += len;
+    stream_flush(st);
+    return 0;
+}
+
+size_t
+kc_httpd_stream_pending(const kc_httpd_stream *st)
+{
+    return st->plen;
+}
+
+void
+kc_httpd_stream_end(kc_httpd_stream *st)
+{
+    if (st->ended || st->gone)
+        return;
+    st->ended = true;
+    stream_flush(st);
+}
+
+kc_httpd_loop *
+kc_httpd_stream_loop(const kc_httpd_stream *st)
+{
+    return st->loop;
+}
+
+/* --- server --- */
+
+static SSL_CTX *
+make_ssl_ctx(const struct kc_httpd_config *cfg)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        return NULL;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+        goto fail;
+    if (cfg->client_ca_file) {
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca_file);
+        if (!names || SSL_CTX_load_verify_locations(ctx, cfg->client_ca_file, NULL) != 1) {
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            goto fail;
+        }
+        SSL_CTX_set_client_CA_list(ctx, names);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (cfg->require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                           NULL);
+        static const unsigned char sid[] = "k8c";
+        SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1);
+    }
+    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    return ctx;
+fail : {
+    char buf[256];
+    ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+    KC_LOG(KC_LOG_ERROR, "httpd", "cannot load TLS material", "cert=%s key=%s ca=%s error=\"%s\"", cfg->cert_file,
+           cfg->key_file, cfg->client_ca_file ? cfg->client_ca_file : "-", buf);
+}
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static int
+bind_listener(const char *addr, int port, int *fd_out, int *port_out)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    memset(&ss, 0, sizeof(ss));
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+    if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        sslen = sizeof(*sin);
+    } else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        sslen = sizeof(*sin6);
+    } else {
+        return KC_EINVALID;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, 1024) != 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    getsockname(fd, (struct sockaddr *)&ss, &sslen);
+    *port_out = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+    *fd_out = fd;
+    return 0;
+}
+
+int
+kc_httpd_new(const struct kc_httpd_config *cfg, kc_httpd **out)
+{
+    kc_httpd *srv = calloc(1, sizeof(*srv));
+    int rc;
+
+    if (!srv)
+        return -ENOMEM;
+    srv->cfg = *cfg;
+    if (!srv->cfg.bind_address)
+        srv->cfg.bind_address = "127.0.0.1";
+    if (srv->cfg.threads <= 0)
+        srv->cfg.threads = 2;
+    if (srv->cfg.workers <= 0)
+        srv->cfg.workers = 64;
+    if (srv->cfg.max_body == 0)
+        srv->cfg.max_body = 3 * 1024 * 1024;
+    srv->fd = -1;
+    pthread_mutex_init(&srv->work_lock, NULL);
+    pthread_cond_init(&srv->work_cond, NULL);
+
+    if (cfg->cert_file) {
+        srv->ssl_ctx = make_ssl_ctx(cfg);
+        if (!srv->ssl_ctx) {
+            rc = KC_EINTERNAL;
+            goto fail;
+        }
+    }
+    rc = bind_listener(srv->cfg.bind_address, cfg->port, &srv->fd, &srv->port);
+    if (rc != 0)
+        goto fail;
+
+    h2o_config_init(&srv->h2o_cfg);
+    srv->h2o_cfg.max_request_entity_size = srv->cfg.max_body;
+    srv->h2o_cfg.server_name = h2o_iovec_init(H2O_STRLIT("k8c"));
+    srv->host = h2o_config_register_host(&srv->h2o_cfg, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    *out = srv;
+    return 0;
+fail:
+    if (srv->ssl_ctx)
+        SSL_CTX_free(srv->ssl_ctx);
+    pthread_mutex_destroy(&srv->work_lock);
+    pthread_cond_destroy(&srv->work_cond);
+    free(srv);
+    return rc;
+}
+
+int
+kc_httpd_route(kc_httpd *srv, const char *prefix, kc_httpd_handler_fn fn, void *arg)
+{
+    h2o_pathconf_t *pc = NULL;
+    for (int i = 0; i < srv->npaths && !pc; i++)
+        if (strcmp(srv->paths[i].prefix, prefix) == 0)
+            pc = srv->paths[i].pc;
+    if (!pc) {
+        if (srv->npaths == (int)(sizeof(srv->paths) / sizeof(srv->paths[0])))
+            return -ENOSPC;
+        char *copy = strdup(prefix);
+        if (!copy)
+            return -ENOMEM;
+        pc = h2o_config_register_path(srv->host, prefix, 0);
+        srv->paths[srv->npaths].prefix = copy;
+        srv->paths[srv->npaths++].pc = pc;
+    }
+    struct route *route = (struct route *)h2o_create_handler(pc, sizeof(*route));
+    if (!route)
+        return -ENOMEM;
+    route->super.on_req = on_req;
+    route->fn = fn;
+    route->arg = arg;
+    return 0;
+}
+
+int
+kc_httpd_port(const kc_httpd *srv)
+{
+    return srv->port;
+}
+
+static void
+on_socket_close(void *data)
+{
+    kc_httpd_loop *loop = data;
+    loop->nconns--;
+}
+
+/* h2o leaves a socket's on_close to the acceptor (its own server counts connections this way). */
+static void
+on_accept(h2o_socket_t *listener, const char *err)
+{
+    kc_httpd_loop *loop = listener->data;
+    if (err)
+        return;
+    for (int i = 0; i < 16; i++) { /* drain a few pending connections per wake-up */
+        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+        if (!sock)
+            return;
+        loop->nconns++;
+        sock->on_close.cb = on_socket_close;
+        sock->on_close.data = loop;
+        h2o_accept(&loop->accept_ctx, sock);
+    }
+}
+
+/* Begins the loop's shutdown: no new connections, streams ended, GOAWAY / idle connections closed. */
+static void
+loop_begin_shutdown(kc_httpd_loop *loop)
+{
+    if (loop->listener) {
+        h2o_socket_read_stop(loop->listener);
+        h2o_socket_close(loop->listener);
+        loop->listener = NULL;
+    }
+    while (!h2o_linklist_is_empty(&loop->streams)) {
+        kc_httpd_stream *st = H2O_STRUCT_FROM_MEMBER(kc_httpd_stream, link, loop->streams.next);
+        h2o_linklist_unlink(&st->link);
+        h2o_linklist_init_anchor(&st->link); /* so that stream_close's unlink is harmless */
+        kc_httpd_stream_end(st);
+    }
+    h2o_context_request_shutdown(&loop->ctx);
+}
+
+static void *
+loop_main(void *p)
+{
+    kc_httpd_loop *loop = p;
+    kc_httpd *srv = loop->srv;
+    int64_t deadline = -1;
+
+    for (;;) {
+        if (deadline < 0 && __atomic_load_n(&srv->stopping, __ATOMIC_SEQ_CST)) {
+            loop_begin_shutdown(loop);
+            deadline = (int64_t)h2o_now(loop->ctx.loop) + srv->grace_ms;
+        }
+        if (deadline >= 0) {
+            int64_t now = (int64_t)h2o_now(loop->ctx.loop);
+            if (now >= deadline || (__atomic_load_n(&loop->inflight, __ATOMIC_SEQ_CST) == 0 &&
+                                    h2o_linklist_is_empty(&loop->streams) && loop->nconns == 0))
+                break;
+        }
+        int64_t wait = 1000;
+        if (loop->timers) {
+            wait = loop->timers->due_ms - (int64_t)h2o_now(loop->ctx.loop);
+            if (wait < 0)
+                wait = 0;
+        }
+        if (deadline >= 0 && wait > 10)
+            wait = 10;
+        if (h2o_evloop_run(loop->ctx.loop, (int32_t)wait) != 0 && errno != EINTR)
+            KC_LOG(KC_LOG_WARN, "httpd", "event loop error", "errno=%d", errno);
+        run_timers(loop);
+    }
+    return NULL;
+}
+
+int
+kc_httpd_start(kc_httpd *srv)
+{
+    srv->nloops = srv->cfg.threads;
+    srv->loops = calloc((size_t)srv->nloops, sizeof(*srv->loops));
+    srv->nworkers = srv->cfg.workers;
+    srv->workers = calloc((size_t)srv->nworkers, sizeof(*srv->workers));
+    if (!srv->loops || !srv->workers)
+        return -ENOMEM;
+
+    for (int i = 0; i < srv->nloops; i++) {
+        kc_httpd_loop *loop = &srv->loops[i];
+        loop->srv = srv;
+        h2o_context_init(&loop->ctx, h2o_evloop_create(), &srv->h2o_cfg);
+        loop->accept_ctx.ctx = &loop->ctx;
+        loop->accept_ctx.hosts = srv->h2o_cfg.hosts;
+        loop->accept_ctx.ssl_ctx = srv->ssl_ctx;
+        h2o_linklist_init_anchor(&loop->streams);
+        pthread_rwlock_init(&loop->alive_lock, NULL);
+        h2o_multithread_register_receiver(loop->ctx.queue, &loop->recv, on_messages);
+        loop->alive = true;
+        int fd = dup(srv->fd);
+        if (fd < 0)
+            return -errno;
+        loop->listener = h2o_evloop_socket_create(loop->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+        loop->listener->data = loop;
+        h2o_socket_read_start(loop->listener, on_accept);
+    }
+    for (int i = 0; i < srv->nworkers; i++) {
+        if (pthread_create(&srv->workers[i], NULL, worker_main, srv) != 0)
+            return -EAGAIN;
+    }
+    for (int i = 0; i < srv->nloops; i++) {
+        if (pthread_create(&srv->loops[i].thread, NULL, loop_main, &srv->loops[i]) != 0)
+            return -EAGAIN;
+    }
+    srv->started = true;
+    return 0;
+}
+
+void
+kc_httpd_stop(kc_httpd *srv, int grace_ms)
+{
+    if (!srv->started || srv->stopped)
+        return;
+    srv->stopped = true;
+    srv->grace_ms = grace_ms > 0 ? grace_ms : 1;
+    __atomic_store_n(&srv->stopping, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < srv->nloops; i++) { /* wake each loop so that it sees the flag */
+        struct loop_msg *m = calloc(1, sizeof(*m));
+        if (m) {
+            m->kind = MSG_WAKE;
+            if (loop_send(&srv->loops[i], m) != 0)
+                free(m);
+        }
+    }
+    for (int i = 0; i < srv->nloops; i++)
+        pthread_join(srv->loops[i].thread, NULL);
+
+    /* The loops have stopped: no more messages to them; work still queued finishes with done(NULL). */
+    for (int i = 0; i < srv->nloops; i++) {
+        kc_httpd_loop *loop = &srv->loops[i];
+        pthread_rwlock_wrlock(&loop->alive_lock);
+        loop->alive = false;
+        pthread_rwlock_unlock(&loop->alive_lock);
+    }
+    pthread_mutex_lock(&srv->work_lock);
+    srv->workers_stop = true;
+    pthread_cond_broadcast(&srv->work_cond);
+    pthread_mutex_unlock(&srv->work_lock);
+    for (int i = 0; i < srv->nworkers; i++)
+        pthread_join(srv->workers[i], NULL);
+
+    for (int i = 0; i < srv->nloops; i++) {
+        kc_httpd_loop *loop = &srv->loops[i];
+        /* Deliver what arrived after the loop's last turn (posts must never be lost). */
+        h2o_evloop_run(loop->ctx.loop, 0);
+        h2o_multithread_unregister_receiver(loop->ctx.queue, &loop->recv);
+        if (loop->nconns > 0) {
+            /* h2o 2.2.5 cannot close connections it still owns from outside; disposing the context under them
+             * would crash. They end with the process. */
+            KC_LOG(KC_LOG_WARN, "httpd", "connections still open after the grace period", "count=%d", loop->nconns);
+        } else {
+            /* HTTP/2's graceful-shutdown timer stays linked even with no connection left. */
+            if (h2o_timeout_is_linked(&loop->ctx.http2._graceful_shutdown_timeout))
+                h2o_timeout_unlink(&loop->ctx.http2._graceful_shutdown_timeout);
+            h2o_context_dispose(&loop->ctx);
+            h2o_evloop_destroy(loop->ctx.loop);
+        }
+        pthread_rwlock_destroy(&loop->alive_lock);
+    }
+}
+
+void
+kc_httpd_free(kc_httpd *srv)
+{
+    if (!srv)
+        return;
+    kc_httpd_stop(srv, 100);
+    if (srv->fd >= 0)
+        close(srv->fd);
+    free(srv->loops);
+    free(srv->workers);
+    for (int i = 0; i < srv->npaths; i++)
+        free(srv->paths[i].prefix);
+    h2o_config_dispose(&srv->h2o_cfg);
+    if (srv->ssl_ctx)
+        SSL_CTX_free(srv->ssl_ctx);
+    pthread_mutex_destroy(&srv->work_lock);
+    pthread_cond_destroy(&srv->work_cond);
+    free(srv);
+}

@@ -1,0 +1,65 @@
+/* httpd_internal.h - kc_httpd's private structures, shared by httpd.c and peer.c. */
+#ifndef KC_HTTPD_INTERNAL_H
+#define KC_HTTPD_INTERNAL_H
+
+#include "kc_httpd.h"
+
+#include <h2o.h>
+#include <pthread.h>
+
+struct work_item;
+
+struct kc_httpd_loop {
+    kc_httpd *srv;
+    pthread_t thread;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_multithread_receiver_t recv;
+    pthread_rwlock_t alive_lock;   /* guards alive against posts from other threads */
+    bool alive;                    /* the loop still takes messages */
+    struct kc_httpd_timer *timers; /* armed timers, soonest first */
+    h2o_linklist_t streams;        /* open kc_httpd_stream, for shutdown */
+    long inflight;                 /* deferred work items not yet done (atomic) */
+    int nconns;                    /* open connections (sockets accepted and not yet closed) */
+};
+
+struct kc_httpd {
+    struct kc_httpd_config cfg;
+    int fd;   /* the listening socket, shared by every loop (each has a dup) */
+    int port; /* bound port */
+    SSL_CTX *ssl_ctx;
+    h2o_globalconf_t h2o_cfg;
+    h2o_hostconf_t *host;
+    struct {
+        char *prefix;
+        h2o_pathconf_t *pc;
+    } paths[64]; /* registered prefixes: handlers on one prefix share its pathconf */
+    int npaths;
+    kc_httpd_loop *loops;
+    int nloops;
+    pthread_t *workers;
+    int nworkers;
+    pthread_mutex_t work_lock;
+    pthread_cond_t work_cond;
+    struct work_item *work_head, *work_tail;
+    bool workers_stop;
+    bool started;
+    bool stopped;
+    int stopping; /* set by kc_httpd_stop; read by the loops (atomic) */
+    int grace_ms;
+};
+
+struct kc_httpd_req {
+    h2o_req_t *r;
+    kc_httpd_loop *loop;
+    bool peer_checked;
+    bool has_peer;
+    struct kc_httpd_peer peer;
+};
+
+/* Fills *peer from the verified client certificate on sock. Returns 0, or KC_ENOTFOUND when the connection has
+ * no TLS or no verified client certificate. */
+int kc_httpd_peer_from_socket(h2o_socket_t *sock, struct kc_httpd_peer *peer);
+
+#endif
