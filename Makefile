@@ -29,9 +29,7 @@ test: deps format-check $(BUILD_TEST)/build.ninja
 	cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@if [ -d bench ] && ls bench/*.sh >/dev/null 2>&1; then \
-		for b in bench/*.sh; do echo "== $$b"; BUILD=$(BUILD_REL) $$b || exit 1; done; \
-	else echo "bench: no benchmarks yet"; fi
+	/usr/bin/python3 bench/kvstore_bench.py --build $(BUILD_REL)
 
 format:
 	clang-format -i $(SOURCES)
