@@ -436,6 +436,53 @@ run_timers(kc_httpd_loop *loop)
     }
 }
 
+/* --- fd watches --- */
+
+struct kc_httpd_fd_watch {
+    h2o_socket_t *sock;
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+static void
+on_fd_readable(h2o_socket_t *sock, const char *err)
+{
+    kc_httpd_fd_watch *w = sock->data;
+    if (sock->input->size)
+        h2o_buffer_consume(&sock->input, sock->input->size);
+    (void)err; /* an error (EOF) still calls fn, which notices its source is gone */
+    w->fn(w->arg);
+}
+
+kc_httpd_fd_watch *
+kc_httpd_fd_watch_start(kc_httpd_loop *loop, int fd, void (*fn)(void *arg), void *arg)
+{
+    kc_httpd_fd_watch *w = calloc(1, sizeof(*w));
+    int dupfd = dup(fd);
+    if (!w || dupfd < 0) {
+        free(w);
+        if (dupfd >= 0)
+            close(dupfd);
+        return NULL;
+    }
+    w->fn = fn;
+    w->arg = arg;
+    w->sock = h2o_evloop_socket_create(loop->ctx.loop, dupfd, 0);
+    w->sock->data = w;
+    h2o_socket_read_start(w->sock, on_fd_readable);
+    return w;
+}
+
+void
+kc_httpd_fd_unwatch(kc_httpd_fd_watch *w)
+{
+    if (!w)
+        return;
+    h2o_socket_read_stop(w->sock);
+    h2o_socket_close(w->sock);
+    free(w);
+}
+
 /* --- streams --- */
 
 static void

@@ -152,4 +152,12 @@ void kc_httpd_timer_arm(kc_httpd_loop *loop, struct kc_httpd_timer *t, int64_t m
 /* Disarms t if armed. */
 void kc_httpd_timer_cancel(struct kc_httpd_timer *t);
 
+/* Calls fn(arg) on loop's thread whenever fd is readable (level-triggered: fn should drain whatever fd signals,
+ * e.g. poll a queue until it is empty). The loop works on a duplicate of fd and may read from it (an eventfd's
+ * counter is then cleared: harmless when fn drains its queue). Loop thread only. Returns the watch or NULL on
+ * failure; kc_httpd_fd_unwatch() stops it and closes the duplicate. */
+typedef struct kc_httpd_fd_watch kc_httpd_fd_watch;
+kc_httpd_fd_watch *kc_httpd_fd_watch_start(kc_httpd_loop *loop, int fd, void (*fn)(void *arg), void *arg);
+void kc_httpd_fd_unwatch(kc_httpd_fd_watch *w);
+
 #endif

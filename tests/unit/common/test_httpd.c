@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "kc_error.h"
@@ -509,6 +510,39 @@ record_thread(void *arg)
 
 static kc_httpd_loop *captured_loop;
 
+/* An eventfd watched on a loop: fn runs on the loop thread each time the fd becomes readable. */
+struct fdw {
+    int efd;
+    kc_httpd_fd_watch *w;
+    int fired;
+    int stopped;
+};
+
+static void
+fd_ready(void *arg)
+{
+    struct fdw *f = arg;
+    uint64_t v;
+    while (read(f->efd, &v, sizeof(v)) == sizeof(v))
+        ;
+    __atomic_add_fetch(&f->fired, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+fd_start(void *arg)
+{
+    struct fdw *f = arg;
+    f->w = kc_httpd_fd_watch_start(captured_loop, f->efd, fd_ready, f);
+}
+
+static void
+fd_stop(void *arg)
+{
+    struct fdw *f = arg;
+    kc_httpd_fd_unwatch(f->w);
+    __atomic_store_n(&f->stopped, 1, __ATOMIC_SEQ_CST);
+}
+
 static int
 h_capture(kc_httpd_req *req, void *arg)
 {
@@ -538,6 +572,22 @@ test_post_from_other_thread(void **state)
     assert_int_equal(kc_httpd_post(captured_loop, record_thread, &pc), 0);
     assert_true(wait_flag(&pc.ran, 5000));
     assert_false(pthread_equal(pc.thread, pthread_self()));
+
+    struct fdw f = { .efd = eventfd(0, EFD_NONBLOCK) };
+    assert_true(f.efd >= 0);
+    assert_int_equal(kc_httpd_post(captured_loop, fd_start, &f), 0);
+    uint64_t one = 1;
+    assert_int_equal(write(f.efd, &one, sizeof(one)), sizeof(one));
+    assert_true(wait_flag(&f.fired, 5000));
+    int before = __atomic_load_n(&f.fired, __ATOMIC_SEQ_CST);
+    assert_int_equal(write(f.efd, &one, sizeof(one)), sizeof(one));
+    int64_t deadline = kc_time_mono_ns() + 5000000000LL;
+    while (__atomic_load_n(&f.fired, __ATOMIC_SEQ_CST) == before && kc_time_mono_ns() < deadline)
+        usleep(1000);
+    assert_true(__atomic_load_n(&f.fired, __ATOMIC_SEQ_CST) > before);
+    assert_int_equal(kc_httpd_post(captured_loop, fd_stop, &f), 0);
+    assert_true(wait_flag(&f.stopped, 5000));
+    close(f.efd);
 
     kc_httpd_stop(srv, 50);
     /* After stop, a post still runs (inline), so nothing is leaked. */
