@@ -1,0 +1,417 @@
+/* codec.c - decoding gateway JSON into kvs requests (fields in proto order, so that the first bad field is the
+ * one etcd names) and encoding kvs responses as jsonpb does (OrigName, no defaults). */
+#include "codec.h"
+#include "kc_crypto.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+ea_arena_free(struct ea_arena *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->ptrs[i]);
+    free(a->ptrs);
+    a->ptrs = NULL;
+    a->n = a->cap = 0;
+}
+
+static void *
+arena_keep(struct ea_arena *a, void *p)
+{
+    if (!p)
+        return NULL;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        void **ptrs = realloc(a->ptrs, cap * sizeof(*ptrs));
+        if (!ptrs) {
+            free(p);
+            return NULL;
+        }
+        a->ptrs = ptrs;
+        a->cap = cap;
+    }
+    a->ptrs[a->n++] = p;
+    return p;
+}
+
+static int
+oom(char err[GJ_ERR_LEN])
+{
+    snprintf(err, GJ_ERR_LEN, "out of memory");
+    return -1;
+}
+
+int
+ea_field_bytes(const struct gj_value *o, const char *orig, const char *camel, struct kvs_buf *out, struct ea_arena *a,
+               char err[GJ_ERR_LEN])
+{
+    uint8_t *data;
+    size_t len;
+    if (gj_bytes(gj_field(o, orig, camel), &data, &len, err) != 0)
+        return -1;
+    if (data && !arena_keep(a, data))
+        return oom(err);
+    out->data = data;
+    out->len = len;
+    return 0;
+}
+
+int
+ea_field_int64(const struct gj_value *o, const char *orig, const char *camel, int64_t *out, char err[GJ_ERR_LEN])
+{
+    return gj_int64(gj_field(o, orig, camel), out, err);
+}
+
+int
+ea_field_bool(const struct gj_value *o, const char *orig, const char *camel, bool *out, char err[GJ_ERR_LEN])
+{
+    return gj_bool(gj_field(o, orig, camel), out, err);
+}
+
+static const char *const sort_orders[] = { "NONE", "ASCEND", "DESCEND" };
+static const char *const sort_targets[] = { "KEY", "VERSION", "CREATE", "MOD", "VALUE" };
+static const char *const cmp_results[] = { "EQUAL", "GREATER", "LESS", "NOT_EQUAL" };
+static const char *const cmp_targets[] = { "VERSION", "CREATE", "MOD", "VALUE", "LEASE" };
+static const char *const filter_types[] = { "NOPUT", "NODELETE" };
+
+int
+ea_decode_range(const struct gj_value *o, struct kvs_range_req *r, struct ea_arena *a, char err[GJ_ERR_LEN])
+{
+    int order, target;
+    bool serializable;
+    memset(r, 0, sizeof(*r));
+    if (ea_field_bytes(o, "key", NULL, &r->key, a, err) ||
+        ea_field_bytes(o, "range_end", "rangeEnd", &r->range_end, a, err) ||
+        ea_field_int64(o, "limit", NULL, &r->limit, err) || ea_field_int64(o, "revision", NULL, &r->revision, err) ||
+        gj_enum(gj_field(o, "sort_order", "sortOrder"), sort_orders, 3, "etcdserverpb.RangeRequest_SortOrder", &order,
+                err) ||
+        gj_enum(gj_field(o, "sort_target", "sortTarget"), sort_targets, 5, "etcdserverpb.RangeRequest_SortTarget",
+                &target, err) ||
+        ea_field_bool(o, "serializable", NULL, &serializable, err) ||
+        ea_field_bool(o, "keys_only", "keysOnly", &r->keys_only, err) ||
+        ea_field_bool(o, "count_only", "countOnly", &r->count_only, err) ||
+        ea_field_int64(o, "min_mod_revision", "minModRevision", &r->min_mod_revision, err) ||
+        ea_field_int64(o, "max_mod_revision", "maxModRevision", &r->max_mod_revision, err) ||
+        ea_field_int64(o, "min_create_revision", "minCreateRevision", &r->min_create_revision, err) ||
+        ea_field_int64(o, "max_create_revision", "maxCreateRevision", &r->max_create_revision, err))
+        return -1;
+    r->sort_order = (enum kvs_sort_order)order;
+    r->sort_target = (enum kvs_sort_target)target;
+    return 0;
+}
+
+int
+ea_decode_put(const struct gj_value *o, struct kvs_put_req *r, struct ea_arena *a, char err[GJ_ERR_LEN])
+{
+    memset(r, 0, sizeof(*r));
+    return ea_field_bytes(o, "key", NULL, &r->key, a, err) || ea_field_bytes(o, "value", NULL, &r->value, a, err) ||
+                   ea_field_int64(o, "lease", NULL, &r->lease, err) ||
+                   ea_field_bool(o, "prev_kv", "prevKv", &r->prev_kv, err) ||
+                   ea_field_bool(o, "ignore_value", "ignoreValue", &r->ignore_value, err) ||
+                   ea_field_bool(o, "ignore_lease", "ignoreLease", &r->ignore_lease, err)
+               ? -1
+               : 0;
+}
+
+int
+ea_decode_delete(const struct gj_value *o, struct kvs_delete_req *r, struct ea_arena *a, char err[GJ_ERR_LEN])
+{
+    memset(r, 0, sizeof(*r));
+    return ea_field_bytes(o, "key", NULL, &r->key, a, err) ||
+                   ea_field_bytes(o, "range_end", "rangeEnd", &r->range_end, a, err) ||
+                   ea_field_bool(o, "prev_kv", "prevKv", &r->prev_kv, err)
+               ? -1
+               : 0;
+}
+
+static int
+decode_compare(const struct gj_value *o, struct kvs_compare *c, struct ea_arena *a, char err[GJ_ERR_LEN])
+{
+    int result, target;
+    bool present;
+    memset(c, 0, sizeof(*c));
+    if (gj_message(o, &present, err) ||
+        gj_enum(gj_field(o, "result", NULL), cmp_results, 4, "etcdserverpb.Compare_CompareResult", &result, err) ||
+        gj_enum(gj_field(o, "target", NULL), cmp_targets, 5, "etcdserverpb.Compare_CompareTarget", &target, err) ||
+        ea_field_bytes(o, "key", NULL, &c->key, a, err) ||
+        ea_field_bytes(o, "range_end", "rangeEnd", &c->range_end, a, err))
+        return -1;
+    c->result = (enum kvs_compare_result)result;
+    c->target = (enum kvs_compare_target)target;
+
+    /* target_union: etcd reads the member that matches target; a different member counts as the zero value. */
+    int64_t version = 0, create = 0, mod = 0, lease = 0;
+    struct kvs_buf value = { 0 };
+    const struct gj_value *fv = gj_field(o, "version", NULL), *fc = gj_field(o, "create_revision", "createRevision"),
+                          *fm = gj_field(o, "mod_revision", "modRevision"), *fl = gj_field(o, "lease", NULL);
+    if (gj_int64(fv, &version, err) || gj_int64(fc, &create, err) || gj_int64(fm, &mod, err) ||
+        ea_field_bytes(o, "value", NULL, &value, a, err) || gj_int64(fl, &lease, err))
+        return -1;
+    switch (c->target) {
+    case KVS_CMP_VERSION:
+        c->number = version;
+        break;
+    case KVS_CMP_CREATE:
+        c->number = create;
+        break;
+    case KVS_CMP_MOD:
+        c->number = mod;
+        break;
+    case KVS_CMP_VALUE:
+        c->value = value;
+        break;
+    case KVS_CMP_LEASE:
+        c->number = lease;
+        break;
+    }
+    return 0;
+}
+
+static int decode_ops(const struct gj_value *list, const struct kvs_op **ops, size_t *n, struct ea_arena *a,
+                      char err[GJ_ERR_LEN]);
+
+static int
+decode_op(const struct gj_value *o, struct kvs_op *op, struct ea_arena *a, char err[GJ_ERR_LEN])
+{
+    bool present;
+    memset(op, 0, sizeof(*op));
+    if (gj_message(o, &present, err))
+        return -1;
+    const struct gj_value *f;
+    if ((f = gj_field(o, "request_range", "requestRange")) && f->type != GJ_NULL) {
+        op->type = KVS_OP_RANGE;
+        return gj_message(f, &present, err) || ea_decode_range(f, &op->range, a, err) ? -1 : 0;
+    }
+    if ((f = gj_field(o, "request_put", "requestPut")) && f->type != GJ_NULL) {
+        op->type = KVS_OP_PUT;
+        return gj_message(f, &present, err) || ea_decode_put(f, &op->put, a, err) ? -1 : 0;
+    }
+    if ((f = gj_field(o, "request_delete_range", "requestDeleteRange")) && f->type != GJ_NULL) {
+        op->type = KVS_OP_DELETE_RANGE;
+        return gj_message(f, &present, err) || ea_decode_delete(f, &op->del, a, err) ? -1 : 0;
+    }
+    if ((f = gj_field(o, "request_txn", "requestTxn")) && f->type != GJ_NULL) {
+        struct kvs_txn_req *t = arena_keep(a, calloc(1, sizeof(*t)));
+        if (!t)
+            return oom(err);
+        op->type = KVS_OP_TXN;
+        op->txn = t;
+        return gj_message(f, &present, err) || ea_decode_txn(f, t, a, err) ? -1 : 0;
+    }
+    op->type = KVS_OP_NONE;
+    return 0;
+}
+
+static int
+decode_ops(const struct gj_value *list, const struct kvs_op **ops, size_t *n, struct ea_arena *a, char err[GJ_ERR_LEN])
+{
+    if (gj_array(list, n, err))
+        return -1;
+    *ops = NULL;
+    if (*n == 0)
+        return 0;
+    struct kvs_op *v = arena_keep(a, calloc(*n, sizeof(*v)));
+    if (!v)
+        return oom(err);
+    for (size_t i = 0; i < *n; i++)
+        if (decode_op(&list->items[i], &v[i], a, err))
+            return -1;
+    *ops = v;
+    return 0;
+}
+
+int
+ea_decode_txn(const struct gj_value *o, struct kvs_txn_req *r, struct ea_arena *a, char err[GJ_ERR_LEN])
+{
+    memset(r, 0, sizeof(*r));
+    const struct gj_value *cmp = gj_field(o, "compare", NULL);
+    if (gj_array(cmp, &r->n_compare, err))
+        return -1;
+    if (r->n_compare) {
+        struct kvs_compare *c = arena_keep(a, calloc(r->n_compare, sizeof(*c)));
+        if (!c)
+            return oom(err);
+        for (size_t i = 0; i < r->n_compare; i++)
+            if (decode_compare(&cmp->items[i], &c[i], a, err))
+                return -1;
+        r->compare = c;
+    }
+    return decode_ops(gj_field(o, "success", NULL), &r->success, &r->n_success, a, err) ||
+                   decode_ops(gj_field(o, "failure", NULL), &r->failure, &r->n_failure, a, err)
+               ? -1
+               : 0;
+}
+
+int
+ea_decode_watch_create(const struct gj_value *o, struct kvs_watch_req *r, struct ea_arena *a, char err[GJ_ERR_LEN])
+{
+    memset(r, 0, sizeof(*r));
+    if (ea_field_bytes(o, "key", NULL, &r->key, a, err) ||
+        ea_field_bytes(o, "range_end", "rangeEnd", &r->range_end, a, err) ||
+        ea_field_int64(o, "start_revision", "startRevision", &r->start_revision, err) ||
+        ea_field_bool(o, "progress_notify", "progressNotify", &r->progress_notify, err))
+        return -1;
+    const struct gj_value *filters = gj_field(o, "filters", NULL);
+    size_t n;
+    if (gj_array(filters, &n, err))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int f;
+        if (gj_enum(&filters->items[i], filter_types, 2, "etcdserverpb.WatchCreateRequest_FilterType", &f, err))
+            return -1;
+        if (f == 0)
+            r->no_put = true;
+        else if (f == 1)
+            r->no_delete = true;
+    }
+    return ea_field_bool(o, "prev_kv", "prevKv", &r->prev_kv, err);
+}
+
+json_t *
+ea_int64(int64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%" PRId64, v);
+    return json_string(buf);
+}
+
+json_t *
+ea_uint64(uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%" PRIu64, v);
+    return json_string(buf);
+}
+
+json_t *
+ea_b64(const void *data, size_t len)
+{
+    char *s = kc_base64_encode(data, len);
+    json_t *j = s ? json_string(s) : NULL;
+    free(s);
+    return j;
+}
+
+json_t *
+ea_header(const struct ea_ids *ids, int64_t revision)
+{
+    json_t *h = json_object();
+    if (ids && ids->cluster_id)
+        json_object_set_new(h, "cluster_id", ea_uint64(ids->cluster_id));
+    if (ids && ids->member_id)
+        json_object_set_new(h, "member_id", ea_uint64(ids->member_id));
+    if (revision)
+        json_object_set_new(h, "revision", ea_int64(revision));
+    if (ids && ids->raft_term)
+        json_object_set_new(h, "raft_term", ea_uint64(ids->raft_term));
+    return h;
+}
+
+json_t *
+ea_kv(const struct kvs_kv *kv)
+{
+    json_t *o = json_object();
+    if (kv->key_len)
+        json_object_set_new(o, "key", ea_b64(kv->key, kv->key_len));
+    if (kv->create_revision)
+        json_object_set_new(o, "create_revision", ea_int64(kv->create_revision));
+    if (kv->mod_revision)
+        json_object_set_new(o, "mod_revision", ea_int64(kv->mod_revision));
+    if (kv->version)
+        json_object_set_new(o, "version", ea_int64(kv->version));
+    if (kv->value_len)
+        json_object_set_new(o, "value", ea_b64(kv->value, kv->value_len));
+    if (kv->lease)
+        json_object_set_new(o, "lease", ea_int64(kv->lease));
+    return o;
+}
+
+static json_t *
+kv_array(const struct kvs_kv *kvs, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, ea_kv(&kvs[i]));
+    return arr;
+}
+
+json_t *
+ea_resp(const struct ea_ids *ids, const struct kvs_resp *resp)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "header", ea_header(ids, resp->revision));
+    switch (resp->type) {
+    case KVS_OP_RANGE:
+        if (resp->n_kvs)
+            json_object_set_new(o, "kvs", kv_array(resp->kvs, resp->n_kvs));
+        if (resp->more)
+            json_object_set_new(o, "more", json_true());
+        if (resp->count)
+            json_object_set_new(o, "count", ea_int64(resp->count));
+        break;
+    case KVS_OP_PUT:
+        if (resp->prev_kv)
+            json_object_set_new(o, "prev_kv", ea_kv(resp->prev_kv));
+        break;
+    case KVS_OP_DELETE_RANGE:
+        if (resp->deleted)
+            json_object_set_new(o, "deleted", ea_int64(resp->deleted));
+        if (resp->n_kvs)
+            json_object_set_new(o, "prev_kvs", kv_array(resp->kvs, resp->n_kvs));
+        break;
+    case KVS_OP_TXN:
+        if (resp->succeeded)
+            json_object_set_new(o, "succeeded", json_true());
+        if (resp->n_responses) {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < resp->n_responses; i++) {
+                static const char *const names[] = { "", "response_range", "response_put", "response_delete_range",
+                                                     "response_txn" };
+                const struct kvs_resp *r = &resp->responses[i];
+                json_t *op = json_object();
+                json_object_set_new(op, names[r->type], ea_resp(NULL, r));
+                json_array_append_new(arr, op);
+            }
+            json_object_set_new(o, "responses", arr);
+        }
+        break;
+    case KVS_OP_NONE:
+        break;
+    }
+    return o;
+}
+
+json_t *
+ea_error(const char *msg, int code)
+{
+    return json_pack("{s:s,s:s,s:i}", "error", msg, "message", msg, "code", code);
+}
+
+int
+ea_http_status(int grpc_code)
+{
+    /* grpc-gateway v1's HTTPStatusFromCode */
+    static const int map[] = {
+        [0] = 200,  /* OK */
+        [1] = 408,  /* Canceled */
+        [2] = 500,  /* Unknown */
+        [3] = 400,  /* InvalidArgument */
+        [4] = 504,  /* DeadlineExceeded */
+        [5] = 404,  /* NotFound */
+        [6] = 409,  /* AlreadyExists */
+        [7] = 403,  /* PermissionDenied */
+        [8] = 429,  /* ResourceExhausted */
+        [9] = 412,  /* FailedPrecondition */
+        [10] = 409, /* Aborted */
+        [11] = 400, /* OutOfRange */
+        [12] = 501, /* Unimplemented */
+        [13] = 500, /* Internal */
+        [14] = 503, /* Unavailable */
+        [15] = 500, /* DataLoss */
+        [16] = 401, /* Unauthenticated */
+    };
+    return grpc_code >= 0 && grpc_code <= 16 ? map[grpc_code] : 500;
+}
