@@ -710,6 +710,7 @@ kc_httpd_new(const struct kc_httpd_config *cfg, kc_httpd **out)
     srv->fd = -1;
     pthread_mutex_init(&srv->work_lock, NULL);
     pthread_cond_init(&srv->work_cond, NULL);
+    pthread_cond_init(&srv->ready_cond, NULL);
 
     if (cfg->cert_file) {
         srv->ssl_ctx = make_ssl_ctx(cfg);
@@ -733,6 +734,7 @@ fail:
         SSL_CTX_free(srv->ssl_ctx);
     pthread_mutex_destroy(&srv->work_lock);
     pthread_cond_destroy(&srv->work_cond);
+    pthread_cond_destroy(&srv->ready_cond);
     free(srv);
     return rc;
 }
@@ -812,12 +814,68 @@ loop_begin_shutdown(kc_httpd_loop *loop)
     h2o_context_request_shutdown(&loop->ctx);
 }
 
+/* Everything h2o allocates for a loop is created on the loop's own thread: h2o 2.2.5 keeps per-thread buffer
+ * recycling lists, and a socket made on one thread (the context's message queue, the listener) would return its
+ * buffers to that thread's list from another thread. */
+static int
+loop_setup(kc_httpd_loop *loop)
+{
+    kc_httpd *srv = loop->srv;
+    h2o_context_init(&loop->ctx, h2o_evloop_create(), &srv->h2o_cfg);
+    loop->accept_ctx.ctx = &loop->ctx;
+    loop->accept_ctx.hosts = srv->h2o_cfg.hosts;
+    loop->accept_ctx.ssl_ctx = srv->ssl_ctx;
+    h2o_linklist_init_anchor(&loop->streams);
+    h2o_multithread_register_receiver(loop->ctx.queue, &loop->recv, on_messages);
+    int fd = dup(srv->fd);
+    if (fd < 0)
+        return -errno;
+    loop->listener = h2o_evloop_socket_create(loop->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    loop->listener->data = loop;
+    h2o_socket_read_start(loop->listener, on_accept);
+    pthread_rwlock_wrlock(&loop->alive_lock);
+    loop->alive = true;
+    pthread_rwlock_unlock(&loop->alive_lock);
+    return 0;
+}
+
+/* The loop's last steps, on its thread: refuse new messages, deliver those already sent, free h2o's state. */
+static void
+loop_teardown(kc_httpd_loop *loop)
+{
+    pthread_rwlock_wrlock(&loop->alive_lock);
+    loop->alive = false;
+    pthread_rwlock_unlock(&loop->alive_lock);
+    h2o_evloop_run(loop->ctx.loop, 0); /* posts must never be lost */
+    h2o_multithread_unregister_receiver(loop->ctx.queue, &loop->recv);
+    if (loop->nconns > 0) {
+        /* h2o 2.2.5 cannot close connections it still owns from outside; disposing the context under them would
+         * crash. They end with the process. */
+        KC_LOG(KC_LOG_WARN, "httpd", "connections still open after the grace period", "count=%d", loop->nconns);
+        return;
+    }
+    /* HTTP/2's graceful-shutdown timer stays linked even with no connection left. */
+    if (h2o_timeout_is_linked(&loop->ctx.http2._graceful_shutdown_timeout))
+        h2o_timeout_unlink(&loop->ctx.http2._graceful_shutdown_timeout);
+    h2o_context_dispose(&loop->ctx);
+    h2o_evloop_destroy(loop->ctx.loop);
+}
+
 static void *
 loop_main(void *p)
 {
     kc_httpd_loop *loop = p;
     kc_httpd *srv = loop->srv;
     int64_t deadline = -1;
+
+    int rc = loop_setup(loop);
+    pthread_mutex_lock(&srv->work_lock);
+    loop->setup_rc = rc;
+    loop->ready = true;
+    pthread_cond_broadcast(&srv->ready_cond);
+    pthread_mutex_unlock(&srv->work_lock);
+    if (rc != 0)
+        return NULL;
 
     for (;;) {
         if (deadline < 0 && __atomic_load_n(&srv->stopping, __ATOMIC_SEQ_CST)) {
@@ -842,6 +900,7 @@ loop_main(void *p)
             KC_LOG(KC_LOG_WARN, "httpd", "event loop error", "errno=%d", errno);
         run_timers(loop);
     }
+    loop_teardown(loop);
     return NULL;
 }
 
@@ -855,45 +914,41 @@ kc_httpd_start(kc_httpd *srv)
     if (!srv->loops || !srv->workers)
         return -ENOMEM;
 
-    for (int i = 0; i < srv->nloops; i++) {
-        kc_httpd_loop *loop = &srv->loops[i];
-        loop->srv = srv;
-        h2o_context_init(&loop->ctx, h2o_evloop_create(), &srv->h2o_cfg);
-        loop->accept_ctx.ctx = &loop->ctx;
-        loop->accept_ctx.hosts = srv->h2o_cfg.hosts;
-        loop->accept_ctx.ssl_ctx = srv->ssl_ctx;
-        h2o_linklist_init_anchor(&loop->streams);
-        pthread_rwlock_init(&loop->alive_lock, NULL);
-        h2o_multithread_register_receiver(loop->ctx.queue, &loop->recv, on_messages);
-        loop->alive = true;
-        int fd = dup(srv->fd);
-        if (fd < 0)
-            return -errno;
-        loop->listener = h2o_evloop_socket_create(loop->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-        loop->listener->data = loop;
-        h2o_socket_read_start(loop->listener, on_accept);
-    }
     for (int i = 0; i < srv->nworkers; i++) {
         if (pthread_create(&srv->workers[i], NULL, worker_main, srv) != 0)
             return -EAGAIN;
+        srv->workers_started++;
     }
     for (int i = 0; i < srv->nloops; i++) {
-        if (pthread_create(&srv->loops[i].thread, NULL, loop_main, &srv->loops[i]) != 0)
+        kc_httpd_loop *loop = &srv->loops[i];
+        loop->srv = srv;
+        pthread_rwlock_init(&loop->alive_lock, NULL);
+        if (pthread_create(&loop->thread, NULL, loop_main, loop) != 0)
             return -EAGAIN;
+        srv->loops_started++;
     }
+    int rc = 0;
+    pthread_mutex_lock(&srv->work_lock);
+    for (int i = 0; i < srv->nloops; i++) {
+        while (!srv->loops[i].ready)
+            pthread_cond_wait(&srv->ready_cond, &srv->work_lock);
+        if (srv->loops[i].setup_rc != 0)
+            rc = srv->loops[i].setup_rc;
+    }
+    pthread_mutex_unlock(&srv->work_lock);
     srv->started = true;
-    return 0;
+    return rc;
 }
 
 void
 kc_httpd_stop(kc_httpd *srv, int grace_ms)
 {
-    if (!srv->started || srv->stopped)
+    if (srv->stopped || (!srv->loops_started && !srv->workers_started))
         return;
     srv->stopped = true;
     srv->grace_ms = grace_ms > 0 ? grace_ms : 1;
     __atomic_store_n(&srv->stopping, 1, __ATOMIC_SEQ_CST);
-    for (int i = 0; i < srv->nloops; i++) { /* wake each loop so that it sees the flag */
+    for (int i = 0; i < srv->loops_started; i++) { /* wake each loop so that it sees the flag */
         struct loop_msg *m = calloc(1, sizeof(*m));
         if (m) {
             m->kind = MSG_WAKE;
@@ -901,41 +956,18 @@ kc_httpd_stop(kc_httpd *srv, int grace_ms)
                 free(m);
         }
     }
-    for (int i = 0; i < srv->nloops; i++)
+    /* Each loop ends its streams, waits out its requests (up to the grace period) and frees itself. */
+    for (int i = 0; i < srv->loops_started; i++) {
         pthread_join(srv->loops[i].thread, NULL);
-
-    /* The loops have stopped: no more messages to them; work still queued finishes with done(NULL). */
-    for (int i = 0; i < srv->nloops; i++) {
-        kc_httpd_loop *loop = &srv->loops[i];
-        pthread_rwlock_wrlock(&loop->alive_lock);
-        loop->alive = false;
-        pthread_rwlock_unlock(&loop->alive_lock);
+        pthread_rwlock_destroy(&srv->loops[i].alive_lock);
     }
+    /* Work still queued finishes with done(NULL): its loop is gone. */
     pthread_mutex_lock(&srv->work_lock);
     srv->workers_stop = true;
     pthread_cond_broadcast(&srv->work_cond);
     pthread_mutex_unlock(&srv->work_lock);
-    for (int i = 0; i < srv->nworkers; i++)
+    for (int i = 0; i < srv->workers_started; i++)
         pthread_join(srv->workers[i], NULL);
-
-    for (int i = 0; i < srv->nloops; i++) {
-        kc_httpd_loop *loop = &srv->loops[i];
-        /* Deliver what arrived after the loop's last turn (posts must never be lost). */
-        h2o_evloop_run(loop->ctx.loop, 0);
-        h2o_multithread_unregister_receiver(loop->ctx.queue, &loop->recv);
-        if (loop->nconns > 0) {
-            /* h2o 2.2.5 cannot close connections it still owns from outside; disposing the context under them
-             * would crash. They end with the process. */
-            KC_LOG(KC_LOG_WARN, "httpd", "connections still open after the grace period", "count=%d", loop->nconns);
-        } else {
-            /* HTTP/2's graceful-shutdown timer stays linked even with no connection left. */
-            if (h2o_timeout_is_linked(&loop->ctx.http2._graceful_shutdown_timeout))
-                h2o_timeout_unlink(&loop->ctx.http2._graceful_shutdown_timeout);
-            h2o_context_dispose(&loop->ctx);
-            h2o_evloop_destroy(loop->ctx.loop);
-        }
-        pthread_rwlock_destroy(&loop->alive_lock);
-    }
 }
 
 void
@@ -955,5 +987,6 @@ kc_httpd_free(kc_httpd *srv)
         SSL_CTX_free(srv->ssl_ctx);
     pthread_mutex_destroy(&srv->work_lock);
     pthread_cond_destroy(&srv->work_cond);
+    pthread_cond_destroy(&srv->ready_cond);
     free(srv);
 }

@@ -22,6 +22,8 @@ struct kc_httpd_loop {
     h2o_linklist_t streams;        /* open kc_httpd_stream, for shutdown */
     long inflight;                 /* deferred work items not yet done (atomic) */
     int nconns;                    /* open connections (sockets accepted and not yet closed) */
+    bool ready;                    /* set up (under srv->work_lock) */
+    int setup_rc;                  /* its result */
 };
 
 struct kc_httpd {
@@ -42,9 +44,11 @@ struct kc_httpd {
     int nworkers;
     pthread_mutex_t work_lock;
     pthread_cond_t work_cond;
+    pthread_cond_t ready_cond; /* a loop finished its setup */
     struct work_item *work_head, *work_tail;
     bool workers_stop;
     bool started;
+    int loops_started, workers_started; /* threads created, for stop after a partial start */
     bool stopped;
     int stopping; /* set by kc_httpd_stop; read by the loops (atomic) */
     int grace_ms;
