@@ -84,7 +84,7 @@ test_level_filter(void **state)
     (void)state;
     evaluated = 0;
     KC_LOG(KC_LOG_DEBUG, "x", "hidden", "n=%d", count_evaluation());
-    assert_int_equal(evaluated, 0); /* arguments not evaluated below the threshold */
+    assert_int_equal(evaluated, 0);      /* arguments not evaluated below the threshold */
     assert_int_equal(strlen(text()), 0); /* nothing written */
     kc_log_set_level(KC_LOG_DEBUG);
     KC_LOG(KC_LOG_DEBUG, "x", "shown", "n=%d", count_evaluation());
