@@ -60,6 +60,8 @@ kc_strerror(int err)
         const struct error_row *row = find_row(err);
         return row ? row->message : "unknown error";
     }
+    if (err <= KC_EKVS_RANGE_FIRST && err >= KC_EKVS_RANGE_LAST)
+        return "invalid store request";
     if (err < 0 && err > -4096)
         return strerror(-err); /* glibc's table is static and thread-safe for known values */
     return "unknown error";
@@ -75,6 +77,8 @@ kc_error_http(int err, const char **reason)
     if (row) {
         http = row->http;
         r = row->reason;
+    } else if (err <= KC_EKVS_RANGE_FIRST && err >= KC_EKVS_RANGE_LAST) {
+        http = 400, r = "BadRequest";
     } else {
         switch (err) {
         case -ENOENT:

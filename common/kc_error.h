@@ -37,6 +37,11 @@ enum kc_error_code {
     KC_ERANGE_LAST = -10021,
 };
 
+/* [-10399, -10300] is reserved for the store's detail codes (kvstore/kvs.h, KVS_E*: invalid requests that etcd
+ * tells apart); kvs_error_message() has their texts. kc_error_http() answers them as 400 BadRequest. */
+#define KC_EKVS_RANGE_FIRST (-10300)
+#define KC_EKVS_RANGE_LAST  (-10399)
+
 /* True when err is one of the KC_E* domain codes. */
 bool kc_is_domain_error(int err);
 

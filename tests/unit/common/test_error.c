@@ -48,6 +48,10 @@ test_http_mapping(void **state)
         assert_string_equal(reason, cases[i].reason);
     }
     assert_int_equal(kc_error_http(KC_ENOTFOUND, NULL), 404);
+    const char *reason;
+    assert_int_equal(kc_error_http(-10305, &reason), 400); /* a store detail code (KVS_EDUPKEY) */
+    assert_string_equal(reason, "BadRequest");
+    assert_string_equal(kc_strerror(-10305), "invalid store request");
 }
 
 static void
