@@ -9,7 +9,7 @@ packages=(
     libh2o-evloop-dev libwslay-dev liblmdb-dev libjansson-dev libyaml-dev
     libssl-dev libcurl4-openssl-dev libcmocka-dev
     openssl curl python3
-    etcd-server etcd-client
+    etcd-server etcd-client python3-kubernetes
 )
 
 missing=()
