@@ -44,6 +44,8 @@ void kc_metric_observe(kc_metric *m, const char *const *values, double v);
  * exist. For tests and internal checks. */
 double kc_metric_value(kc_metric *m, const char *const *values);
 
+/* Numbers are written as Go's strconv.FormatFloat(v, 'g', -1, 64), as Prometheus clients write them. */
+
 /* Renders every metric in registration order, series in creation order. Returns a malloc'ed string the caller
  * frees, or NULL on allocation failure. */
 char *kc_metrics_render(kc_metrics *reg);

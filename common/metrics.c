@@ -257,6 +257,9 @@ put_escaped(FILE *f, const char *s, bool help)
 
 /* The shortest text that reads back as v, as Go's strconv.FormatFloat(v, 'g', -1, 64) gives (0.1, not
  * 0.10000000000000001), which is what Prometheus clients write. */
+/* Go's strconv.FormatFloat(v, 'g', -1, 64), which Prometheus clients write: the shortest digits that read back
+ * as v, in exponent form when the decimal exponent is below -4 or at least 6 (Go's rule for the shortest
+ * precision), so 80 is "80", 1234567 is "1.234567e+06" and 1e21 is "1e+21". */
 static void
 format_number(double v, char buf[40])
 {
@@ -268,11 +271,24 @@ format_number(double v, char buf[40])
         strcpy(buf, "NaN");
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, 40, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
+    if (v == 0) {
+        strcpy(buf, "0");
+        return;
     }
+    char e[40];
+    int prec;
+    for (prec = 0; prec < 17; prec++) {
+        snprintf(e, sizeof(e), "%.*e", prec, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    int exp = atoi(strchr(e, 'e') + 1);
+    if (exp < -4 || exp >= 6) {
+        snprintf(buf, 40, "%s", e); /* C's %e writes at least two exponent digits, as Go does */
+        return;
+    }
+    int decimals = prec - exp;
+    snprintf(buf, 40, "%.*f", decimals > 0 ? decimals : 0, v);
 }
 
 static void

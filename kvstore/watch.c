@@ -151,11 +151,15 @@ ev_fill(struct bld *x, struct kvs_event *out, uint8_t type, const uint8_t *key, 
     return out->kv.key ? 0 : -ENOMEM;
 }
 
-/* etcd's prev_kv: the key at mod - 1, read then; nothing when that is compacted or the key did not exist. */
+/* etcd's prev_kv: the key at mod - 1, read then; nothing when that is compacted or the key did not exist, and
+ * never for a create event (a put whose create_revision is its mod_revision: etcd's IsCreateEvent), even when an
+ * older generation of the key, deleted since, could still be read. */
 static int
 prev_fill(struct bld *x, struct view *v, int64_t mod, int64_t pm, uint32_t ps, int64_t compact, struct kvs_event *out)
 {
     if (pm == 0 || mod - 1 < compact)
+        return 0;
+    if (out->type == KVS_EVENT_PUT && out->kv.create_revision == out->kv.mod_revision)
         return 0;
     struct rec r;
     int rc = rec_get(v, pm, ps, &r);

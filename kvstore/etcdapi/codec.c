@@ -98,6 +98,12 @@ ea_decode_range(const struct gj_value *o, struct kvs_range_req *r, struct ea_are
         ea_field_int64(o, "min_create_revision", "minCreateRevision", &r->min_create_revision, err) ||
         ea_field_int64(o, "max_create_revision", "maxCreateRevision", &r->max_create_revision, err))
         return -1;
+    if (order < 0 || order > 2) {
+        /* etcd accepts any number: an unknown order sorts nothing and still applies limit, which is what key
+         * order with no sort gives. */
+        order = 0;
+        target = 0;
+    }
     r->sort_order = (enum kvs_sort_order)order;
     r->sort_target = (enum kvs_sort_target)target;
     return 0;
@@ -139,6 +145,14 @@ decode_compare(const struct gj_value *o, struct kvs_compare *c, struct ea_arena 
         ea_field_bytes(o, "key", NULL, &c->key, a, err) ||
         ea_field_bytes(o, "range_end", "rangeEnd", &c->range_end, a, err))
         return -1;
+    if (result < 0 || result > 3 || target < 0 || target > 4) {
+        /* etcd 3.4 treats a compare with an unknown result or target number as true: "version > -1" is true for
+         * every key, present or not. */
+        c->result = KVS_CMP_GREATER;
+        c->target = KVS_CMP_VERSION;
+        c->number = -1;
+        return 0;
+    }
     c->result = (enum kvs_compare_result)result;
     c->target = (enum kvs_compare_target)target;
 
@@ -414,4 +428,120 @@ ea_http_status(int grpc_code)
         [16] = 401, /* Unauthenticated */
     };
     return grpc_code >= 0 && grpc_code <= 16 ? map[grpc_code] : 500;
+}
+
+/* --- protobuf sizes: etcd's gRPC server refuses requests whose protobuf encoding exceeds its receive limit, and
+ * its error names that size, so the gateway's answer depends on it. --- */
+
+static size_t
+varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static size_t
+tag_len(unsigned field)
+{
+    return varint_len((uint64_t)field << 3);
+}
+
+static size_t
+pb_bytes(unsigned field, size_t len)
+{
+    return len ? tag_len(field) + varint_len(len) + len : 0;
+}
+
+static size_t
+pb_int(unsigned field, int64_t v)
+{
+    return v ? tag_len(field) + varint_len((uint64_t)v) : 0;
+}
+
+static size_t
+pb_bool(unsigned field, bool v)
+{
+    return v ? tag_len(field) + 1 : 0;
+}
+
+static size_t
+pb_msg(unsigned field, size_t size)
+{
+    return tag_len(field) + varint_len(size) + size;
+}
+
+size_t
+ea_pb_range(const struct kvs_range_req *r)
+{
+    return pb_bytes(1, r->key.len) + pb_bytes(2, r->range_end.len) + pb_int(3, r->limit) + pb_int(4, r->revision) +
+           pb_int(5, r->sort_order) + pb_int(6, r->sort_target) + pb_bool(8, r->keys_only) + pb_bool(9, r->count_only) +
+           pb_int(10, r->min_mod_revision) + pb_int(11, r->max_mod_revision) + pb_int(12, r->min_create_revision) +
+           pb_int(13, r->max_create_revision);
+}
+
+size_t
+ea_pb_put(const struct kvs_put_req *r)
+{
+    return pb_bytes(1, r->key.len) + pb_bytes(2, r->value.len) + pb_int(3, r->lease) + pb_bool(4, r->prev_kv) +
+           pb_bool(5, r->ignore_value) + pb_bool(6, r->ignore_lease);
+}
+
+size_t
+ea_pb_delete(const struct kvs_delete_req *r)
+{
+    return pb_bytes(1, r->key.len) + pb_bytes(2, r->range_end.len) + pb_bool(3, r->prev_kv);
+}
+
+static size_t
+pb_ops(unsigned field, const struct kvs_op *ops, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t inner = 0;
+        switch (ops[i].type) {
+        case KVS_OP_RANGE:
+            inner = pb_msg(1, ea_pb_range(&ops[i].range));
+            break;
+        case KVS_OP_PUT:
+            inner = pb_msg(2, ea_pb_put(&ops[i].put));
+            break;
+        case KVS_OP_DELETE_RANGE:
+            inner = pb_msg(3, ea_pb_delete(&ops[i].del));
+            break;
+        case KVS_OP_TXN:
+            inner = pb_msg(4, ea_pb_txn(ops[i].txn));
+            break;
+        case KVS_OP_NONE:
+            break;
+        }
+        total += pb_msg(field, inner);
+    }
+    return total;
+}
+
+size_t
+ea_pb_txn(const struct kvs_txn_req *t)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < t->n_compare; i++) {
+        const struct kvs_compare *c = &t->compare[i];
+        size_t inner = pb_int(1, c->result) + pb_int(2, c->target) + pb_bytes(3, c->key.len) +
+                       (c->target == KVS_CMP_VALUE ? pb_bytes(7, c->value.len) : pb_int(4 + c->target, c->number)) +
+                       pb_bytes(64, c->range_end.len);
+        total += pb_msg(1, inner);
+    }
+    return total + pb_ops(2, t->success, t->n_success) + pb_ops(3, t->failure, t->n_failure);
+}
+
+size_t
+ea_pb_watch_create(const struct kvs_watch_req *r, int64_t watch_id)
+{
+    size_t filters = (r->no_put ? 1 : 0) + (r->no_delete ? 1 : 0); /* packed enum values, one byte each */
+    size_t inner = pb_bytes(1, r->key.len) + pb_bytes(2, r->range_end.len) + pb_int(3, r->start_revision) +
+                   pb_bool(4, r->progress_notify) + pb_bytes(5, filters) + pb_bool(6, r->prev_kv) + pb_int(7, watch_id);
+    return pb_msg(1, inner);
 }

@@ -57,4 +57,13 @@ json_t *ea_uint64(uint64_t v);
 /* A JSON string holding base64(data). */
 json_t *ea_b64(const void *data, size_t len);
 
+/* The size of the request's protobuf encoding (etcdserverpb.RangeRequest etc.), as etcd's gRPC server measures
+ * it against its receive limit. */
+size_t ea_pb_range(const struct kvs_range_req *r);
+size_t ea_pb_put(const struct kvs_put_req *r);
+size_t ea_pb_delete(const struct kvs_delete_req *r);
+size_t ea_pb_txn(const struct kvs_txn_req *t);
+/* A WatchRequest holding this create_request. */
+size_t ea_pb_watch_create(const struct kvs_watch_req *r, int64_t watch_id);
+
 #endif

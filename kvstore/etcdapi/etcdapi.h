@@ -10,19 +10,21 @@
 #include "kvs.h"
 
 struct ea_config {
-    const char *name;                      /* --name (member name) */
-    const char *data_dir;                  /* --data-dir */
-    const char *listen_client_urls;        /* --listen-client-urls, comma-separated http(s)://IP:PORT */
-    const char *advertise_client_urls;     /* --advertise-client-urls, reported by member list */
-    const char *cert_file, *key_file;      /* --cert-file, --key-file: serving certificate for https URLs */
-    const char *trusted_ca_file;           /* --trusted-ca-file: CA for client certificates */
-    bool client_cert_auth;                 /* --client-cert-auth: require a valid client certificate */
-    int64_t quota_backend_bytes;           /* --quota-backend-bytes (0 = etcd's default, 2 GiB) */
-    const char *auto_compaction_retention; /* --auto-compaction-retention ("0" = off; hours or a duration) */
-    const char *auto_compaction_mode;      /* --auto-compaction-mode: periodic (default) or revision */
-    int64_t max_request_bytes;             /* --max-request-bytes (0 = etcd's default, 1.5 MiB) */
-    int max_txn_ops;                       /* --max-txn-ops (0 = 128) */
-    int threads;                           /* event-loop threads per listener (0 = 2) */
+    const char *name;                        /* --name (member name) */
+    const char *data_dir;                    /* --data-dir */
+    const char *listen_client_urls;          /* --listen-client-urls, comma-separated http(s)://IP:PORT */
+    const char *advertise_client_urls;       /* --advertise-client-urls, reported by member list */
+    const char *initial_advertise_peer_urls; /* reported by member list as peerURLs (etcd's default
+                                                http://localhost:2380); k8c serves no peer traffic yet */
+    const char *cert_file, *key_file;        /* --cert-file, --key-file: serving certificate for https URLs */
+    const char *trusted_ca_file;             /* --trusted-ca-file: CA for client certificates */
+    bool client_cert_auth;                   /* --client-cert-auth: require a valid client certificate */
+    int64_t quota_backend_bytes;             /* --quota-backend-bytes (0 = etcd's default, 2 GiB) */
+    const char *auto_compaction_retention;   /* --auto-compaction-retention ("0" = off; hours or a duration) */
+    const char *auto_compaction_mode;        /* --auto-compaction-mode: periodic (default) or revision */
+    int64_t max_request_bytes;               /* --max-request-bytes (0 = etcd's default, 1.5 MiB) */
+    int max_txn_ops;                         /* --max-txn-ops (0 = 128) */
+    int threads;                             /* event-loop threads per listener (0 = 2) */
 };
 
 /* Fills c with etcd's defaults (name "default", data dir "default.etcd", http://127.0.0.1:2379). */

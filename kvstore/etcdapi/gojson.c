@@ -467,10 +467,50 @@ gj_free(struct gj_value *v)
     free(v);
 }
 
+/* json.Unmarshal of a whole buffer: one value and nothing but whitespace after it ("invalid character 'x'
+ * after top-level value"); an empty buffer is "unexpected end of JSON input". */
+static int
+parse_whole(const char *buf, size_t len, struct gj_value **out, char err[GJ_ERR_LEN])
+{
+    struct parser ps = { (const unsigned char *)buf, (const unsigned char *)buf + len, err, 0 };
+    skip_ws(&ps);
+    if (ps.p >= ps.end) {
+        snprintf(err, GJ_ERR_LEN, "unexpected end of JSON input");
+        return -1;
+    }
+    struct gj_value *v = calloc(1, sizeof(*v));
+    if (!v) {
+        snprintf(err, GJ_ERR_LEN, "out of memory");
+        return -1;
+    }
+    if (parse_value(&ps, v) != 0) {
+        if (strcmp(err, "unexpected EOF") == 0)
+            snprintf(err, GJ_ERR_LEN, "unexpected end of JSON input");
+        gj_free(v);
+        return -1;
+    }
+    skip_ws(&ps);
+    if (ps.p < ps.end) {
+        syntax(&ps, "after top-level value");
+        gj_free(v);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 int
 gj_parse(const char *buf, size_t len, struct gj_value **out, char err[GJ_ERR_LEN])
 {
+    size_t used;
+    return gj_parse_next(buf, len, &used, out, err);
+}
+
+int
+gj_parse_next(const char *buf, size_t len, size_t *used, struct gj_value **out, char err[GJ_ERR_LEN])
+{
     struct parser ps = { (const unsigned char *)buf, (const unsigned char *)buf + len, err, 0 };
+    *used = 0;
     skip_ws(&ps);
     if (ps.p >= ps.end)
         return 1;
@@ -483,6 +523,7 @@ gj_parse(const char *buf, size_t len, struct gj_value **out, char err[GJ_ERR_LEN
         gj_free(v);
         return -1;
     }
+    *used = (size_t)((const char *)ps.p - buf);
     *out = v;
     return 0;
 }
@@ -492,7 +533,8 @@ gj_field(const struct gj_value *v, const char *orig, const char *camel)
 {
     if (!v || v->type != GJ_OBJECT)
         return NULL;
-    const char *names[2] = { orig, camel };
+    /* jsonpb takes the lowerCamel JSON name over the original name when a body has both (observed of etcd 3.4). */
+    const char *names[2] = { camel, orig };
     for (int k = 0; k < 2; k++) {
         if (!names[k])
             continue;
@@ -713,16 +755,9 @@ gj_int64(const struct gj_value *v, int64_t *out, char err[GJ_ERR_LEN])
     if (v->type == GJ_STRING) {
         /* jsonpb unquotes the string and decodes its contents as JSON into an int64. */
         struct gj_value *inner;
-        int rc = gj_parse(v->str, v->len, &inner, err);
-        if (rc == 1) {
-            snprintf(err, GJ_ERR_LEN, "unexpected end of JSON input");
+        int rc = parse_whole(v->str, v->len, &inner, err);
+        if (rc != 0)
             return -1;
-        }
-        if (rc != 0) {
-            if (strcmp(err, "unexpected EOF") == 0)
-                snprintf(err, GJ_ERR_LEN, "unexpected end of JSON input");
-            return -1;
-        }
         rc = inner->type == GJ_NUMBER ? int64_text(inner->str, out) : -1;
         if (rc != 0)
             (inner->type == GJ_NUMBER ? num_error : type_error)(inner, "int64", err);

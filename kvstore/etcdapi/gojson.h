@@ -33,10 +33,14 @@ struct gj_value {
  * with Go's error text in err. */
 int gj_parse(const char *buf, size_t len, struct gj_value **out, char err[GJ_ERR_LEN]);
 
+/* Like gj_parse, and *used gets how many bytes of buf the value (and the whitespace before it) took, so that a
+ * stream of values (the body of /v3/watch) can be read one after the other. */
+int gj_parse_next(const char *buf, size_t len, size_t *used, struct gj_value **out, char err[GJ_ERR_LEN]);
+
 void gj_free(struct gj_value *v);
 
 /* The member of an object named by the proto field's original name or its lowerCamel JSON name (jsonpb accepts
- * both; the original name wins when both are there). NULL when absent or when v is not an object. */
+ * both; the JSON name wins when both are there, as etcd 3.4 shows). NULL when absent or when v is not an object. */
 const struct gj_value *gj_field(const struct gj_value *v, const char *orig, const char *camel);
 
 /* jsonpb conversions. Each returns 0, or -1 with etcd's error text in err. A missing (NULL) or null value gives

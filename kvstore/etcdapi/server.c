@@ -41,8 +41,10 @@ struct ea_server {
     int nlisteners;
     char **advertise;
     int nadvertise;
+    char **peer; /* --initial-advertise-peer-urls: reported by member list (no peer traffic before Raft) */
+    int npeer;
     kc_metrics *metrics;
-    kc_metric *m_requests, *m_latency, *m_watchers, *m_db_size, *m_revision, *m_leader;
+    kc_metric *m_requests, *m_latency, *m_watchers, *m_db_size, *m_revision, *m_leader, *m_compact;
     pthread_t compactor;
     bool compactor_running;
     pthread_mutex_t stop_lock;
@@ -119,14 +121,20 @@ parse_body(kc_httpd_req *req, struct body *b)
             return -1;
         }
     }
-    if (len > EA_GRPC_MAX_RECV) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "grpc: received message larger than max (%zu vs. %d)", len, EA_GRPC_MAX_RECV);
-        reply_error(req, msg, 8);
-        body_free(b);
-        return -1;
-    }
     return 0;
+}
+
+/* etcd's gRPC server refuses a request whose protobuf encoding is over its receive limit (429, code 8). Returns
+ * true (after replying) when pb_size is over it. */
+static bool
+too_large(kc_httpd_req *req, size_t pb_size)
+{
+    if (pb_size <= EA_GRPC_MAX_RECV)
+        return false;
+    char msg[160];
+    snprintf(msg, sizeof(msg), "grpc: received message larger than max (%zu vs. %d)", pb_size, EA_GRPC_MAX_RECV);
+    reply_error(req, msg, 8);
+    return true;
 }
 
 /* --- deferred writes --- */
@@ -280,6 +288,16 @@ start_write(kc_httpd_req *req, struct ea_server *srv, enum write_kind kind)
         free(j);
         return 0;
     }
+    size_t pb = kind == W_PUT      ? ea_pb_put(&j->put)
+                : kind == W_DELETE ? ea_pb_delete(&j->del)
+                : kind == W_TXN    ? ea_pb_txn(&j->txn)
+                                   : 0;
+    if (too_large(req, pb)) {
+        count(srv, write_names[kind], 429, j->started_ns);
+        body_free(&j->body);
+        free(j);
+        return 0;
+    }
     if (kc_httpd_defer(req, write_work, write_done, j) != 0) {
         reply_error(req, "out of memory", 13);
         body_free(&j->body);
@@ -303,6 +321,8 @@ h_range(kc_httpd_req *req, struct ea_server *srv)
     if (ea_decode_range(b.root, &r, &b.arena, b.err) != 0) {
         reply_error(req, b.err, 3);
         status = 400;
+    } else if (too_large(req, ea_pb_range(&r))) {
+        status = 429;
     } else {
         int rc = kvs_range(srv->kvs, &r, &resp);
         if (rc != 0) {
@@ -398,11 +418,10 @@ h_status(kc_httpd_req *req, struct ea_server *srv)
         json_object_set_new(o, "version", json_string(EA_ETCD_VERSION));
         json_object_set_new(o, "dbSize", ea_int64(st.db_size));
         json_object_set_new(o, "leader", ea_uint64(srv->ids.member_id));
-        if (st.applied_index)
-            json_object_set_new(o, "raftIndex", ea_uint64(st.applied_index));
+        /* A Raft leader starts its term with an entry of its own: index applied + 1 (never 0, as etcd). */
+        json_object_set_new(o, "raftIndex", ea_uint64(st.applied_index + 1));
         json_object_set_new(o, "raftTerm", ea_uint64(srv->ids.raft_term));
-        if (st.applied_index)
-            json_object_set_new(o, "raftAppliedIndex", ea_uint64(st.applied_index));
+        json_object_set_new(o, "raftAppliedIndex", ea_uint64(st.applied_index + 1));
         if (st.nospace_alarm)
             json_object_set_new(o, "errors",
                                 json_pack("[s]", "memberID:"
@@ -424,6 +443,10 @@ h_member_list(kc_httpd_req *req, struct ea_server *srv)
     json_t *m = json_object();
     json_object_set_new(m, "ID", ea_uint64(srv->ids.member_id));
     json_object_set_new(m, "name", json_string(srv->cfg.name));
+    json_t *peers = json_array();
+    for (int i = 0; i < srv->npeer; i++)
+        json_array_append_new(peers, json_string(srv->peer[i]));
+    json_object_set_new(m, "peerURLs", peers);
     json_t *urls = json_array();
     for (int i = 0; i < srv->nadvertise; i++)
         json_array_append_new(urls, json_string(srv->advertise[i]));
@@ -464,8 +487,8 @@ static void
 h_health(kc_httpd_req *req, struct ea_server *srv)
 {
     bool ok = !kvs_alarm_active(srv->kvs);
-    json_t *o = json_pack("{s:s}", "health", ok ? "true" : "false");
-    reply_json(req, ok ? 200 : 503, o);
+    const char *body = ok ? "{\"health\":\"true\"}" : "{\"health\":\"false\"}";
+    kc_httpd_reply(req, ok ? 200 : 503, "text/plain; charset=utf-8", body, strlen(body));
 }
 
 static void
@@ -483,6 +506,7 @@ h_metrics(kc_httpd_req *req, struct ea_server *srv)
         kc_metric_set(srv->m_db_size, NULL, (double)st.db_size);
         kc_metric_set(srv->m_revision, NULL, (double)st.revision);
         kc_metric_set(srv->m_watchers, NULL, (double)st.watchers);
+        kc_metric_set(srv->m_compact, NULL, (double)(st.compact_revision > 0 ? st.compact_revision : 0));
     }
     char *text = kc_metrics_render(srv->metrics);
     if (!text) {
@@ -513,6 +537,7 @@ struct watch_stream {
     kc_httpd_loop *loop;
     struct watcher watchers[EA_MAX_WATCHERS_PER_STREAM];
     int n;
+    int64_t next_auto; /* the next automatic watch_id to try */
     bool closed;
 };
 
@@ -609,156 +634,194 @@ watch_stream_close(void *arg)
     free(ws);
 }
 
-/* Handles one WatchRequest of the request body. Returns 0, or -1 after the stream was ended for an error. */
-static int
-watch_request(struct watch_stream *ws, const struct gj_value *o)
+static bool
+watch_id_used(const struct watch_stream *ws, int64_t id)
 {
-    char err[GJ_ERR_LEN];
-    struct ea_server *srv = ws->srv;
+    for (int i = 0; i < ws->n; i++)
+        if (ws->watchers[i].id == id && !ws->watchers[i].done)
+            return true;
+    return false;
+}
+
+/* A control answer: {"header":{rev},"watch_id":"-1",...}. */
+static json_t *
+control_msg(struct watch_stream *ws, int64_t id)
+{
+    json_t *msg = json_object();
+    json_object_set_new(msg, "header", ea_header(&ws->srv->ids, kvs_revision(ws->srv->kvs)));
+    if (id)
+        json_object_set_new(msg, "watch_id", ea_int64(id));
+    return msg;
+}
+
+/* Decodes one WatchRequest. Returns 0, or -1 with etcd's error text in err. */
+struct watch_op {
+    enum { WOP_NONE, WOP_CREATE, WOP_CANCEL, WOP_PROGRESS } type;
+    struct kvs_watch_req create;
+    int64_t id; /* create: the requested watch_id (0 = automatic); cancel: the id */
+    bool explicit_id;
+    struct ea_arena arena;
+};
+
+static int
+watch_decode(const struct gj_value *o, struct watch_op *op, char err[GJ_ERR_LEN])
+{
+    bool present;
+    memset(op, 0, sizeof(*op));
+    if (gj_message(o, &present, err))
+        return -1;
     const struct gj_value *create = gj_field(o, "create_request", "createRequest");
     const struct gj_value *cancel = gj_field(o, "cancel_request", "cancelRequest");
     const struct gj_value *progress = gj_field(o, "progress_request", "progressRequest");
-    bool present;
-
     if (create && create->type != GJ_NULL) {
-        struct ea_arena arena = { 0 };
-        struct kvs_watch_req r;
-        if (gj_message(create, &present, err) || ea_decode_watch_create(create, &r, &arena, err)) {
-            ea_arena_free(&arena);
-            stream_send(ws, ea_error(err, 3));
+        op->type = WOP_CREATE;
+        if (gj_message(create, &present, err) || ea_decode_watch_create(create, &op->create, &op->arena, err) ||
+            ea_field_int64(create, "watch_id", "watchId", &op->id, err))
             return -1;
+        op->explicit_id = op->id != 0;
+    } else if (cancel && cancel->type != GJ_NULL) {
+        op->type = WOP_CANCEL;
+        if (gj_message(cancel, &present, err) || ea_field_int64(cancel, "watch_id", "watchId", &op->id, err))
+            return -1;
+    } else if (progress && progress->type != GJ_NULL) {
+        op->type = WOP_PROGRESS;
+        if (gj_message(progress, &present, err))
+            return -1;
+    }
+    return 0;
+}
+
+/* Carries out one decoded WatchRequest. Returns 0, or -1 when the stream is over. */
+static int
+watch_request(struct watch_stream *ws, struct watch_op *op)
+{
+    struct ea_server *srv = ws->srv;
+    if (op->type == WOP_CREATE) {
+        int64_t id = op->id;
+        if (op->explicit_id && watch_id_used(ws, id)) {
+            json_t *msg = control_msg(ws, -1);
+            json_object_set_new(msg, "created", json_true());
+            json_object_set_new(msg, "canceled", json_true());
+            json_object_set_new(msg, "cancel_reason",
+                                json_string("mvcc: duplicate watch ID provided on the WatchStream"));
+            return stream_send(ws, msg);
         }
-        if (ws->n == EA_MAX_WATCHERS_PER_STREAM) {
-            ea_arena_free(&arena);
+        if (!op->explicit_id) { /* the next free automatic id, taken only when the create succeeds (etcd's) */
+            id = ws->next_auto;
+            while (watch_id_used(ws, id))
+                id++;
+        }
+        if (ws->n == EA_MAX_WATCHERS_PER_STREAM)
             return 0;
-        }
         struct watcher *w = &ws->watchers[ws->n];
         memset(w, 0, sizeof(*w));
         w->ws = ws;
-        w->id = ws->n++;
-        int rc = kvs_watch_create(srv->kvs, &r, &w->w);
-        ea_arena_free(&arena);
-        json_t *msg = json_object();
-        json_object_set_new(msg, "header", ea_header(&srv->ids, kvs_revision(srv->kvs)));
-        if (w->id)
-            json_object_set_new(msg, "watch_id", ea_int64(w->id));
-        json_object_set_new(msg, "created", json_true());
+        w->id = id;
+        int rc = kvs_watch_create(srv->kvs, &op->create, &w->w);
         if (rc != 0) {
-            /* etcd answers created and canceled together for a watch it refuses (an empty range). */
+            /* etcd refuses an empty range with one control message on watch id -1. */
+            json_t *msg = control_msg(ws, -1);
+            json_object_set_new(msg, "created", json_true());
             json_object_set_new(msg, "canceled", json_true());
             json_object_set_new(msg, "cancel_reason", json_string(kvs_error_message(rc, NULL)));
-            w->done = true;
             return stream_send(ws, msg);
         }
+        ws->n++;
+        if (!op->explicit_id)
+            ws->next_auto = id + 1;
+        json_t *msg = control_msg(ws, id);
+        json_object_set_new(msg, "created", json_true());
         if (stream_send(ws, msg) != 0)
             return -1;
         w->fdw = kc_httpd_fd_watch_start(ws->loop, kvs_watch_fd(w->w), watcher_ready, w);
         watcher_ready(w);
         return 0;
     }
-    if (cancel && cancel->type != GJ_NULL) {
-        int64_t id;
-        if (gj_message(cancel, &present, err) || ea_field_int64(cancel, "watch_id", "watchId", &id, err)) {
-            stream_send(ws, ea_error(err, 3));
-            return -1;
-        }
+    if (op->type == WOP_CANCEL) {
         for (int i = 0; i < ws->n; i++) {
             struct watcher *w = &ws->watchers[i];
-            if (w->id == id && !w->done) {
+            if (w->id == op->id && !w->done) {
                 watcher_stop(w);
-                json_t *msg = json_object();
-                json_object_set_new(msg, "header", ea_header(&srv->ids, kvs_revision(srv->kvs)));
-                if (id)
-                    json_object_set_new(msg, "watch_id", ea_int64(id));
+                json_t *msg = control_msg(ws, op->id);
                 json_object_set_new(msg, "canceled", json_true());
                 return stream_send(ws, msg);
             }
         }
         return 0;
     }
-    if (progress && progress->type != GJ_NULL) {
-        for (int i = 0; i < ws->n; i++)
-            if (ws->watchers[i].w)
-                kvs_watch_progress(ws->watchers[i].w);
-    }
+    if (op->type == WOP_PROGRESS)
+        return stream_send(ws, control_msg(ws, -1));
     return 0;
 }
 
+/* The body is a stream of WatchRequest objects, all read before answering (the gateway's HTTP/1 server is not
+ * full duplex). A first one that does not decode is a 500 (gRPC Unknown), as in etcd; a later one is skipped,
+ * and the stream stops at a syntax error. The answer's headers go out with its first message, so a body that
+ * asks nothing gets no answer at all, as from etcd. */
 static void
 h_watch(kc_httpd_req *req, struct ea_server *srv)
 {
-    size_t len;
+    size_t len, used;
     const char *data = kc_httpd_req_body(req, &len);
-    /* The body is a stream of WatchRequest objects; a first one that does not decode is a 500, as in etcd. */
-    struct gj_value *first = NULL;
+    struct gj_value *v = NULL;
     char err[GJ_ERR_LEN];
-    int rc = data ? gj_parse(data, len, &first, err) : 1;
-    if (rc < 0) {
+    struct watch_op op;
+    int rc = data ? gj_parse_next(data, len, &used, &v, err) : 1;
+    if (rc < 0 || (rc == 0 && watch_decode(v, &op, err) != 0)) {
+        if (rc == 0)
+            ea_arena_free(&op.arena);
+        gj_free(v);
         reply_error(req, err, 2);
         return;
     }
+    if (rc == 0 && op.type == WOP_CREATE) {
+        size_t pb = ea_pb_watch_create(&op.create, op.id);
+        if (pb > EA_GRPC_MAX_RECV) {
+            /* The gateway reports a stream's gRPC error in its stream-error shape. */
+            char msg[160];
+            snprintf(msg, sizeof(msg), "grpc: received message larger than max (%zu vs. %d)", pb, EA_GRPC_MAX_RECV);
+            json_t *e = json_pack("{s:{s:i,s:i,s:s,s:s}}", "error", "grpc_code", 8, "http_code", 429, "message", msg,
+                                  "http_status", "Too Many Requests");
+            reply_json(req, 429, e);
+            ea_arena_free(&op.arena);
+            gj_free(v);
+            return;
+        }
+    }
     struct watch_stream *ws = calloc(1, sizeof(*ws));
     if (!ws) {
-        gj_free(first);
+        gj_free(v);
+        if (rc == 0)
+            ea_arena_free(&op.arena);
         reply_error(req, "out of memory", 13);
         return;
     }
     ws->srv = srv;
     ws->loop = kc_httpd_req_loop(req);
     ws->st = kc_httpd_stream_begin(req, 200, "application/json", EA_STREAM_BUFFER, watch_stream_close, ws);
-    kc_metric_add(srv->m_watchers, NULL, 0);
-
-    /* Walk the concatenated objects of the body. */
-    const char *p = data, *end = data ? data + len : NULL;
-    struct gj_value *v = first;
-    while (v) {
-        bool present;
-        if (gj_message(v, &present, err) == 0 && present) {
-            if (watch_request(ws, v) != 0) {
-                gj_free(v);
-                return;
-            }
-        }
+    while (rc == 0) {
+        int r = watch_request(ws, &op);
+        ea_arena_free(&op.arena);
         gj_free(v);
         v = NULL;
-        /* Find where that value ended: re-scan from p for the next value start. */
-        size_t consumed = 0;
-        {
-            /* gj_parse does not report its end; skip one balanced value by scanning. */
-            int depth = 0;
-            bool in_str = false, esc = false, started = false;
-            for (const char *q = p; q < end; q++) {
-                char c = *q;
-                if (!started && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
-                    continue;
-                started = true;
-                if (in_str) {
-                    if (esc)
-                        esc = false;
-                    else if (c == '\\')
-                        esc = true;
-                    else if (c == '"')
-                        in_str = false;
-                    continue;
-                }
-                if (c == '"')
-                    in_str = true;
-                else if (c == '{' || c == '[')
-                    depth++;
-                else if (c == '}' || c == ']')
-                    depth--;
-                if (depth == 0) {
-                    consumed = (size_t)(q - p) + 1;
-                    break;
-                }
-            }
+        if (r != 0)
+            return;
+        data += used;
+        len -= used;
+        for (;;) {
+            rc = gj_parse_next(data, len, &used, &v, err);
+            if (rc != 0)
+                break;
+            if (watch_decode(v, &op, err) == 0)
+                break;
+            ea_arena_free(&op.arena); /* a later request that does not decode is skipped */
+            gj_free(v);
+            v = NULL;
+            data += used;
+            len -= used;
         }
-        if (consumed == 0)
-            break;
-        p += consumed;
-        if (gj_parse(p, (size_t)(end - p), &v, err) != 0)
-            v = NULL; /* the gateway stops reading requests at the first one that does not decode */
     }
+    gj_free(v);
 }
 
 /* --- lease keepalive stream --- */
@@ -769,30 +832,48 @@ keepalive_close(void *arg)
     free(arg);
 }
 
+/* A stream of LeaseKeepAliveRequest objects: one answer each (TTL = the granted TTL; an unknown lease is answered
+ * with its ID alone), then the stream ends, as the gateway does once the body is consumed. */
 static void
 h_keepalive(kc_httpd_req *req, struct ea_server *srv)
 {
-    struct body b;
-    if (parse_body(req, &b) != 0)
-        return;
-    int64_t id;
-    if (ea_field_int64(b.root, "ID", NULL, &id, b.err) != 0) {
-        reply_error(req, b.err, 3);
-        body_free(&b);
+    size_t len, used;
+    const char *data = kc_httpd_req_body(req, &len);
+    char err[GJ_ERR_LEN];
+    struct gj_value *v = NULL;
+    int rc = data ? gj_parse_next(data, len, &used, &v, err) : 1;
+    bool present;
+    int64_t id = 0;
+    if (rc < 0 || (rc == 0 && (gj_message(v, &present, err) != 0 || ea_field_int64(v, "ID", NULL, &id, err) != 0))) {
+        gj_free(v);
+        reply_error(req, err, 2); /* an undecodable first request: 500 Unknown, as etcd */
         return;
     }
     struct watch_stream *ws = calloc(1, sizeof(*ws));
     ws->srv = srv;
     ws->st = kc_httpd_stream_begin(req, 200, "application/json", 1 << 20, keepalive_close, ws);
-    int64_t ttl = 0;
-    int rc = kvs_lease_keepalive(srv->kvs, id, &ttl);
-    json_t *msg = json_object();
-    json_object_set_new(msg, "header", ea_header(&srv->ids, kvs_revision(srv->kvs)));
-    json_object_set_new(msg, "ID", ea_int64(id));
-    if (rc == 0 && ttl)
-        json_object_set_new(msg, "TTL", ea_int64(ttl));
-    stream_send(ws, msg);
-    body_free(&b);
+    while (rc == 0) {
+        json_t *msg = json_object();
+        json_object_set_new(msg, "header", ea_header(&srv->ids, kvs_revision(srv->kvs)));
+        if (gj_field(v, "ID", NULL) && id) {
+            int64_t ttl = 0;
+            int krc = kvs_lease_keepalive(srv->kvs, id, &ttl);
+            json_object_set_new(msg, "ID", ea_int64(id));
+            if (krc == 0 && ttl)
+                json_object_set_new(msg, "TTL", ea_int64(ttl));
+        }
+        gj_free(v);
+        v = NULL;
+        if (stream_send(ws, msg) != 0)
+            return;
+        data += used;
+        len -= used;
+        rc = gj_parse_next(data, len, &used, &v, err);
+        if (rc == 0 && (gj_message(v, &present, err) != 0 || ea_field_int64(v, "ID", NULL, &id, err) != 0))
+            rc = -1; /* a later undecodable request ends the stream */
+    }
+    gj_free(v);
+    kc_httpd_stream_end(ws->st);
 }
 
 /* --- snapshot --- */
@@ -836,6 +917,8 @@ snap_close(void *arg)
     free(arg);
 }
 
+/* etcd's snapshot stream: 32 KiB blobs with remaining_bytes counting down (0, hence absent, on the last data
+ * blob), then a 32-byte blob holding the SHA-256 of the data, which `etcdctl snapshot restore` checks. */
 static void
 snap_done(kc_httpd_req *req, void *arg)
 {
@@ -847,16 +930,19 @@ snap_done(kc_httpd_req *req, void *arg)
         ws->srv = j->srv;
         ws->st = kc_httpd_stream_begin(req, 200, "application/json", j->len * 2 + (1 << 20), snap_close, ws);
         const size_t chunk = 32 * 1024;
-        for (size_t off = 0; off < j->len || off == 0; off += chunk) {
+        bool ok = true;
+        for (size_t off = 0; off < j->len && ok; off += chunk) {
             size_t n = j->len - off < chunk ? j->len - off : chunk;
             json_t *msg = json_object();
-            json_object_set_new(msg, "header", ea_header(&j->srv->ids, kvs_revision(j->srv->kvs)));
             if (j->len - off - n)
                 json_object_set_new(msg, "remaining_bytes", ea_uint64(j->len - off - n));
-            if (n)
-                json_object_set_new(msg, "blob", ea_b64(j->data + off, n));
-            if (stream_send(ws, msg) != 0 || j->len == 0)
-                break;
+            json_object_set_new(msg, "blob", ea_b64(j->data + off, n));
+            ok = stream_send(ws, msg) == 0;
+        }
+        if (ok) {
+            uint8_t digest[KC_SHA256_LEN];
+            kc_sha256(j->data, j->len, digest);
+            stream_send(ws, json_pack("{s:o}", "blob", ea_b64(digest, sizeof(digest))));
         }
         kc_httpd_stream_end(ws->st);
     }
@@ -912,6 +998,21 @@ path_is(const char *p, size_t len, const char *s)
     return strlen(s) == len && memcmp(p, s, len) == 0;
 }
 
+/* Go's path.Clean, which the gateway's mux applies before matching (it answers 301 to the cleaned path). */
+static void
+clean_path(const char *p, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < cap; i++) {
+        if (p[i] == '/' && n > 0 && out[n - 1] == '/')
+            continue;
+        out[n++] = p[i];
+    }
+    if (n > 1 && out[n - 1] == '/' && !(len > 0 && p[len - 1] == '/'))
+        n--;
+    out[n] = '\0';
+}
+
 static int
 on_request(kc_httpd_req *req, void *arg)
 {
@@ -920,7 +1021,10 @@ on_request(kc_httpd_req *req, void *arg)
     const char *path = kc_httpd_req_path(req, &len);
 
     if (path_is(path, len, "/health")) {
-        h_health(req, srv);
+        if (!kc_httpd_req_method_is(req, "GET"))
+            reply_text(req, 405, kc_httpd_req_method_is(req, "HEAD") ? "" : "Method Not Allowed\n");
+        else
+            h_health(req, srv);
         return 0;
     }
     if (path_is(path, len, "/version")) {
@@ -931,24 +1035,44 @@ on_request(kc_httpd_req *req, void *arg)
         h_metrics(req, srv);
         return 0;
     }
+    if (path_is(path, len, "/v3") || path_is(path, len, "/v3beta")) {
+        char loc[16];
+        snprintf(loc, sizeof(loc), "%.*s/", (int)len, path);
+        kc_httpd_add_header(req, "Location", loc);
+        kc_httpd_reply(req, 301, NULL, "", 0);
+        return 0;
+    }
     size_t skip = 0;
-    if (len > 6 && memcmp(path, "/v3beta/", 8 <= len ? 8 : len) == 0 && len >= 8)
+    if (len >= 8 && memcmp(path, "/v3beta/", 8) == 0)
         skip = 7;
-    else if (len > 4 && memcmp(path, "/v3/", 4) == 0)
+    else if (len >= 4 && memcmp(path, "/v3/", 4) == 0)
         skip = 3;
-    if (skip) {
-        for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-            if (!path_is(path + skip, len - skip, routes[i].path))
-                continue;
-            if (!kc_httpd_req_method_is(req, "POST")) {
-                reply_text(req, 405, "Method Not Allowed\n");
-                return 0;
-            }
-            if (routes[i].write)
-                return start_write(req, srv, (enum write_kind)(routes[i].write - 1));
-            routes[i].read(req, srv);
+    if (!skip) {
+        reply_text(req, 404, "404 page not found\n");
+        return 0;
+    }
+    char cleaned[512];
+    clean_path(path, len, cleaned, sizeof(cleaned));
+    if (strlen(cleaned) != len) {
+        kc_httpd_add_header(req, "Location", cleaned);
+        kc_httpd_reply(req, 301, NULL, "", 0);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (!path_is(path + skip, len - skip, routes[i].path))
+            continue;
+        if (kc_httpd_req_method_is(req, "OPTIONS")) {
+            kc_httpd_reply(req, 200, NULL, "", 0);
             return 0;
         }
+        if (!kc_httpd_req_method_is(req, "POST")) {
+            reply_text(req, 405, "Method Not Allowed\n");
+            return 0;
+        }
+        if (routes[i].write)
+            return start_write(req, srv, (enum write_kind)(routes[i].write - 1));
+        routes[i].read(req, srv);
+        return 0;
     }
     reply_text(req, 404, "Not Found\n");
     return 0;
@@ -963,6 +1087,7 @@ ea_config_init(struct ea_config *c)
     c->name = "default";
     c->listen_client_urls = "http://127.0.0.1:2379";
     c->advertise_client_urls = NULL;
+    c->initial_advertise_peer_urls = "http://localhost:2380";
     c->auto_compaction_retention = "0";
     c->auto_compaction_mode = "periodic";
 }
@@ -1022,6 +1147,8 @@ ea_config_parse(struct ea_config *c, int argc, char **argv, char *err, size_t er
             c->listen_client_urls = val;
         } else if (strcmp(name, "advertise-client-urls") == 0) {
             c->advertise_client_urls = val;
+        } else if (strcmp(name, "initial-advertise-peer-urls") == 0) {
+            c->initial_advertise_peer_urls = val;
         } else if (strcmp(name, "cert-file") == 0) {
             c->cert_file = val;
         } else if (strcmp(name, "key-file") == 0) {
@@ -1332,6 +1459,7 @@ ea_server_start(const struct ea_config *c, struct ea_server **out, char *err, si
 
     srv->nadvertise =
         split(c->advertise_client_urls ? c->advertise_client_urls : c->listen_client_urls, &srv->advertise);
+    srv->npeer = split(c->initial_advertise_peer_urls, &srv->peer);
     char idtext[512];
     snprintf(idtext, sizeof(idtext), "member:%s:%s", c->name, srv->nadvertise ? srv->advertise[0] : "");
     srv->ids.member_id = id_of(idtext);
@@ -1356,6 +1484,11 @@ ea_server_start(const struct ea_config *c, struct ea_server **out, char *err, si
     srv->m_leader = kc_metrics_gauge(srv->metrics, "etcd_server_has_leader",
                                      "Whether or not a leader exists. 1 is existence, 0 is not.", NULL);
     kc_metric_set(srv->m_leader, NULL, 1);
+    kc_metric_set(kc_metrics_gauge(srv->metrics, "etcd_server_is_leader",
+                                   "Whether or not this member is a leader. 1 if is, 0 otherwise.", NULL),
+                  NULL, 1);
+    srv->m_compact = kc_metrics_gauge(srv->metrics, "etcd_debugging_mvcc_compact_revision",
+                                      "The revision of the last compaction in store.", NULL);
 
     for (int i = 0; i < nlisten; i++) {
         bool tls;
@@ -1428,6 +1561,9 @@ ea_server_stop(struct ea_server *s)
     for (int i = 0; i < s->nadvertise; i++)
         free(s->advertise[i]);
     free(s->advertise);
+    for (int i = 0; i < s->npeer; i++)
+        free(s->peer[i]);
+    free(s->peer);
     kc_metrics_free(s->metrics);
     pthread_mutex_destroy(&s->stop_lock);
     pthread_cond_destroy(&s->stop_cond);

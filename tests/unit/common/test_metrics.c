@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,18 +57,31 @@ test_render(void **state)
                               "k8c_latency_seconds_count{verb=\"GET\"} 3\n");
     free(text);
     kc_metrics_free(reg);
+}
 
-    /* Large and fractional values keep full precision. */
-    reg = kc_metrics_new();
+static void
+test_go_float_format(void **state)
+{
+    (void)state;
+    kc_metrics *reg = kc_metrics_new();
     kc_metric *g = kc_metrics_gauge(reg, "g", "", NULL);
-    kc_metric_set(g, NULL, 1e21);
-    text = kc_metrics_render(reg);
-    assert_non_null(strstr(text, "\ng 1e+21\n"));
-    free(text);
-    kc_metric_set(g, NULL, 123456789.125);
-    text = kc_metrics_render(reg);
-    assert_non_null(strstr(text, "\ng 123456789.125\n"));
-    free(text);
+    /* strconv.FormatFloat(v, 'g', -1, 64) */
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {
+        { 80, "80" },         { 1, "1" },           { 123456, "123456" }, { 1234567, "1.234567e+06" },
+        { 0.5, "0.5" },       { 0.0001, "0.0001" }, { 0.00001, "1e-05" }, { 1e21, "1e+21" },
+        { 2.0505, "2.0505" }, { 0, "0" },           { -3.25, "-3.25" },   { 123456789.125, "1.23456789125e+08" }
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        kc_metric_set(g, NULL, cases[i].v);
+        char *text = kc_metrics_render(reg), want[64];
+        snprintf(want, sizeof(want), "\ng %s\n", cases[i].text);
+        if (!strstr(text, want))
+            fail_msg("%.17g: got %s", cases[i].v, text);
+        free(text);
+    }
     kc_metrics_free(reg);
 }
 
@@ -123,6 +137,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_escaping_and_errors),
+        cmocka_unit_test(test_go_float_format),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

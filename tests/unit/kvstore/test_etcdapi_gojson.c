@@ -132,6 +132,13 @@ test_int64(void **state)
         { "null", 0, NULL },
         { "\"abc\"", 0, "invalid character 'a' looking for beginning of value" },
         { "\"\"", 0, "unexpected end of JSON input" },
+        { "\" 1\"", 1, NULL },
+        { "\"0x10\"", 0, "invalid character 'x' after top-level value" },
+        { "\"01\"", 0, "invalid character '1' after top-level value" },
+        { "\"+1\"", 0, "invalid character '+' looking for beginning of value" },
+        { "\"-0\"", 0, NULL },
+        { "\"9223372036854775808\"", 0,
+          "json: cannot unmarshal number 9223372036854775808 into Go value of type int64" },
         { "1.5", 0, "json: cannot unmarshal number 1.5 into Go value of type int64" },
         { "\"1.5\"", 0, "json: cannot unmarshal number 1.5 into Go value of type int64" },
         { "1e3", 0, "json: cannot unmarshal number 1e3 into Go value of type int64" },
@@ -261,7 +268,7 @@ test_field_lookup(void **state)
     const char *text = "{\"rangeEnd\":\"YQ==\",\"limit\":1,\"limit\":2,\"range_end\":\"Yg==\"}";
     assert_int_equal(gj_parse(text, strlen(text), &v, err), 0);
     const struct gj_value *f = gj_field(v, "range_end", "rangeEnd");
-    assert_string_equal(f->str, "Yg=="); /* the proto name wins over the JSON name */
+    assert_string_equal(f->str, "YQ=="); /* the JSON name wins over the proto name, as etcd's jsonpb */
     int64_t limit;
     assert_int_equal(gj_int64(gj_field(v, "limit", NULL), &limit, err), 0);
     assert_true(limit == 2); /* the last duplicate wins */
