@@ -1,0 +1,95 @@
+/* api_store.h - the storage interface of the API server: the kvs operations it needs (range, txn, leases, watch)
+ * behind one vtable with two backends, embedded (the in-process kvs store) and remote (etcd v3 JSON over
+ * HTTP(S): a `k8c kvstore` or a real etcd). Requests and responses are kvstore/kvs.h's structs in both cases, so
+ * the code above does not know which backend it talks to.
+ *
+ * On top of it, a few object-level helpers that every REST handler uses: get/create/update/delete/list of one
+ * JSON object per key with resourceVersion = mod_revision semantics, and watches.
+ *
+ * Thread-safety: every function may be called from any thread, concurrently; a watch is used by one thread at
+ * a time.
+ */
+#ifndef API_STORE_H
+#define API_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvs.h"
+
+struct api_store;
+struct api_store_watch;
+
+/* The remote backend's connection settings (like kube-apiserver's --etcd-* flags). */
+struct api_store_remote_config {
+    const char *servers; /* --etcd-servers: comma-separated http(s)://host:port; requests go to the first that
+                            answers, failing over in order */
+    const char *ca_file; /* --etcd-cafile */
+    const char *cert_file, *key_file; /* --etcd-certfile, --etcd-keyfile */
+    long timeout_ms;                  /* per unary request; 0 = 10 s */
+};
+
+/* An embedded store over an open kvs (not owned: close it after api_store_close). */
+int api_store_embedded(struct kvs *kvs, struct api_store **out);
+
+/* A remote store. Checks the configuration and that a server answers /health (KC_EUNAVAILABLE otherwise, with
+ * the reason in err). */
+int api_store_remote(const struct api_store_remote_config *cfg, struct api_store **out, char *err, size_t errlen);
+
+void api_store_close(struct api_store *s);
+
+/* --- the kvs-level operations (same semantics and errors as kvs.h; the remote backend maps etcd's gRPC codes
+ * back to the same error codes: OutOfRange "required revision has been compacted" → KC_ECOMPACTED, "future
+ * revision" → KC_EFUTUREREV, NotFound lease → KC_ENOTFOUND, ResourceExhausted → KC_ENOSPACE, transport failure →
+ * KC_EUNAVAILABLE) --- */
+
+int api_store_range(struct api_store *s, const struct kvs_range_req *req, struct kvs_resp **out);
+int api_store_txn(struct api_store *s, const struct kvs_txn_req *req, struct kvs_resp **out);
+void api_store_resp_free(struct api_store *s, struct kvs_resp *resp);
+int api_store_lease_grant(struct api_store *s, int64_t ttl, int64_t *id);
+int api_store_lease_revoke(struct api_store *s, int64_t id);
+int api_store_compact(struct api_store *s, int64_t revision);
+/* The current revision (a range of nothing). */
+int api_store_revision(struct api_store *s, int64_t *rev);
+
+/* Watches keys from start_revision (0: now + 1). Batches come out in revision order as kvs_watch_batch values
+ * (events with kv.value set, prev_kv when asked). A canceled batch with compact_revision set means the start
+ * revision was compacted. */
+int api_store_watch(struct api_store *s, const struct kvs_watch_req *req, struct api_store_watch **out);
+/* A file descriptor that becomes readable when api_store_watch_poll may have a batch (an eventfd). */
+int api_store_watch_fd(struct api_store_watch *w);
+/* 0 and *out (free with api_store_watch_batch_free), -EAGAIN when nothing is ready, -ECANCELED after the last. */
+int api_store_watch_poll(struct api_store_watch *w, struct kvs_watch_batch **out);
+void api_store_watch_batch_free(struct api_store_watch *w, struct kvs_watch_batch *b);
+void api_store_watch_free(struct api_store_watch *w);
+
+/* --- objects: one JSON object per key, resourceVersion = the key's mod_revision --- */
+
+/* Reads key. *obj (new reference, with metadata.resourceVersion set to the key's mod_revision as a decimal
+ * string: stored JSON never carries it) and *rev (that mod_revision). KC_ENOTFOUND when absent, KC_EINTERNAL
+ * when the stored value is not a JSON object. */
+int api_obj_get(struct api_store *s, const char *key, json_t **obj, int64_t *rev);
+
+/* Creates key with obj's compact JSON (metadata.resourceVersion removed) if it does not exist (one txn:
+ * create_revision == 0). lease 0 = none.
+ * *rev gets the new mod_revision. KC_EEXIST when it exists. */
+int api_obj_create(struct api_store *s, const char *key, const json_t *obj, int64_t lease, int64_t *rev);
+
+/* Replaces key if its mod_revision is still expected_rev (0: any existing revision). *rev gets the new
+ * mod_revision. KC_ENOTFOUND when absent, KC_ECONFLICT when modified since. */
+int api_obj_update(struct api_store *s, const char *key, const json_t *obj, int64_t expected_rev, int64_t *rev);
+
+/* Deletes key if its mod_revision is still expected_rev (0: any). *rev gets the revision of the delete.
+ * KC_ENOTFOUND, KC_ECONFLICT. */
+int api_obj_delete(struct api_store *s, const char *key, int64_t expected_rev, int64_t *rev);
+
+/* Lists the keys under prefix (prefix + "\xff"-style range end: every key that starts with prefix) at revision
+ * (0: current), at most limit (0: all) starting after `after` (exclusive; NULL: from the start). *items is a new
+ * JSON array of objects, each with metadata.resourceVersion set from its mod_revision; *list_rev the revision
+ * read at; *more whether keys remain. KC_ECOMPACTED when revision is compacted. */
+int api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+                 json_t **items, int64_t *list_rev, bool *more);
+
+#endif

@@ -1,0 +1,346 @@
+/* cmd.c - the subcommands `k8c server` (the control plane in one process on the embedded store), `k8c apiserver`
+ * (the API server alone on a remote etcd-compatible store) and `k8c pki` (certificates and kubeconfigs). */
+#include "api.h"
+#include "api_boot.h"
+#include "api_cmd.h"
+#include "kc_error.h"
+#include "kc_log.h"
+#include "kc_pki.h"
+#include "kvs.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct flags {
+    const char *data_dir, *bind_address, *token_auth_file, *service_range, *event_ttl;
+    const char *etcd_servers, *etcd_ca, *etcd_cert, *etcd_key;
+    const char *tls_cert, *tls_key, *client_ca, *log_level;
+    int port;
+};
+
+/* --name value / --name=value; returns the value or NULL. */
+static const char *
+flag_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+        return NULL;
+    if (a[2 + n] == '=')
+        return a + 3 + n;
+    if (a[2 + n] == '\0' && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+static int
+parse_flags(int argc, char **argv, struct flags *f, bool remote)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+#define F(name, field)                            \
+    if ((v = flag_value(argc, argv, &i, name))) { \
+        f->field = v;                             \
+        continue;                                 \
+    }
+        F("data-dir", data_dir)
+        F("bind-address", bind_address)
+        F("token-auth-file", token_auth_file)
+        F("service-cluster-ip-range", service_range)
+        F("event-ttl", event_ttl)
+        F("tls-cert-file", tls_cert)
+        F("tls-private-key-file", tls_key)
+        F("client-ca-file", client_ca)
+        F("log-level", log_level)
+        if (remote) {
+            F("etcd-servers", etcd_servers)
+            F("etcd-cafile", etcd_ca)
+            F("etcd-certfile", etcd_cert)
+            F("etcd-keyfile", etcd_key)
+        }
+#undef F
+        if ((v = flag_value(argc, argv, &i, "secure-port"))) {
+            char *end;
+            long p = strtol(v, &end, 10);
+            if (*end || p < 0 || p > 65535) {
+                fprintf(stderr, "invalid value \"%s\" for --secure-port\n", v);
+                return 2;
+            }
+            f->port = (int)p;
+            continue;
+        }
+        fprintf(stderr, "unknown flag %s\n", argv[i]);
+        return 2;
+    }
+    if (f->log_level) {
+        enum kc_log_level l;
+        if (kc_log_parse_level(f->log_level, &l) != 0) {
+            fprintf(stderr, "invalid value \"%s\" for --log-level\n", f->log_level);
+            return 2;
+        }
+        kc_log_set_level(l);
+    }
+    return 0;
+}
+
+static int64_t
+parse_duration_s(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s)
+        return -1;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        return (int64_t)v;
+    if (strcmp(end, "m") == 0)
+        return (int64_t)(v * 60);
+    if (strcmp(end, "h") == 0)
+        return (int64_t)(v * 3600);
+    return -1;
+}
+
+static sigset_t
+block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return set;
+}
+
+/* Serves until SIGTERM/SIGINT over store; writes the admin kubeconfig when data_dir holds the PKI. */
+static int
+serve(struct flags *f, struct api_store *store, const char *what)
+{
+    struct api_config c;
+    char err[1024], crt[1024], key[1024], ca[1024];
+    api_config_init(&c);
+    if (f->bind_address)
+        c.bind_address = f->bind_address;
+    c.secure_port = f->port >= 0 ? f->port : 6443;
+    if (f->token_auth_file)
+        c.token_auth_file = f->token_auth_file;
+    if (f->service_range)
+        c.service_cluster_ip_range = f->service_range;
+    if (f->event_ttl && (c.event_ttl_s = parse_duration_s(f->event_ttl)) <= 0) {
+        fprintf(stderr, "k8c %s: invalid value \"%s\" for --event-ttl\n", what, f->event_ttl);
+        return 2;
+    }
+    if (f->tls_cert || f->tls_key || f->client_ca) {
+        if (!f->tls_cert || !f->tls_key) {
+            fprintf(stderr, "k8c %s: --tls-cert-file and --tls-private-key-file go together\n", what);
+            return 2;
+        }
+        c.cert_file = f->tls_cert;
+        c.key_file = f->tls_key;
+        c.client_ca_file = f->client_ca;
+    } else {
+        if (api_pki_bootstrap(f->data_dir, c.bind_address, err, sizeof(err)) != 0) {
+            fprintf(stderr, "k8c %s: %s\n", what, err);
+            return 1;
+        }
+        snprintf(crt, sizeof(crt), "%s/pki/apiserver.crt", f->data_dir);
+        snprintf(key, sizeof(key), "%s/pki/apiserver.key", f->data_dir);
+        snprintf(ca, sizeof(ca), "%s/pki/ca.crt", f->data_dir);
+        c.cert_file = crt;
+        c.key_file = key;
+        c.client_ca_file = ca;
+    }
+    struct api_server *srv;
+    if (api_server_start(&c, store, &srv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "k8c %s: %s\n", what, err);
+        return 1;
+    }
+    if (!f->tls_cert) {
+        char kc[1100], url[300], acrt[1100], akey[1100];
+        snprintf(kc, sizeof(kc), "%s/admin.kubeconfig", f->data_dir);
+        snprintf(acrt, sizeof(acrt), "%s/pki/admin.crt", f->data_dir);
+        snprintf(akey, sizeof(akey), "%s/pki/admin.key", f->data_dir);
+        const char *host = strcmp(c.bind_address, "0.0.0.0") == 0 ? "127.0.0.1" : c.bind_address;
+        snprintf(url, sizeof(url), "https://%s:%d", host, api_server_port(srv));
+        if (api_write_kubeconfig(kc, url, ca, acrt, akey, "admin", err, sizeof(err)) != 0)
+            fprintf(stderr, "k8c %s: %s\n", what, err);
+        else
+            fprintf(stderr, "k8c %s: serving the Kubernetes API on %s\n  export KUBECONFIG=%s\n  kubectl get ns\n",
+                    what, url, kc);
+    }
+    return api_cmd_wait(srv);
+}
+
+int
+api_cmd_wait(struct api_server *srv)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int sig;
+    sigwait(&set, &sig);
+    KC_LOG(KC_LOG_INFO, "apiserver", "shutting down", "signal=%d", sig);
+    api_server_stop(srv);
+    return 0;
+}
+
+int
+api_cmd_server(int argc, char **argv)
+{
+    struct flags f = { .data_dir = ".k8c", .port = -1 };
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: k8c server [--data-dir .k8c] [--bind-address 127.0.0.1] [--secure-port 6443]\n"
+               "                  [--token-auth-file FILE] [--service-cluster-ip-range 10.96.0.0/12] [--event-ttl 1h]\n"
+               "The whole control plane in one process on the embedded store (data and PKI in --data-dir).\n");
+        return 0;
+    }
+    if (parse_flags(argc, argv, &f, false) != 0)
+        return 2;
+    block_signals();
+    char err[1024], dir[1100];
+    if (api_pki_bootstrap(f.data_dir, f.bind_address ? f.bind_address : "127.0.0.1", err, sizeof(err)) != 0) {
+        fprintf(stderr, "k8c server: %s\n", err);
+        return 1;
+    }
+    snprintf(dir, sizeof(dir), "%s/kvstore", f.data_dir);
+    struct kvs_options o;
+    struct kvs *kvs;
+    kvs_options_init(&o);
+    o.dir = dir;
+    int rc = kvs_open(&o, &kvs);
+    if (rc != 0) {
+        fprintf(stderr, "k8c server: cannot open the store in %s: %s\n", dir, kvs_error_message(rc, NULL));
+        return 1;
+    }
+    struct api_store *store;
+    rc = api_store_embedded(kvs, &store);
+    if (rc == 0)
+        rc = serve(&f, store, "server");
+    else
+        fprintf(stderr, "k8c server: %s\n", kc_strerror(rc));
+    api_store_close(store);
+    kvs_close(kvs);
+    return rc;
+}
+
+int
+api_cmd_apiserver(int argc, char **argv)
+{
+    struct flags f = { .data_dir = ".k8c", .port = -1 };
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf(
+            "usage: k8c apiserver --etcd-servers URLS [--etcd-cafile F --etcd-certfile F --etcd-keyfile F]\n"
+            "                     [--data-dir .k8c | --tls-cert-file F --tls-private-key-file F --client-ca-file F]\n"
+            "                     [--bind-address 127.0.0.1] [--secure-port 6443] [--token-auth-file FILE]\n"
+            "The API server alone, on a remote etcd v3 store (k8c kvstore or etcd).\n");
+        return 0;
+    }
+    if (parse_flags(argc, argv, &f, true) != 0)
+        return 2;
+    if (!f.etcd_servers) {
+        fprintf(stderr, "k8c apiserver: --etcd-servers is required\n");
+        return 2;
+    }
+    block_signals();
+    struct api_store_remote_config rc_ = {
+        .servers = f.etcd_servers, .ca_file = f.etcd_ca, .cert_file = f.etcd_cert, .key_file = f.etcd_key
+    };
+    struct api_store *store;
+    char err[1024];
+    int rc = api_store_remote(&rc_, &store, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "k8c apiserver: %s\n", err);
+        return 1;
+    }
+    rc = serve(&f, store, "apiserver");
+    api_store_close(store);
+    return rc;
+}
+
+int
+api_cmd_pki(int argc, char **argv)
+{
+    const char *data_dir = ".k8c", *name = NULL, *cn = NULL, *server = NULL, *out = NULL;
+    const char *orgs[16], *dns[16], *ips[16];
+    size_t norgs = 0, ndns = 0, nips = 0;
+    unsigned usage = 0;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+        printf("usage: k8c pki init [--data-dir D]\n"
+               "       k8c pki issue --name N --cn CN [--org O]... [--dns NAME]... [--ip IP]... [--client] [--server]\n"
+               "       k8c pki kubeconfig --name N --server URL --out FILE   (a kubeconfig for an issued client)\n");
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if ((v = flag_value(argc, argv, &i, "data-dir")))
+            data_dir = v;
+        else if ((v = flag_value(argc, argv, &i, "name")))
+            name = v;
+        else if ((v = flag_value(argc, argv, &i, "cn")))
+            cn = v;
+        else if ((v = flag_value(argc, argv, &i, "org")) && norgs < 16)
+            orgs[norgs++] = v;
+        else if ((v = flag_value(argc, argv, &i, "dns")) && ndns < 16)
+            dns[ndns++] = v;
+        else if ((v = flag_value(argc, argv, &i, "ip")) && nips < 16)
+            ips[nips++] = v;
+        else if ((v = flag_value(argc, argv, &i, "server")))
+            server = v;
+        else if ((v = flag_value(argc, argv, &i, "out")))
+            out = v;
+        else if (strcmp(argv[i], "--client") == 0)
+            usage |= KC_PKI_CLIENT;
+        else if (strcmp(argv[i], "--server") == 0)
+            usage |= KC_PKI_SERVER;
+        else {
+            fprintf(stderr, "k8c pki: unknown flag %s\n", argv[i]);
+            return 2;
+        }
+    }
+    char err[1024], pki[1100];
+    snprintf(pki, sizeof(pki), "%s/pki", data_dir);
+    if (strcmp(sub, "init") == 0) {
+        if (api_pki_bootstrap(data_dir, "127.0.0.1", err, sizeof(err)) != 0) {
+            fprintf(stderr, "k8c pki: %s\n", err);
+            return 1;
+        }
+        printf("%s\n", pki);
+        return 0;
+    }
+    if (strcmp(sub, "issue") == 0) {
+        if (!name || !cn) {
+            fprintf(stderr, "k8c pki issue: --name and --cn are required\n");
+            return 2;
+        }
+        if (!usage)
+            usage = KC_PKI_CLIENT;
+        if (api_pki_issue(pki, name, cn, orgs, norgs, dns, ndns, ips, nips, usage, err, sizeof(err)) != 0) {
+            fprintf(stderr, "k8c pki: %s\n", err);
+            return 1;
+        }
+        printf("%s/%s.crt\n%s/%s.key\n", pki, name, pki, name);
+        return 0;
+    }
+    if (strcmp(sub, "kubeconfig") == 0) {
+        if (!name || !server || !out) {
+            fprintf(stderr, "k8c pki kubeconfig: --name, --server and --out are required\n");
+            return 2;
+        }
+        char ca[1200], crt[1200], key[1200];
+        snprintf(ca, sizeof(ca), "%s/ca.crt", pki);
+        snprintf(crt, sizeof(crt), "%s/%s.crt", pki, name);
+        snprintf(key, sizeof(key), "%s/%s.key", pki, name);
+        if (api_write_kubeconfig(out, server, ca, crt, key, name, err, sizeof(err)) != 0) {
+            fprintf(stderr, "k8c pki: %s\n", err);
+            return 1;
+        }
+        return 0;
+    }
+    fprintf(stderr, "k8c pki: unknown subcommand \"%s\"\n", sub);
+    return 2;
+}

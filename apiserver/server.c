@@ -1,0 +1,623 @@
+/* server.c - the API server's HTTP side: TLS serving on kc_httpd, authentication (client certificates, bearer
+ * tokens), routing of /api and /apis paths into a parsed request, the non-resource endpoints (/version, /healthz,
+ * /livez, /readyz, /metrics, /openapi), and sending the reply a worker built. */
+#include "api_int.h"
+#include "kc_error.h"
+#include "kc_log.h"
+#include "kc_time.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef K8C_VERSION
+#define K8C_VERSION "0.1.0"
+#endif
+
+void
+api_config_init(struct api_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->bind_address = "127.0.0.1";
+    c->secure_port = 6443;
+    c->service_cluster_ip_range = "10.96.0.0/12";
+    c->event_ttl_s = 3600;
+    c->max_body = 3 * 1024 * 1024;
+    c->threads = 2;
+}
+
+/* --- the token file (kube-apiserver's --token-auth-file: token,user,uid,"group1,group2") --- */
+
+/* Splits one CSV line into fields, honouring double quotes. Returns the number of fields. */
+static int
+csv_fields(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (*p && n < max) {
+        char *out = p;
+        fields[n++] = p;
+        if (*p == '"') {
+            p++;
+            while (*p) {
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            while (*p && *p != ',')
+                p++;
+        } else {
+            while (*p && *p != ',')
+                *out++ = *p++;
+        }
+        if (*p == ',') {
+            *out = '\0';
+            p++;
+            if (*p == '\0' && n < max)
+                fields[n++] = p;
+        } else {
+            *out = '\0';
+        }
+    }
+    return n;
+}
+
+static int
+load_tokens(struct api_server *srv, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "--token-auth-file: cannot open %s: %s", path, strerror(errno));
+        return -errno;
+    }
+    char line[4096];
+    int lineno = 0;
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *fields[8];
+        int n = csv_fields(line, fields, 8);
+        if (n < 3 || !fields[0][0] || !fields[1][0]) {
+            snprintf(err, errlen, "--token-auth-file: %s line %d: want token,user,uid[,groups]", path, lineno);
+            fclose(f);
+            return KC_EINVALID;
+        }
+        struct api_token *t = realloc(srv->tokens, sizeof(*t) * (size_t)(srv->ntokens + 1));
+        if (!t) {
+            fclose(f);
+            return -ENOMEM;
+        }
+        srv->tokens = t;
+        t = &srv->tokens[srv->ntokens++];
+        memset(t, 0, sizeof(*t));
+        t->token = strdup(fields[0]);
+        t->user = strdup(fields[1]);
+        t->uid = strdup(fields[2]);
+        if (n >= 4 && fields[3][0]) {
+            for (char *g = strtok(fields[3], ","); g; g = strtok(NULL, ",")) {
+                char **gs = realloc(t->groups, sizeof(char *) * (size_t)(t->ngroups + 1));
+                if (!gs)
+                    break;
+                t->groups = gs;
+                t->groups[t->ngroups++] = strdup(g);
+            }
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+/* Who is asking: the client certificate's CN/O, or the bearer token's user. Returns false when neither. */
+static bool
+authenticate(struct api_server *srv, kc_httpd_req *req, struct api_user *u)
+{
+    const struct kc_httpd_peer *peer = kc_httpd_req_peer(req);
+    memset(u, 0, sizeof(*u));
+    if (peer) {
+        snprintf(u->name, sizeof(u->name), "%s", peer->user);
+        for (int i = 0; i < peer->ngroups && i < 15; i++)
+            snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "%s", peer->groups[i]);
+        snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "system:authenticated");
+        return true;
+    }
+    size_t len;
+    const char *auth = kc_httpd_req_header(req, "authorization", &len);
+    if (auth && len > 7 && strncasecmp(auth, "Bearer ", 7) == 0) {
+        const char *tok = auth + 7;
+        size_t tlen = len - 7;
+        for (int i = 0; i < srv->ntokens; i++) {
+            if (strlen(srv->tokens[i].token) == tlen && memcmp(srv->tokens[i].token, tok, tlen) == 0) {
+                snprintf(u->name, sizeof(u->name), "%s", srv->tokens[i].user);
+                for (int g = 0; g < srv->tokens[i].ngroups && g < 15; g++)
+                    snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "%s", srv->tokens[i].groups[g]);
+                snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "system:authenticated");
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* --- replies --- */
+
+static void
+send_reply(kc_httpd_req *req, struct api_reply *rep)
+{
+    for (int i = 0; i < rep->nwarnings; i++) {
+        kc_httpd_add_header(req, "Warning", rep->warnings[i]);
+        free(rep->warnings[i]);
+    }
+    rep->nwarnings = 0;
+    kc_httpd_reply_json(req, rep->status, rep->body, false);
+    json_decref(rep->body);
+    rep->body = NULL;
+}
+
+static void
+reply_now(kc_httpd_req *req, int code, const char *reason, const char *message)
+{
+    struct api_reply rep = { .status = code, .body = api_status(code, reason, message, NULL, NULL, NULL) };
+    send_reply(req, &rep);
+}
+
+/* --- routing --- */
+
+static void
+copy_seg(char *dst, size_t cap, const char *src, size_t len)
+{
+    size_t n = len < cap - 1 ? len : cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Splits a path into at most max segments (no empty ones). */
+static int
+segments(const char *path, size_t len, const char **seg, size_t *seglen, int max)
+{
+    int n = 0;
+    size_t i = 0;
+    while (i < len && n < max) {
+        while (i < len && path[i] == '/')
+            i++;
+        if (i >= len)
+            break;
+        size_t start = i;
+        while (i < len && path[i] != '/')
+            i++;
+        seg[n] = path + start;
+        seglen[n++] = i - start;
+    }
+    return n;
+}
+
+static bool
+seg_is(const char *s, size_t len, const char *lit)
+{
+    return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+/* Fills rq's group/version/namespace/plural/name/sub from a resource path. Returns false when the path is not a
+ * resource path (discovery and other paths). */
+static bool
+route_resource(const char *path, size_t len, struct api_request *rq)
+{
+    const char *seg[10];
+    size_t sl[10];
+    int n = segments(path, len, seg, sl, 10), i = 0;
+    if (n >= 2 && seg_is(seg[0], sl[0], "api")) {
+        rq->group[0] = '\0';
+        copy_seg(rq->version, sizeof(rq->version), seg[1], sl[1]);
+        i = 2;
+    } else if (n >= 3 && seg_is(seg[0], sl[0], "apis")) {
+        copy_seg(rq->group, sizeof(rq->group), seg[1], sl[1]);
+        copy_seg(rq->version, sizeof(rq->version), seg[2], sl[2]);
+        i = 3;
+    } else {
+        return false;
+    }
+    if (i >= n)
+        return false; /* /api/v1, /apis/g/v: discovery */
+    /* namespaces/{ns}/{plural}... , except the namespace resource itself: namespaces/{name}[/{sub}] */
+    if (seg_is(seg[i], sl[i], "namespaces") && i + 2 < n) {
+        copy_seg(rq->namespace, sizeof(rq->namespace), seg[i + 1], sl[i + 1]);
+        i += 2;
+        /* namespaces/{name}/status and /finalize are subresources of the namespace, not a nested kind */
+        if (!rq->group[0] && i + 1 == n && (seg_is(seg[i], sl[i], "status") || seg_is(seg[i], sl[i], "finalize"))) {
+            snprintf(rq->plural, sizeof(rq->plural), "namespaces");
+            snprintf(rq->name, sizeof(rq->name), "%s", rq->namespace);
+            copy_seg(rq->sub, sizeof(rq->sub), seg[i], sl[i]);
+            rq->namespace[0] = '\0';
+            return true;
+        }
+    }
+    copy_seg(rq->plural, sizeof(rq->plural), seg[i], sl[i]);
+    i++;
+    if (i < n) {
+        copy_seg(rq->name, sizeof(rq->name), seg[i], sl[i]);
+        i++;
+    }
+    if (i < n) {
+        copy_seg(rq->sub, sizeof(rq->sub), seg[i], sl[i]);
+        i++;
+    }
+    if (i < n)
+        rq->sub[0] = '\x01'; /* too deep: never matches a subresource */
+    return true;
+}
+
+static const char *
+dup_header(kc_httpd_req *req, const char *name, char *buf, size_t cap)
+{
+    size_t len;
+    const char *v = kc_httpd_req_header(req, name, &len);
+    if (!v)
+        return NULL;
+    copy_seg(buf, cap, v, len);
+    return buf;
+}
+
+static bool
+truthy(const char *v)
+{
+    return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "True") == 0);
+}
+
+/* The worker side of a resource request. */
+struct job {
+    struct api_request rq;
+    struct api_reply rep;
+    char ctype[256], accept[1024];
+};
+
+static void
+job_work(void *arg)
+{
+    struct job *j = arg;
+    api_rest_handle(&j->rq, &j->rep);
+}
+
+static void
+count_request(struct api_server *srv, const struct api_request *rq, int status)
+{
+    char code[8];
+    snprintf(code, sizeof(code), "%d", status);
+    const char *resource = rq->res ? rq->res->plural : "";
+    kc_metric_add(srv->m_requests, (const char *[]){ rq->verb, resource, code }, 1);
+    kc_metric_observe(srv->m_latency, (const char *[]){ rq->verb, resource },
+                      (double)(kc_time_mono_ns() - rq->started_ns) / 1e9);
+}
+
+static void
+job_done(kc_httpd_req *req, void *arg)
+{
+    struct job *j = arg;
+    kc_metric_add(j->rq.srv->m_inflight, NULL, -1);
+    count_request(j->rq.srv, &j->rq, j->rep.status);
+    if (req)
+        send_reply(req, &j->rep);
+    for (int i = 0; i < j->rep.nwarnings; i++)
+        free(j->rep.warnings[i]);
+    json_decref(j->rep.body);
+    free(j);
+}
+
+static void
+parse_query(kc_httpd_req *req, struct api_request *rq)
+{
+    rq->label_selector = kc_httpd_req_param(req, "labelSelector", 0);
+    rq->field_selector = kc_httpd_req_param(req, "fieldSelector", 0);
+    rq->resource_version = kc_httpd_req_param(req, "resourceVersion", 0);
+    rq->resource_version_match = kc_httpd_req_param(req, "resourceVersionMatch", 0);
+    rq->limit = kc_httpd_req_param(req, "limit", 0);
+    rq->continue_ = kc_httpd_req_param(req, "continue", 0);
+    rq->timeout_seconds = kc_httpd_req_param(req, "timeoutSeconds", 0);
+    rq->watch = kc_httpd_req_param(req, "watch", 0);
+    rq->allow_bookmarks = kc_httpd_req_param(req, "allowWatchBookmarks", 0);
+    rq->send_initial_events = kc_httpd_req_param(req, "sendInitialEvents", 0);
+    rq->dry_run = kc_httpd_req_param(req, "dryRun", 0);
+    rq->field_manager = kc_httpd_req_param(req, "fieldManager", 0);
+    rq->field_validation = kc_httpd_req_param(req, "fieldValidation", 0);
+    rq->propagation_policy = kc_httpd_req_param(req, "propagationPolicy", 0);
+    rq->grace_period = kc_httpd_req_param(req, "gracePeriodSeconds", 0);
+    rq->pretty = kc_httpd_req_param(req, "pretty", 0);
+}
+
+/* Accept: application/json;as=Table;v=v1;g=meta.k8s.io,... */
+static void
+parse_accept(struct api_request *rq)
+{
+    const char *a = rq->accept;
+    rq->want_table = false;
+    if (!a)
+        return;
+    for (const char *p = a; (p = strstr(p, "as=Table")); p += 8) {
+        const char *end = strchr(p, ',');
+        size_t span = end ? (size_t)(end - p) : strlen(p);
+        const char *v1 = strstr(p, "v=v1;");
+        const char *v1b = strstr(p, "v=v1beta1");
+        const char *g = strstr(p, "g=meta.k8s.io");
+        if (!g || (size_t)(g - p) > span + 16)
+            continue;
+        if (v1b && (size_t)(v1b - p) < span) {
+            rq->want_table = true;
+            rq->table_version = "v1beta1";
+            return;
+        }
+        if ((v1 && (size_t)(v1 - p) < span) || strstr(p, "v=v1,") || strstr(p, "v=v1\0")) {
+            rq->want_table = true;
+            rq->table_version = "v1";
+            return;
+        }
+        rq->want_table = true;
+        rq->table_version = "v1";
+        return;
+    }
+}
+
+static void
+verb_of(kc_httpd_req *req, struct api_request *rq)
+{
+    const char *v = "get";
+    if (kc_httpd_req_method_is(req, "GET") || kc_httpd_req_method_is(req, "HEAD")) {
+        if (truthy(rq->watch))
+            v = "watch";
+        else
+            v = rq->name[0] ? "get" : "list";
+    } else if (kc_httpd_req_method_is(req, "POST")) {
+        v = "create";
+    } else if (kc_httpd_req_method_is(req, "PUT")) {
+        v = "update";
+    } else if (kc_httpd_req_method_is(req, "PATCH")) {
+        v = "patch";
+    } else if (kc_httpd_req_method_is(req, "DELETE")) {
+        v = rq->name[0] ? "delete" : "deletecollection";
+    } else {
+        v = "unknown";
+    }
+    snprintf(rq->verb, sizeof(rq->verb), "%s", v);
+}
+
+static void
+version_reply(kc_httpd_req *req, struct api_server *srv)
+{
+    kc_httpd_reply(req, 200, "application/json", srv->version_json, strlen(srv->version_json));
+}
+
+static void
+health_reply(kc_httpd_req *req, struct api_server *srv)
+{
+    int64_t rev;
+    if (api_store_revision(srv->store, &rev) != 0) {
+        kc_httpd_reply(req, 500, "text/plain; charset=utf-8", "[-]etcd failed: reason withheld\nhealthz check failed\n",
+                       52);
+        return;
+    }
+    kc_httpd_reply(req, 200, "text/plain; charset=utf-8", "ok", 2);
+}
+
+static int
+on_request(kc_httpd_req *req, void *arg)
+{
+    struct api_server *srv = arg;
+    size_t plen;
+    const char *path = kc_httpd_req_path(req, &plen);
+    char p[1024];
+    copy_seg(p, sizeof(p), path, plen);
+    /* a trailing slash is the same path ("/version/" from the Python client) */
+    while (strlen(p) > 1 && p[strlen(p) - 1] == '/')
+        p[strlen(p) - 1] = '\0';
+
+    if (strcmp(p, "/version") == 0) {
+        version_reply(req, srv);
+        return 0;
+    }
+    if (strcmp(p, "/healthz") == 0 || strcmp(p, "/livez") == 0 || strcmp(p, "/readyz") == 0) {
+        health_reply(req, srv);
+        return 0;
+    }
+
+    struct api_user user;
+    if (!authenticate(srv, req, &user)) {
+        reply_now(req, 401, "Unauthorized", "Unauthorized");
+        return 0;
+    }
+    if (strcmp(p, "/metrics") == 0) {
+        char *text = kc_metrics_render(srv->metrics);
+        kc_httpd_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text ? text : "", text ? strlen(text) : 0);
+        free(text);
+        return 0;
+    }
+    if (strncmp(p, "/openapi/v2", 11) == 0) {
+        /* kubectl 1.20 asks for the v2 document as protobuf; an empty 200 turns its client-side validation off
+         * and leaves validation to the server (KUBE_API_NOTES.md). */
+        kc_httpd_reply(req, 200, "application/octet-stream", "", 0);
+        return 0;
+    }
+
+    struct job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        reply_now(req, 500, "InternalError", "out of memory");
+        return 0;
+    }
+    struct api_request *rq = &j->rq;
+    rq->srv = srv;
+    rq->user = user;
+    rq->started_ns = kc_time_mono_ns();
+    rq->content_type = dup_header(req, "content-type", j->ctype, sizeof(j->ctype));
+    rq->accept = dup_header(req, "accept", j->accept, sizeof(j->accept));
+    parse_accept(rq);
+    parse_query(req, rq);
+
+    if (!route_resource(p, strlen(p), rq)) {
+        struct api_reply rep = { 0 };
+        if (kc_httpd_req_method_is(req, "GET") && api_discovery(srv, p, rq->accept, &rep)) {
+            send_reply(req, &rep);
+        } else {
+            char msg[1200];
+            snprintf(msg, sizeof(msg), "the server could not find the requested resource");
+            reply_now(req, 404, "NotFound", msg);
+        }
+        free(j);
+        return 0;
+    }
+    verb_of(req, rq);
+    rq->res = api_resource_find(rq->group, rq->version, rq->plural);
+    if (!rq->res) {
+        reply_now(req, 404, "NotFound", "the server could not find the requested resource");
+        free(j);
+        return 0;
+    }
+    rq->body = kc_httpd_req_body(req, &rq->body_len);
+    if (rq->body_len > srv->cfg.max_body) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "the request body is larger than %zu bytes", srv->cfg.max_body);
+        reply_now(req, 413, "RequestEntityTooLarge", msg);
+        free(j);
+        return 0;
+    }
+    if (strcmp(rq->verb, "watch") == 0) {
+        api_watch_start(req, rq);
+        free(j);
+        return 0;
+    }
+    kc_metric_add(srv->m_inflight, NULL, 1);
+    if (kc_httpd_defer(req, job_work, job_done, j) != 0) {
+        kc_metric_add(srv->m_inflight, NULL, -1);
+        reply_now(req, 500, "InternalError", "out of memory");
+        free(j);
+    }
+    return 0;
+}
+
+/* --- lifecycle --- */
+
+static int
+parse_cidr(const char *cidr, uint32_t *net, uint32_t *mask)
+{
+    char ip[64];
+    const char *slash = strchr(cidr, '/');
+    if (!slash || (size_t)(slash - cidr) >= sizeof(ip))
+        return KC_EINVALID;
+    memcpy(ip, cidr, (size_t)(slash - cidr));
+    ip[slash - cidr] = '\0';
+    struct in_addr a;
+    char *end;
+    long bits = strtol(slash + 1, &end, 10);
+    if (inet_pton(AF_INET, ip, &a) != 1 || *end || bits < 8 || bits > 30)
+        return KC_EINVALID;
+    *mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+    *net = ntohl(a.s_addr) & *mask;
+    return 0;
+}
+
+int
+api_server_start(const struct api_config *c, struct api_store *store, struct api_server **out, char *err, size_t errlen)
+{
+    struct api_server *srv = calloc(1, sizeof(*srv));
+    int rc;
+    if (!srv)
+        return -ENOMEM;
+    srv->cfg = *c;
+    srv->store = store;
+    pthread_mutex_init(&srv->ip_lock, NULL);
+    if (parse_cidr(c->service_cluster_ip_range, &srv->svc_net, &srv->svc_mask) != 0) {
+        snprintf(err, errlen, "--service-cluster-ip-range: \"%s\" is not an IPv4 CIDR between /8 and /30",
+                 c->service_cluster_ip_range);
+        rc = KC_EINVALID;
+        goto fail;
+    }
+    if (c->token_auth_file && (rc = load_tokens(srv, c->token_auth_file, err, errlen)) != 0)
+        goto fail;
+    snprintf(srv->version_json, sizeof(srv->version_json),
+             "{\"major\":\"1\",\"minor\":\"33\",\"emulationMajor\":\"1\",\"emulationMinor\":\"33\","
+             "\"minCompatibilityMajor\":\"1\",\"minCompatibilityMinor\":\"32\",\"gitVersion\":\"v1.33.0+k8c-%s\","
+             "\"gitCommit\":\"\",\"gitTreeState\":\"clean\",\"buildDate\":\"%s\",\"goVersion\":\"c17\","
+             "\"compiler\":\"gcc\",\"platform\":\"linux/amd64\"}",
+             K8C_VERSION, "1970-01-01T00:00:00Z");
+
+    srv->metrics = kc_metrics_new();
+    srv->m_requests = kc_metrics_counter(srv->metrics, "apiserver_request_total",
+                                         "Counter of apiserver requests broken out for each verb, resource and "
+                                         "HTTP response code.",
+                                         "verb,resource,code");
+    static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 5, 10, 30, 60 };
+    srv->m_latency = kc_metrics_histogram(srv->metrics, "apiserver_request_duration_seconds",
+                                          "Response latency distribution in seconds for each verb and resource.",
+                                          "verb,resource", buckets, (int)(sizeof(buckets) / sizeof(buckets[0])));
+    srv->m_inflight = kc_metrics_gauge(srv->metrics, "apiserver_current_inflight_requests",
+                                       "Requests in flight (not counting watches).", NULL);
+    srv->m_watchers = kc_metrics_gauge(srv->metrics, "apiserver_registered_watchers", "Open watch requests.", NULL);
+    kc_metric_set(srv->m_inflight, NULL, 0);
+    kc_metric_set(srv->m_watchers, NULL, 0);
+
+    rc = api_bootstrap_namespaces(srv);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot create the default namespaces: %s", kc_strerror(rc));
+        goto fail;
+    }
+
+    struct kc_httpd_config hc = {
+        .bind_address = c->bind_address,
+        .port = c->secure_port,
+        .threads = c->threads,
+        .max_body = c->max_body * 2, /* h2o's own limit (a plain 413 and a closed connection) sits above ours */
+        .cert_file = c->cert_file,
+        .key_file = c->key_file,
+        .client_ca_file = c->client_ca_file,
+    };
+    rc = kc_httpd_new(&hc, &srv->httpd);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot serve on %s:%d: %s", c->bind_address, c->secure_port, kc_strerror(rc));
+        goto fail;
+    }
+    kc_httpd_route(srv->httpd, "/", on_request, srv);
+    rc = kc_httpd_start(srv->httpd);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot start serving: %s", kc_strerror(rc));
+        goto fail;
+    }
+    KC_LOG(KC_LOG_INFO, "apiserver", "serving", "address=%s port=%d", c->bind_address, kc_httpd_port(srv->httpd));
+    *out = srv;
+    return 0;
+fail:
+    api_server_stop(srv);
+    return rc;
+}
+
+int
+api_server_port(const struct api_server *s)
+{
+    return kc_httpd_port(s->httpd);
+}
+
+void
+api_server_stop(struct api_server *s)
+{
+    if (!s)
+        return;
+    kc_httpd_free(s->httpd);
+    for (int i = 0; i < s->ntokens; i++) {
+        free(s->tokens[i].token);
+        free(s->tokens[i].user);
+        free(s->tokens[i].uid);
+        for (int g = 0; g < s->tokens[i].ngroups; g++)
+            free(s->tokens[i].groups[g]);
+        free(s->tokens[i].groups);
+    }
+    free(s->tokens);
+    kc_metrics_free(s->metrics);
+    pthread_mutex_destroy(&s->ip_lock);
+    free(s);
+}
