@@ -3,6 +3,8 @@
 #include "api.h"
 #include "api_boot.h"
 #include "api_cmd.h"
+#include "ctrl.h"
+#include "kc_http.h"
 #include "kc_error.h"
 #include "kc_log.h"
 #include "kc_pki.h"
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct flags {
     const char *data_dir, *bind_address, *token_auth_file, *service_range, *event_ttl;
@@ -115,6 +118,41 @@ block_signals(void)
     return set;
 }
 
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+        buf[n] = '\0';
+    } else {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* The controllers that run with the API server (the namespace lifecycle), talking to it over HTTPS as admin. */
+static struct ctrl_namespace *
+start_controllers(const char *url, const char *ca, const char *crt, const char *key)
+{
+    struct kc_http_config hc = {
+        .server = strdup(url), .ca_pem = slurp(ca), .cert_pem = slurp(crt), .key_pem = slurp(key)
+    };
+    struct ctrl_namespace *nsc = NULL;
+    int rc = hc.ca_pem && hc.cert_pem && hc.key_pem ? ctrl_namespace_start(&hc, NULL, &nsc) : KC_EINVALID;
+    if (rc != 0)
+        KC_LOG(KC_LOG_ERROR, "apiserver", "cannot start the namespace controller", "err=\"%s\"", kc_strerror(rc));
+    kc_http_config_close(&hc);
+    return nsc;
+}
+
 /* Serves until SIGTERM/SIGINT over store; writes the admin kubeconfig when data_dir holds the PKI. */
 static int
 serve(struct flags *f, struct api_store *store, const char *what)
@@ -170,12 +208,16 @@ serve(struct flags *f, struct api_store *store, const char *what)
         else
             fprintf(stderr, "k8c %s: serving the Kubernetes API on %s\n  export KUBECONFIG=%s\n  kubectl get ns\n",
                     what, url, kc);
+        struct ctrl_namespace *nsc = start_controllers(url, ca, acrt, akey);
+        int rc = api_cmd_wait(srv, nsc);
+        return rc;
     }
-    return api_cmd_wait(srv);
+    KC_LOG(KC_LOG_WARN, "apiserver", "no admin credentials from --data-dir: the namespace controller does not run");
+    return api_cmd_wait(srv, NULL);
 }
 
 int
-api_cmd_wait(struct api_server *srv)
+api_cmd_wait(struct api_server *srv, struct ctrl_namespace *nsc)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -184,6 +226,7 @@ api_cmd_wait(struct api_server *srv)
     int sig;
     sigwait(&set, &sig);
     KC_LOG(KC_LOG_INFO, "apiserver", "shutting down", "signal=%d", sig);
+    ctrl_namespace_stop(nsc);
     api_server_stop(srv);
     return 0;
 }
@@ -251,7 +294,17 @@ api_cmd_apiserver(int argc, char **argv)
     };
     struct api_store *store;
     char err[1024];
-    int rc = api_store_remote(&rc_, &store, err, sizeof(err));
+    /* The store may still be starting: retry for a while, as kube-apiserver does. */
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        rc = api_store_remote(&rc_, &store, err, sizeof(err));
+        if (rc == 0 || rc != KC_EUNAVAILABLE || attempt == 60)
+            break;
+        if (attempt == 0)
+            KC_LOG(KC_LOG_WARN, "apiserver", "waiting for the store", "err=\"%s\"", err);
+        struct timespec ts = { 0, 500 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
     if (rc != 0) {
         fprintf(stderr, "k8c apiserver: %s\n", err);
         return 1;

@@ -72,6 +72,9 @@ resource_list(const char *group, const char *version)
         static const char *const gpu[] = { "get", "patch", "update", NULL };
         static const char *const create[] = { "create", NULL };
         static const char *const get[] = { "get", NULL };
+        static const char *const update[] = { "update", NULL };
+        if (!r->group[0] && strcmp(r->kind, "Namespace") == 0)
+            add_sub(list, r, "finalize", NULL, NULL, r->kind, update);
         if (r->subs & API_SUB_BINDING)
             add_sub(list, r, "binding", NULL, NULL, "Binding", create);
         if (r->subs & API_SUB_LOG)
@@ -101,7 +104,7 @@ group_json(const char *group)
         char gv[128];
         snprintf(gv, sizeof(gv), "%s/%s", r->group, r->version);
         json_t *ver = json_pack("{s:s,s:s}", "groupVersion", gv, "version", r->version);
-        return json_pack("{s:s,s:[O],s:O}", "name", group, "versions", ver, "preferredVersion", ver);
+        return json_pack("{s:s,s:[O],s:o}", "name", group, "versions", ver, "preferredVersion", ver);
     }
     return NULL;
 }

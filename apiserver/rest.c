@@ -658,6 +658,7 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
         json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Pending"));
     if (strcmp(r->kind, "Namespace") == 0) {
         json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Active"));
+        kc_json_set(obj, "spec.finalizers", json_pack("[s]", "kubernetes")); /* upstream's PrepareForCreate */
         json_t *labels = json_object_get(meta, "labels");
         if (!json_is_object(labels)) {
             labels = json_object();
@@ -712,10 +713,19 @@ do_create(struct api_request *rq, struct api_reply *rep)
 
 /* Carries what only the server may set from old to obj; bumps generation on spec changes. status_only: the
  * /status subresource (only .status is taken from obj). Returns the object to store (new reference). */
+enum update_mode { UPDATE_MAIN, UPDATE_STATUS, UPDATE_FINALIZE };
+
 static json_t *
-merge_update(const struct api_resource *r, const json_t *old, json_t *obj, bool status_only)
+merge_update(const struct api_resource *r, const json_t *old, json_t *obj, enum update_mode mode)
 {
     json_t *out;
+    bool status_only = mode == UPDATE_STATUS;
+    if (mode == UPDATE_FINALIZE) { /* namespaces/<name>/finalize: only spec.finalizers changes */
+        out = json_deep_copy(old);
+        json_t *f = kc_json_get(obj, "spec.finalizers");
+        kc_json_set(out, "spec.finalizers", f ? json_incref(f) : json_array());
+        return out;
+    }
     if (status_only) {
         out = json_deep_copy(old);
         json_t *st = json_object_get(obj, "status");
@@ -746,6 +756,14 @@ merge_update(const struct api_resource *r, const json_t *old, json_t *obj, bool 
         else
             json_object_del(out, "status");
     }
+    if (strcmp(r->kind, "Namespace") == 0 && !r->group[0]) {
+        /* spec.finalizers changes only through /finalize, as upstream's PrepareForUpdate keeps them */
+        json_t *f = kc_json_get(old, "spec.finalizers");
+        if (f)
+            kc_json_set(out, "spec.finalizers", json_incref(f));
+        else
+            kc_json_del(out, "spec.finalizers");
+    }
     if (r->generation_on_spec && spec_changed(old, out)) {
         json_int_t g = json_integer_value(kc_json_get(old, "metadata.generation"));
         json_object_set_new(meta, "generation", json_integer(g + 1));
@@ -756,8 +774,9 @@ merge_update(const struct api_resource *r, const json_t *old, json_t *obj, bool 
 /* Stores a full new version of the object named by rq, from a complete object (PUT) or a patched copy. */
 static void
 finish_update(struct api_request *rq, struct api_reply *rep, json_t *obj, const json_t *old, int64_t old_rev,
-              bool status_only)
+              enum update_mode mode)
 {
+    bool status_only = mode != UPDATE_MAIN;
     const struct api_resource *r = rq->res;
     if (check_type(rq, rep, obj) != 0) {
         json_decref(obj);
@@ -792,7 +811,7 @@ finish_update(struct api_request *rq, struct api_reply *rep, json_t *obj, const 
     } else {
         expected = old_rev; /* an unconditional update still must not lose a concurrent one */
     }
-    json_t *next = merge_update(r, old, obj, status_only);
+    json_t *next = merge_update(r, old, obj, mode);
     json_decref(obj);
     if (!status_only && r->defaults)
         r->defaults(r, next);
@@ -844,7 +863,7 @@ finish_update(struct api_request *rq, struct api_reply *rep, json_t *obj, const 
 }
 
 static void
-do_update(struct api_request *rq, struct api_reply *rep, bool status_only)
+do_update(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
 {
     json_t *obj, *old;
     int64_t old_rev;
@@ -858,14 +877,14 @@ do_update(struct api_request *rq, struct api_reply *rep, bool status_only)
         api_reply_error(rep, rq, rc);
         return;
     }
-    finish_update(rq, rep, obj, old, old_rev, status_only);
+    finish_update(rq, rep, obj, old, old_rev, mode);
     json_decref(old);
 }
 
 /* --- patch --- */
 
 static void
-do_patch(struct api_request *rq, struct api_reply *rep, bool status_only)
+do_patch(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
 {
     const char *ct = rq->content_type ? rq->content_type : "";
     enum { MERGE, JSONPATCH, STRATEGIC } type;
@@ -936,7 +955,7 @@ do_patch(struct api_request *rq, struct api_reply *rep, bool status_only)
         kc_json_del(doc, "metadata.resourceVersion");
         kc_json_set(doc, "metadata.resourceVersion", json_sprintf("%" PRId64, old_rev));
     }
-    finish_update(rq, rep, doc, old, old_rev, status_only);
+    finish_update(rq, rep, doc, old, old_rev, mode);
     json_decref(old);
 }
 
@@ -1010,7 +1029,7 @@ delete_one(struct api_request *rq, const char *key, const struct delete_opts *o,
     bool bound = is_pod && kc_json_get_string(obj, "spec.nodeName") && *kc_json_get_string(obj, "spec.nodeName");
     bool finalizers = json_array_size(kc_json_get(obj, "metadata.finalizers")) > 0 ||
                       (is_ns && json_array_size(kc_json_get(obj, "spec.finalizers")) > 0);
-    bool graceful = (is_pod && bound && grace > 0) || finalizers || is_ns;
+    bool graceful = (is_pod && bound && grace > 0) || finalizers;
     if (graceful) {
         if (!kc_json_get(obj, "metadata.deletionTimestamp")) {
             char ts[KC_TIME_BUF];
@@ -1329,6 +1348,15 @@ api_rest_handle(struct api_request *rq, struct api_reply *rep)
         api_reply_statusf(rep, 404, "NotFound", "the server could not find the requested resource");
         return;
     }
+    if (rq->sub[0] && strcmp(rq->sub, "finalize") == 0 && strcmp(r->kind, "Namespace") == 0 && !r->group[0]) {
+        if (strcmp(verb, "update") == 0)
+            do_update(rq, rep, UPDATE_FINALIZE);
+        else
+            api_reply_statusf(rep, 405, "MethodNotAllowed",
+                              "the server does not allow this method on the "
+                              "requested resource");
+        return;
+    }
     if (rq->sub[0]) {
         const char *sub = rq->sub;
         unsigned bit = strcmp(sub, "status") == 0                                 ? API_SUB_STATUS
@@ -1346,9 +1374,9 @@ api_rest_handle(struct api_request *rq, struct api_reply *rep)
             if (strcmp(verb, "get") == 0)
                 do_get(rq, rep);
             else if (strcmp(verb, "update") == 0)
-                do_update(rq, rep, true);
+                do_update(rq, rep, UPDATE_STATUS);
             else if (strcmp(verb, "patch") == 0)
-                do_patch(rq, rep, true);
+                do_patch(rq, rep, UPDATE_STATUS);
             else
                 api_reply_statusf(rep, 405, "MethodNotAllowed",
                                   "the server does not allow this method on the "

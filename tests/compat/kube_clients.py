@@ -30,6 +30,23 @@ KUBECTLS = [("dispatcher", "/usr/bin/kubectl"), ("1.27", "/usr/lib/google-cloud-
             ("1.30", "/usr/lib/google-cloud-sdk/bin/kubectl.1.30")]
 
 
+def wait_etcd(port):
+    import http.client as hc
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            c = hc.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/health")
+            ok = c.getresponse().status == 200
+            c.close()
+            if ok:
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)  # polling for etcd's readiness, bounded by the deadline
+    raise SystemExit("etcd not healthy within 20 s")
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -54,6 +71,7 @@ class Env:
                                   "--initial-cluster", "c=http://127.0.0.1:%d" % pp, "--log-level", "error"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             children.append(e)
+            wait_etcd(cport)
             cmd = [k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % cp, "--data-dir", self.data,
                    "--secure-port", str(self.port)]
         self.log = open(os.path.join(tmp, "server.log"), "w")

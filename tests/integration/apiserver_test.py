@@ -37,6 +37,23 @@ atexit.register(cleanup)
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
 
 
+def wait_etcd(port):
+    import http.client as hc
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            c = hc.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/health")
+            ok = c.getresponse().status == 200
+            c.close()
+            if ok:
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)  # polling for etcd's readiness, bounded by the deadline
+    raise SystemExit("etcd not healthy within 20 s")
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -63,6 +80,7 @@ class Cluster:
                                   "--initial-cluster", "t=http://127.0.0.1:%d" % pport, "--log-level", "error"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             children.append(e)
+            wait_etcd(cport)
             cmd = [k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % cport]
         else:
             cmd = [k8c, "server"]
@@ -460,6 +478,16 @@ def t_namespace_terminating(cl):
     assert s == 200 and n["status"]["phase"] == "Terminating", n
     s, st = cl.req("POST", "/api/v1/namespaces/doomed/configmaps", {"metadata": {"name": "d"}})
     assert s == 403 and st["reason"] == "Forbidden", st
+    # the namespace controller empties it, then it is gone
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        s, _ = cl.req("GET", "/api/v1/namespaces/doomed")
+        if s == 404:
+            break
+        time.sleep(0.05)  # polling for the controller's work, bounded by the deadline
+    assert s == 404, "namespace doomed still there"
+    s, l = cl.req("GET", "/api/v1/namespaces/doomed/configmaps")
+    assert s == 200 and l["items"] == [], l
 
 
 def t_errors_are_status(cl):
