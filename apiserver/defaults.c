@@ -70,6 +70,14 @@ set_int(json_t *o, const char *key, long long value)
         json_object_set_new(o, key, json_integer(value));
 }
 
+/* Whether o[key] is the string value. */
+static bool
+is_str(const json_t *o, const char *key, const char *value)
+{
+    const char *s = api_jstr(o, key);
+    return s && strcmp(s, value) == 0;
+}
+
 static void
 default_str(json_t *o, const char *key, const char *value)
 {
@@ -342,6 +350,9 @@ default_probe(json_t *c, const char *key)
     default_int(p, "successThreshold", 1);
     default_int(p, "failureThreshold", 3);
     default_http_get(p);
+    json_t *grpc = api_jobj(p, "grpc");
+    if (grpc)
+        default_ptr_str(grpc, "service", "");
 }
 
 static void
@@ -577,9 +588,8 @@ api_default_core_namespace(const struct api_resource *r, json_t *obj)
             json_object_set_new(labels, "kubernetes.io/metadata.name", json_string(name));
         }
     }
-    json_t *status = api_jobj(obj, "status");
-    if (status)
-        default_str(status, "phase", "Active");
+    /* NamespaceStatus is a struct: SetDefaults_NamespaceStatus always runs */
+    default_str(ensure_obj(obj, "status"), "phase", "Active");
 }
 
 void
@@ -601,7 +611,7 @@ api_default_core_service(const struct api_resource *r, json_t *obj)
                                 json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds", 10800));
     }
     default_str(spec, "type", "ClusterIP");
-    const char *type = api_jstr(spec, "type");
+    const char *type = api_jstr(spec, "type") ? api_jstr(spec, "type") : "";
     size_t i;
     json_t *p;
     json_array_foreach(api_jarr(spec, "ports"), i, p)
@@ -621,8 +631,17 @@ api_default_core_service(const struct api_resource *r, json_t *obj)
     bool ipful = strcmp(type, "NodePort") == 0 || strcmp(type, "LoadBalancer") == 0 || strcmp(type, "ClusterIP") == 0;
     if (ipful)
         default_ptr_str(spec, "internalTrafficPolicy", "Cluster");
-    if (strcmp(type, "LoadBalancer") == 0)
+    if (strcmp(type, "LoadBalancer") == 0) {
         default_ptr_bool(spec, "allocateLoadBalancerNodePorts", true);
+        /* LoadBalancerIPMode (on by default): ingress points with an IP get ipMode VIP */
+        json_t *ing;
+        json_array_foreach(api_jarr(api_jobj(api_jobj(obj, "status"), "loadBalancer"), "ingress"), i, ing)
+        {
+            const char *ip = api_jstr(ing, "ip");
+            if (ip && *ip)
+                default_ptr_str(ing, "ipMode", "VIP");
+        }
+    }
     /* NormalizeClusterIPs (create): a clusterIP given alone also becomes clusterIPs[0] */
     const char *cip = api_jstr(spec, "clusterIP");
     if (cip && *cip && json_array_size(api_jarr(spec, "clusterIPs")) == 0)
@@ -671,6 +690,14 @@ void
 api_default_core_node(const struct api_resource *r, json_t *obj)
 {
     (void)r;
+    /* The v1 <-> internal conversion: podCIDRs defaults to [podCIDR], and podCIDR is written as podCIDRs[0]. */
+    json_t *spec = api_jobj(obj, "spec");
+    const char *cidr = api_jstr(spec, "podCIDR");
+    json_t *cidrs = api_jarr(spec, "podCIDRs");
+    if (cidr && *cidr && json_array_size(cidrs) == 0)
+        json_object_set_new(spec, "podCIDRs", json_pack("[s]", cidr));
+    else if (json_is_string(json_array_get(cidrs, 0)))
+        json_object_set(spec, "podCIDR", json_array_get(cidrs, 0));
     json_t *status = api_jobj(obj, "status");
     if (!status)
         return;
@@ -765,7 +792,7 @@ api_default_apps_deployment(const struct api_resource *r, json_t *obj)
     default_ptr_int(spec, "replicas", 1);
     json_t *st = ensure_obj(spec, "strategy");
     default_str(st, "type", "RollingUpdate");
-    if (st && strcmp(api_jstr(st, "type"), "RollingUpdate") == 0) {
+    if (st && is_str(st, "type", "RollingUpdate")) {
         json_t *ru = ensure_obj(st, "rollingUpdate");
         if (ru && ptr_unset(ru, "maxUnavailable"))
             set_str(ru, "maxUnavailable", "25%");
@@ -797,7 +824,7 @@ api_default_apps_daemonset(const struct api_resource *r, json_t *obj)
         return;
     json_t *us = ensure_obj(spec, "updateStrategy");
     default_str(us, "type", "RollingUpdate");
-    if (us && strcmp(api_jstr(us, "type"), "RollingUpdate") == 0) {
+    if (us && is_str(us, "type", "RollingUpdate")) {
         json_t *ru = ensure_obj(us, "rollingUpdate");
         if (ru && ptr_unset(ru, "maxUnavailable"))
             set_int(ru, "maxUnavailable", 1);
@@ -823,7 +850,7 @@ api_default_apps_statefulset(const struct api_resource *r, json_t *obj)
             json_object_set_new(us, "rollingUpdate", json_object());
     }
     json_t *ru = api_jobj(us, "rollingUpdate");
-    if (ru && strcmp(api_jstr(us, "type"), "RollingUpdate") == 0)
+    if (ru && is_str(us, "type", "RollingUpdate"))
         default_ptr_int(ru, "partition", 0);
     json_t *ret = ensure_obj(spec, "persistentVolumeClaimRetentionPolicy");
     default_str(ret, "whenDeleted", "Retain");
@@ -847,9 +874,11 @@ api_default_apps_statefulset(const struct api_resource *r, json_t *obj)
 
 /* ---- batch ---- */
 
-/* generateSelector (the job strategy's PrepareForCreate, done here when the selector is still missing so that
- * it needs no create/update distinction): the job-name and controller-uid labels on the template, and a
- * selector on batch.kubernetes.io/controller-uid. Needs metadata.uid, which the server sets before defaulting. */
+/* generateSelector (the job strategy's PrepareForCreate; done here, on every write, because the REST layer has no
+ * create-only hook for it): unless manualSelector, the job-name and controller-uid labels (legacy and
+ * batch.kubernetes.io/) are added to the template where missing and batch.kubernetes.io/controller-uid to the
+ * selector's matchLabels. Needs metadata.uid, which the server sets before defaulting. On a stored job this is a
+ * no-op; an update that drops the generated labels gets them back (upstream would reject it instead). */
 static void
 generate_job_selector(json_t *job)
 {
@@ -857,7 +886,7 @@ generate_job_selector(json_t *job)
     const char *uid = api_jstr(meta, "uid"), *name = api_jstr(meta, "name");
     bool manual = false;
     api_jbool(spec, "manualSelector", &manual);
-    if (!spec || manual || !uid || !*uid || api_jhas(spec, "selector"))
+    if (!spec || manual || !uid || !*uid)
         return;
     json_t *tmpl = ensure_obj(spec, "template");
     json_t *tmeta = ensure_obj(tmpl, "metadata");
@@ -872,8 +901,11 @@ generate_job_selector(json_t *job)
     for (int k = 0; uid_labels[k]; k++)
         if (!json_object_get(labels, uid_labels[k]))
             set_str(labels, uid_labels[k], uid);
-    json_object_set_new(spec, "selector",
-                        json_pack("{s:{s:s}}", "matchLabels", "batch.kubernetes.io/controller-uid", uid));
+    /* a selector the user gave gets the controller-uid term added (validation then rejects it) */
+    json_t *sel = ensure_obj(spec, "selector");
+    json_t *ml = ensure_obj(sel, "matchLabels");
+    if (ml && !json_object_get(ml, "batch.kubernetes.io/controller-uid"))
+        set_str(ml, "batch.kubernetes.io/controller-uid", uid);
 }
 
 void
@@ -905,15 +937,13 @@ api_default_batch_job(const struct api_resource *r, json_t *obj)
     /* JobPodReplacementPolicy is on by default in 1.33 */
     default_ptr_str(spec, "podReplacementPolicy", pfp ? "Failed" : "TerminatingOrFailed");
     default_ptr_bool(spec, "manualSelector", false);
-    /* metadata.labels default to the template's when the template has labels (SetDefaults_Job). Upstream's
-     * decoded object then shares one map between both, so the labels generateSelector adds to the template
-     * show in metadata.labels too; a template without labels gets a new map and metadata.labels stays empty. */
-    json_t *meta = api_jobj(obj, "metadata");
-    bool share = api_jobj(api_jobj(api_jobj(spec, "template"), "metadata"), "labels") != NULL &&
-                 json_object_size(api_jobj(meta, "labels")) == 0;
     generate_job_selector(obj);
+    /* metadata.labels default to the template's (SetDefaults_Job). Upstream decodes before it generates the
+     * selector, so a job whose template had no labels gets them on its next write (the state `kubectl get job`
+     * shows); doing it after generating keeps this idempotent and gives that state right away. */
+    json_t *meta = api_jobj(obj, "metadata");
     json_t *tl = api_jobj(api_jobj(api_jobj(spec, "template"), "metadata"), "labels");
-    if (meta && tl && share && json_object_size(tl) > 0)
+    if (meta && tl && json_object_size(tl) > 0 && json_object_size(api_jobj(meta, "labels")) == 0)
         json_object_set_new(meta, "labels", json_deep_copy(tl));
     default_pod_template(ensure_obj(spec, "template"));
 }

@@ -1150,6 +1150,26 @@ immutable_time(const json_t *nm, const json_t *om, const char *key, const char *
     api_sb_free(&sb);
 }
 
+/* %#v of a metav1.OwnerReference. Its pointer fields print as addresses upstream, which k8c cannot reproduce:
+ * a set pointer prints as (*bool)(0xc000000000). */
+static void
+go_owner_ref(struct api_sb *v, const json_t *ref)
+{
+    const char *av = api_jstr(ref, "apiVersion"), *kind = api_jstr(ref, "kind");
+    const char *name = api_jstr(ref, "name"), *uid = api_jstr(ref, "uid");
+    api_sb_puts(v, "v1.OwnerReference{APIVersion:");
+    api_go_quote(v, av ? av : "");
+    api_sb_puts(v, ", Kind:");
+    api_go_quote(v, kind ? kind : "");
+    api_sb_puts(v, ", Name:");
+    api_go_quote(v, name ? name : "");
+    api_sb_puts(v, ", UID:");
+    api_go_quote(v, uid ? uid : "");
+    api_sb_printf(v, ", Controller:%s, BlockOwnerDeletion:%s}",
+                  api_jhas(ref, "controller") ? "(*bool)(0xc000000000)" : "(*bool)(nil)",
+                  api_jhas(ref, "blockOwnerDeletion") ? "(*bool)(0xc000000000)" : "(*bool)(nil)");
+}
+
 static void
 validate_owner_refs(const json_t *refs, const char *path, struct api_errors *e)
 {
@@ -1174,6 +1194,7 @@ validate_owner_refs(const json_t *refs, const char *path, struct api_errors *e)
                 snprintf(group, sizeof(group), "%.*s", (int)(slash - av), av);
             }
         }
+        /* the errors are at the list's path, not at an index (upstream's) */
         if (!*version)
             api_err_invalid_str(e, api_path_child(p, path, "apiVersion"), av ? av : "", "version must not be empty");
         if (!kind || !*kind)
@@ -1184,31 +1205,31 @@ validate_owner_refs(const json_t *refs, const char *path, struct api_errors *e)
             api_err_invalid_str(e, api_path_child(p, path, "uid"), uid ? uid : "", "must not be empty");
         if (!group[0] && strcmp(version, "v1") == 0 && kind && strcmp(kind, "Event") == 0) {
             struct api_sb v = { 0 };
-            api_sb_puts(&v, "v1.OwnerReference{APIVersion:");
-            api_go_quote(&v, av);
-            api_sb_puts(&v, ", Kind:");
-            api_go_quote(&v, kind);
-            api_sb_puts(&v, ", Name:");
-            api_go_quote(&v, name ? name : "");
-            api_sb_puts(&v, ", UID:");
-            api_go_quote(&v, uid ? uid : "");
-            /* pointer fields print as addresses upstream; k8c cannot reproduce those */
-            api_sb_printf(&v, ", Controller:%s, BlockOwnerDeletion:%s}",
-                          api_jhas(ref, "controller") ? "(*bool)(0xc000000000)" : "(*bool)(nil)",
-                          api_jhas(ref, "blockOwnerDeletion") ? "(*bool)(0xc000000000)" : "(*bool)(nil)");
+            go_owner_ref(&v, ref);
             api_err_invalid_raw(e, path, api_sb_str(&v), "/v1, Kind=Event is disallowed from being an owner");
             api_sb_free(&v);
         }
         bool controller = false;
         if (api_jbool(ref, "controller", &controller) && controller) {
             if (have_first) {
-                struct api_sb d = { 0 };
+                struct api_sb d = { 0 }, v = { 0 };
                 api_sb_printf(&d,
                               "Only one reference can have Controller set to true. Found \"true\" in references for "
                               "%s and %s/%s",
                               api_sb_str(&first), kind ? kind : "", name ? name : "");
-                api_err_invalid_raw(e, path, "[]v1.OwnerReference{...}", api_sb_str(&d));
+                size_t j;
+                json_t *r2;
+                api_sb_puts(&v, "[]v1.OwnerReference{");
+                json_array_foreach(refs, j, r2)
+                {
+                    if (j)
+                        api_sb_puts(&v, ", ");
+                    go_owner_ref(&v, r2);
+                }
+                api_sb_puts(&v, "}");
+                api_err_invalid_raw(e, path, api_sb_str(&v), api_sb_str(&d));
                 api_sb_free(&d);
+                api_sb_free(&v);
             } else {
                 api_sb_printf(&first, "%s/%s", kind ? kind : "", name ? name : "");
                 have_first = true;

@@ -667,6 +667,7 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
         json_object_set_new(labels, "kubernetes.io/metadata.name", json_string(rq->name));
     }
 
+    api_prepare_create(r, obj); /* what upstream's strategies set on create (pod qosClass, ...) */
     if (r->defaults)
         r->defaults(r, obj);
     struct api_errors errs = { 0 };

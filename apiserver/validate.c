@@ -299,30 +299,49 @@ is_extended(const char *name)
     return m.n == 0;
 }
 
+/* IsStandardResourceName */
+static bool
+is_standard_resource(const char *name)
+{
+    static const char *const std[] = { "cpu",
+                                       "memory",
+                                       "ephemeral-storage",
+                                       "requests.cpu",
+                                       "requests.memory",
+                                       "requests.ephemeral-storage",
+                                       "limits.cpu",
+                                       "limits.memory",
+                                       "limits.ephemeral-storage",
+                                       "pods",
+                                       "services",
+                                       "replicationcontrollers",
+                                       "resourcequotas",
+                                       "secrets",
+                                       "persistentvolumeclaims",
+                                       "storage",
+                                       "requests.storage",
+                                       "configmaps",
+                                       NULL };
+    return in_list(name, std) || is_hugepages(name) || strncmp(name, "requests.hugepages-", 19) == 0;
+}
+
+/* validateContainerResourceName (after validateResourceName). A core.ResourceName value is a fmt.Stringer, so
+ * it prints unquoted; the qualified-name messages print it as a string (quoted). */
 static void
 validate_container_resource_name(const char *name, const char *path, struct api_errors *e)
 {
     struct api_msgs m;
     api_msgs_qualified_name(name, &m);
-    if (m.n) {
-        api_err_invalid_each(e, path, name, &m);
-        return;
-    }
-    if (!strchr(name, '/')) {
-        /* IsStandardResourceName, then IsStandardContainerResourceName */
-        static const char *const std[] = { "cpu",     "memory",     "ephemeral-storage",      "storage",
-                                           "pods",    "services",   "replicationcontrollers", "resourcequotas",
-                                           "secrets", "configmaps", "persistentvolumeclaims", NULL };
-        if (!in_list(name, std) && !is_hugepages(name) && strncmp(name, "requests.", 9) != 0 &&
-            strncmp(name, "limits.", 7) != 0) {
-            api_err_invalid_str(e, path, name, "must be a standard resource type or fully qualified");
-            return;
-        }
+    api_err_invalid_each(e, path, name, &m);
+    bool plain = !strchr(name, '/');
+    if (!m.n && plain && !is_standard_resource(name))
+        api_err_invalid_raw(e, path, name, "must be a standard resource type or fully qualified");
+    if (plain) {
         static const char *const cont[] = { "cpu", "memory", "ephemeral-storage", NULL };
         if (!in_list(name, cont) && !is_hugepages(name))
-            api_err_invalid_str(e, path, name, "must be a standard resource for containers");
+            api_err_invalid_raw(e, path, name, "must be a standard resource for containers");
     } else if (!is_native(name) && !is_extended(name)) {
-        api_err_invalid_str(e, path, name, "doesn't follow extended resource name standard");
+        api_err_invalid_raw(e, path, name, "doesn't follow extended resource name standard");
     }
 }
 
@@ -3392,8 +3411,233 @@ api_validate_core_configmap(const struct api_resource *r, const json_t *obj, con
     }
 }
 
-/* Whether the JSON text in base64 value b64 decodes to a JSON object (upstream: json.Unmarshal into a map). On
- * failure writes an approximation of Go's error text. */
+/* ---- Go's encoding/json syntax errors (json.Unmarshal's checkValid) ---- */
+
+struct gojson {
+    const uint8_t *s;
+    size_t n, i;
+    char *err;
+    size_t errlen;
+};
+
+/* Go's quoteChar: 'x', '\'' , '"', or strconv.Quote's escape of the byte as a rune. */
+static void
+gojson_fail(struct gojson *g, const char *context)
+{
+    if (g->i >= g->n) {
+        snprintf(g->err, g->errlen, "unexpected end of JSON input");
+        return;
+    }
+    uint8_t c = g->s[g->i];
+    char q[16];
+    if (c == '\'')
+        snprintf(q, sizeof(q), "'\\''");
+    else if (c == '"')
+        snprintf(q, sizeof(q), "'\"'");
+    else if (c >= 0x20 && c < 0x7f)
+        snprintf(q, sizeof(q), "'%c'", c);
+    else if (c >= 7 && c <= 13)
+        snprintf(q, sizeof(q), "'\\%c'", "abtnvfr"[c - 7]);
+    else if (c < 0x80)
+        snprintf(q, sizeof(q), "'\\x%02x'", c);
+    else if (c >= 0xa0 && c != 0xad) /* the byte is taken as the rune U+00XX, printed as UTF-8 */
+        snprintf(q, sizeof(q), "'%c%c'", 0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else
+        snprintf(q, sizeof(q), "'\\u00%02x'", c);
+    snprintf(g->err, g->errlen, "invalid character %s %s", q, context);
+}
+
+static void
+gojson_ws(struct gojson *g)
+{
+    while (g->i < g->n && (g->s[g->i] == ' ' || g->s[g->i] == '\t' || g->s[g->i] == '\n' || g->s[g->i] == '\r'))
+        g->i++;
+}
+
+static bool gojson_value(struct gojson *g);
+
+static bool
+gojson_string(struct gojson *g)
+{
+    g->i++; /* the opening quote */
+    while (g->i < g->n) {
+        uint8_t c = g->s[g->i];
+        if (c == '"') {
+            g->i++;
+            return true;
+        }
+        if (c < 0x20) {
+            gojson_fail(g, "in string literal");
+            return false;
+        }
+        if (c == '\\') {
+            g->i++;
+            if (g->i >= g->n)
+                break;
+            c = g->s[g->i];
+            if (c == 'u') {
+                for (int k = 0; k < 4; k++) {
+                    g->i++;
+                    if (g->i >= g->n)
+                        break;
+                    if (!isxdigit(g->s[g->i])) {
+                        gojson_fail(g, "in \\u hexadecimal character escape");
+                        return false;
+                    }
+                }
+            } else if (!strchr("\"\\/bfnrt", c)) {
+                gojson_fail(g, "in string escape code");
+                return false;
+            }
+        }
+        g->i++;
+    }
+    gojson_fail(g, "");
+    return false;
+}
+
+static bool
+gojson_digits(struct gojson *g)
+{
+    bool any = false;
+    while (g->i < g->n && isdigit(g->s[g->i])) {
+        g->i++;
+        any = true;
+    }
+    return any;
+}
+
+static bool
+gojson_number(struct gojson *g)
+{
+    if (g->s[g->i] == '-') {
+        g->i++;
+        if (g->i >= g->n || !isdigit(g->s[g->i])) {
+            gojson_fail(g, "in numeric literal");
+            return false;
+        }
+    }
+    if (g->s[g->i] == '0')
+        g->i++;
+    else
+        gojson_digits(g);
+    if (g->i < g->n && g->s[g->i] == '.') {
+        g->i++;
+        if (!gojson_digits(g)) {
+            gojson_fail(g, "after decimal point in numeric literal");
+            return false;
+        }
+    }
+    if (g->i < g->n && (g->s[g->i] == 'e' || g->s[g->i] == 'E')) {
+        g->i++;
+        if (g->i < g->n && (g->s[g->i] == '+' || g->s[g->i] == '-'))
+            g->i++;
+        if (!gojson_digits(g)) {
+            gojson_fail(g, "in exponent of numeric literal");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+gojson_literal(struct gojson *g, const char *word)
+{
+    char ctx[48];
+    for (size_t k = 0; word[k]; k++, g->i++) {
+        if (g->i >= g->n || g->s[g->i] != (uint8_t)word[k]) {
+            snprintf(ctx, sizeof(ctx), "in literal %s (expecting '%c')", word, word[k]);
+            gojson_fail(g, ctx);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+gojson_value(struct gojson *g)
+{
+    gojson_ws(g);
+    if (g->i >= g->n) {
+        gojson_fail(g, "");
+        return false;
+    }
+    uint8_t c = g->s[g->i];
+    if (c == '{') {
+        g->i++;
+        gojson_ws(g);
+        if (g->i < g->n && g->s[g->i] == '}') {
+            g->i++;
+            return true;
+        }
+        for (;;) {
+            gojson_ws(g);
+            if (g->i >= g->n || g->s[g->i] != '"') {
+                gojson_fail(g, "looking for beginning of object key string");
+                return false;
+            }
+            if (!gojson_string(g))
+                return false;
+            gojson_ws(g);
+            if (g->i >= g->n || g->s[g->i] != ':') {
+                gojson_fail(g, "after object key");
+                return false;
+            }
+            g->i++;
+            if (!gojson_value(g))
+                return false;
+            gojson_ws(g);
+            if (g->i < g->n && g->s[g->i] == ',') {
+                g->i++;
+                continue;
+            }
+            if (g->i < g->n && g->s[g->i] == '}') {
+                g->i++;
+                return true;
+            }
+            gojson_fail(g, "after object key:value pair");
+            return false;
+        }
+    }
+    if (c == '[') {
+        g->i++;
+        gojson_ws(g);
+        if (g->i < g->n && g->s[g->i] == ']') {
+            g->i++;
+            return true;
+        }
+        for (;;) {
+            if (!gojson_value(g))
+                return false;
+            gojson_ws(g);
+            if (g->i < g->n && g->s[g->i] == ',') {
+                g->i++;
+                continue;
+            }
+            if (g->i < g->n && g->s[g->i] == ']') {
+                g->i++;
+                return true;
+            }
+            gojson_fail(g, "after array element");
+            return false;
+        }
+    }
+    if (c == '"')
+        return gojson_string(g);
+    if (c == '-' || isdigit(c))
+        return gojson_number(g);
+    if (c == 't')
+        return gojson_literal(g, "true");
+    if (c == 'f')
+        return gojson_literal(g, "false");
+    if (c == 'n')
+        return gojson_literal(g, "null");
+    gojson_fail(g, "looking for beginning of value");
+    return false;
+}
+
+/* Whether the base64 value b64 decodes to JSON that unmarshals into a map[string]interface{} (upstream's
+ * dockercfg check): an object or null. Otherwise err gets Go's error text. */
 static bool
 base64_json_object(const char *b64, char *err, size_t errlen)
 {
@@ -3403,27 +3647,26 @@ base64_json_object(const char *b64, char *err, size_t errlen)
         snprintf(err, errlen, "unexpected end of JSON input");
         return false;
     }
-    json_t *j = NULL;
-    char perr[160];
-    bool ok = len > 0 && kc_json_parse((const char *)raw, len, &j, perr, sizeof(perr)) == 0;
-    if (ok && !json_is_object(j)) {
-        snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type map[string]interface {}",
-                 json_is_array(j)     ? "array"
-                 : json_is_string(j)  ? "string"
-                 : json_is_number(j)  ? "number"
-                 : json_is_boolean(j) ? "bool"
-                                      : "null");
-        ok = json_is_null(j); /* null unmarshals into a map fine */
-    } else if (!ok) {
+    struct gojson g = { raw, len, 0, err, errlen };
+    bool ok = gojson_value(&g);
+    if (ok) {
+        gojson_ws(&g);
+        if (g.i < g.n) {
+            gojson_fail(&g, "after top-level value");
+            ok = false;
+        }
+    }
+    if (ok) {
         size_t i = 0;
         while (i < len && isspace(raw[i]))
             i++;
-        if (i >= len)
-            snprintf(err, errlen, "unexpected end of JSON input");
-        else
-            snprintf(err, errlen, "invalid character '%c' looking for beginning of value", raw[i]);
+        uint8_t c = raw[i];
+        const char *type = c == '[' ? "array" : c == '"' ? "string" : c == 't' || c == 'f' ? "bool" : "number";
+        if (c != '{' && c != 'n') {
+            snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type map[string]interface {}", type);
+            ok = false;
+        }
     }
-    json_decref(j);
     free(raw);
     return ok;
 }
@@ -3532,6 +3775,7 @@ struct event_view {
     const json_t *involved, *source, *series, *related;
     const char *ns, *reason, *message, *type, *action, *rctl, *rinst, *event_time, *first_ts, *last_ts;
     long long count;
+    bool core; /* requested through core/v1 */
 };
 
 static void
@@ -3547,13 +3791,14 @@ event_view(const json_t *ev, bool events_v1, struct event_view *v)
     v->message = str_or(ev, events_v1 ? "note" : "message", "");
     v->type = str_or(ev, "type", "");
     v->action = str_or(ev, "action", "");
-    v->rctl = str_or(ev, "reportingController", events_v1 ? "" : str_or(ev, "reportingComponent", ""));
+    v->rctl = str_or(ev, events_v1 ? "reportingController" : "reportingComponent", "");
     v->rinst = str_or(ev, "reportingInstance", "");
     v->event_time = api_jstr(ev, "eventTime");
     v->first_ts = api_jstr(ev, events_v1 ? "deprecatedFirstTimestamp" : "firstTimestamp");
     v->last_ts = api_jstr(ev, events_v1 ? "deprecatedLastTimestamp" : "lastTimestamp");
     v->count = 0;
     api_jint(ev, events_v1 ? "deprecatedCount" : "count", &v->count);
+    v->core = !events_v1;
 }
 
 static bool
@@ -3578,9 +3823,11 @@ legacy_validate_event(const struct event_view *v, struct api_errors *e)
     } else {
         if (!*ins && !streq(v->ns, "default") && !streq(v->ns, "kube-system"))
             api_err_invalid_str(e, "involvedObject.namespace", ins, "does not match event.namespace");
+        /* through core/v1 upstream names the field "source" */
+        const char *rc = v->core ? "source" : "reportingController";
         if (!*v->rctl)
-            api_err_required(e, "reportingController", "");
-        check_qualified(v->rctl, "reportingController", e);
+            api_err_required(e, rc, "");
+        check_qualified(v->rctl, rc, e);
         if (!*v->rinst)
             api_err_required(e, "reportingInstance", "");
         if (strlen(v->rinst) > 128)
@@ -3936,9 +4183,17 @@ api_validate_apps_statefulset(const struct api_resource *r, const json_t *obj, c
     if (!*ut) {
         api_err_required(errs, "spec.updateStrategy", "");
     } else if (streq(ut, "OnDelete")) {
-        if (ru)
-            api_err_invalid_raw(errs, "spec.updateStrategy.rollingUpdate", "apps.RollingUpdateStatefulSetStrategy{...}",
+        if (ru) {
+            long long part = 0;
+            api_jint(ru, "partition", &part);
+            struct api_sb v = { 0 };
+            api_sb_printf(&v, "apps.RollingUpdateStatefulSetStrategy{Partition:%lld, MaxUnavailable:%s}", part,
+                          api_jhas(ru, "maxUnavailable") ? "(*intstr.IntOrString)(0xc000000000)"
+                                                         : "(*intstr.IntOrString)(nil)");
+            api_err_invalid_raw(errs, "spec.updateStrategy.rollingUpdate", api_sb_str(&v),
                                 "only allowed for updateStrategy 'RollingUpdate'");
+            api_sb_free(&v);
+        }
     } else if (streq(ut, "RollingUpdate")) {
         if (ru) {
             nonneg(ru, "partition", "spec.updateStrategy.rollingUpdate.partition", errs);

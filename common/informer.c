@@ -385,9 +385,14 @@ on_line(void *arg, char *line, size_t len)
     const char *r = kc_json_get_string(obj, "metadata.resourceVersion");
     char *rv = r ? kc_strdup(r) : NULL;
     int rc = r && !rv ? -ENOMEM : 0;
-    if (rc == 0 && !bookmark)
-        rc = push(inf, kind, json_incref(obj));
+    /* The object leaves the event before it is handed over, so that the dispatcher alone holds it. */
+    json_incref(obj);
+    json_object_del(ev, "object");
     json_decref(ev);
+    if (rc == 0 && !bookmark)
+        rc = push(inf, kind, obj);
+    else
+        json_decref(obj);
     if (rc != 0) {
         /* The event is lost, but the resourceVersion was not advanced past it: the resumed watch repeats it. */
         free(rv);
@@ -408,13 +413,14 @@ watch_once(struct kc_informer *inf, long *events)
     long t = inf->watch_timeout_s;
     if (t <= 0)
         t = KC_INFORMER_MIN_WATCH_S + (long)(rand_r(&inf->seed) % KC_INFORMER_MIN_WATCH_S);
-    char params[256];
+    char params[512], rv[3 * 128 + 1];
     pthread_mutex_lock(&inf->mu);
-    int n =
-        snprintf(params, sizeof(params), "watch=true&resourceVersion=%s&allowWatchBookmarks=true&timeoutSeconds=%ld",
-                 inf->rv ? inf->rv : "", t);
+    bool too_long = inf->rv && strlen(inf->rv) > 128;
+    *put_escaped(rv, too_long || !inf->rv ? "" : inf->rv) = '\0';
     pthread_mutex_unlock(&inf->mu);
-    if (n < 0 || (size_t)n >= sizeof(params)) {
+    int n = snprintf(params, sizeof(params),
+                     "watch=true&resourceVersion=%s&allowWatchBookmarks=true&timeoutSeconds=%ld", rv, t);
+    if (too_long || n < 0 || (size_t)n >= sizeof(params)) {
         KC_LOG(KC_LOG_ERROR, COMPONENT, "resourceVersion too long, relisting", "path=%s", inf->path);
         return END_EXPIRED;
     }

@@ -4,6 +4,11 @@
  * Two threads per informer: the watcher lists (paged) and watches from the list's resourceVersion, resumes
  * from the last resourceVersion it saw when a watch ends or breaks, relists on 410 Expired, and backs off on
  * errors; the dispatcher applies what the watcher saw to the cache and calls the handlers, and resyncs.
+ * Retry policy: a watch the server ended (timeoutSeconds) or whose deadline passed resumes at once, unless it
+ * ended within a second without any event; that, a broken connection, an ERROR event other than 410, a line
+ * that is not an event, a non-200 answer or a failed list waits the backoff first (doubling up to the maximum,
+ * back to the initial wait after a list or an event); a 410 relists at once (after the backoff when the
+ * previous watch expired too without an event in between).
  */
 #ifndef KC_INFORMER_H
 #define KC_INFORMER_H
@@ -22,13 +27,20 @@
 
 /* Called on the informer's dispatcher thread, one call at a time, after the cache already shows the change.
  * Objects are borrowed for the call (json_incref() to keep one) and must not be modified: the cache shares
- * them. A handler must not call kc_informer_stop() or kc_informer_free() on its own informer. Any may be NULL. */
+ * them. A handler must not call kc_informer_stop() or kc_informer_free() on its own informer. Any may be NULL.
+ *
+ * Watch events: ADDED and MODIFIED become on_add for a key the cache lacks, on_update otherwise; DELETED is
+ * on_delete. A complete list (the first, and every relist after 410 Expired) replaces the cache: on_add for new
+ * keys, on_update for objects whose resourceVersion changed (unchanged ones get no call, unlike client-go,
+ * whose relist updates everything; the resync is there for that), then on_delete, by key order, for the keys
+ * the list no longer has. Listed objects get apiVersion and kind from the list (kind without "List") when
+ * they lack them, as watch events carry them. */
 struct kc_informer_handlers {
     void (*on_add)(void *arg, const json_t *obj);
     /* old_obj is what the cache held; for a resync both are the same cached object. */
     void (*on_update)(void *arg, const json_t *old_obj, const json_t *new_obj);
-    /* obj is the object's last state: the watch event's object, or the cached one when a relist found the
-     * object gone. */
+    /* obj is the object's last state: the watch event's object (called also when the cache did not hold it, as
+     * client-go does), or the cached one when a relist found the object gone. */
     void (*on_delete)(void *arg, const json_t *obj);
     void *arg; /* passed to each handler */
 };
@@ -53,8 +65,8 @@ struct kc_informer;
 /* Makes an informer for opts on the API server that api describes (its HTTP client is made here, so
  * configuration errors show now; see kc_http_new()). Nothing is sent before kc_informer_start(). On failure,
  * when errbuf is given, writes the reason there. Returns 0 (*out set; release with kc_informer_free()),
- * KC_EINVALID (no path, a path without '/' or with a '?', a bad page size, or what kc_http_new() refuses),
- * -ENOMEM, KC_EINTERNAL. */
+ * KC_EINVALID (no api or path, a path not starting with '/' or with a '?', a negative timing option, or what
+ * kc_http_new() refuses), -ENOMEM, KC_EINTERNAL (libcurl could not initialise). */
 int kc_informer_new(const struct kc_http_config *api, const struct kc_informer_opts *opts, struct kc_informer **out,
                     char *errbuf, size_t errlen);
 
@@ -76,7 +88,7 @@ json_t *kc_informer_get(struct kc_informer *inf, const char *ns, const char *nam
 /* The same by cache key ("namespace/name" or "name"). */
 json_t *kc_informer_get_key(struct kc_informer *inf, const char *key);
 
-/* The cached objects in namespace ns (NULL: all), sorted by key, as a new array the caller json_decref()s (its
+/* The cached objects in namespace ns (NULL or "": all), sorted by key, as a new array the caller json_decref()s (its
  * elements are shared with the cache: do not modify them). NULL only when out of memory. */
 json_t *kc_informer_list(struct kc_informer *inf, const char *ns);
 

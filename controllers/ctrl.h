@@ -30,19 +30,23 @@ struct ctrl_namespace;
 /* Starts the namespace controller against the API server api describes: an informer on /api/v1/namespaces and
  * opts->workers worker threads, each with its own HTTP client.
  *
- * For every namespace with metadata.deletionTimestamp (DELETE made it Terminating) whose spec.finalizers holds
- * "kubernetes", a worker: discovers every namespaced resource that supports delete (GET /api/v1, GET /apis, and
- * GET /apis/<group>/<preferred version>); deletes each one's objects in the namespace with one DELETE of the
- * collection and {"propagationPolicy":"Background"} when the resource lists "deletecollection" (falling back to
- * list + DELETE of each object when the server answers 404/405), else list + DELETE of each; lists again to see
- * what remains; writes upstream's five status conditions (NamespaceDeletionDiscoveryFailure,
+ * For every namespace with metadata.deletionTimestamp (DELETE made it Terminating) and a non-empty
+ * spec.finalizers (normally ["kubernetes"]; as upstream, content goes also when only others' finalizers are
+ * left), a worker, starting from a fresh GET of the namespace: discovers every namespaced resource that supports delete
+ * (GET /api/v1, GET /apis, and GET /apis/<group>/<preferred version>); deletes each one's objects in the namespace with
+ * one DELETE of the collection and {"propagationPolicy":"Background"} when the resource lists "deletecollection"
+ * (falling back to list + DELETE of each object when the server answers 404/405), else list + DELETE of each; lists
+ * again to see what remains; writes upstream's five status conditions (NamespaceDeletionDiscoveryFailure,
  * NamespaceDeletionGroupVersionParsingFailure, NamespaceDeletionContentFailure, NamespaceContentRemaining,
- * NamespaceFinalizersRemaining, same reasons and messages) with PUT .../status when they changed. While anything
- * remains (objects with finalizers, graceful deletions) or any step failed, the namespace is retried through
- * the rate-limited queue. When all is gone, "kubernetes" is removed from spec.finalizers with PUT
- * /api/v1/namespaces/<ns>/finalize (or, when the server does not serve /finalize: 404/405/501, with PUT
- * /api/v1/namespaces/<ns>), and when no finalizer is left the namespace is DELETEd again, which removes it.
- * One log line per action (component "namespace-controller").
+ * NamespaceFinalizersRemaining, same reasons and messages; phase Terminating) with PUT .../status when they
+ * changed. Objects that remain with finalizers or a deletionTimestamp (graceful deletion) are expected to go;
+ * others that a successful delete left behind are a content failure ("unexpected items still remain"). While
+ * anything remains, discovery of a group failed, or a delete failed, the namespace is retried through the
+ * rate-limited queue (5 ms doubling to max_delay_ms), and is not finalized. When all is gone, "kubernetes" is removed
+ * from spec.finalizers with PUT /api/v1/namespaces/<ns>/finalize (or, when the server does not serve /finalize:
+ * 404/405/501, with PUT /api/v1/namespaces/<ns>), and when no finalizer is left the namespace is DELETEd again, which
+ * removes it. A terminating namespace whose spec.finalizers is already empty is just DELETEd again. One log line
+ * per action (component "namespace-controller").
  *
  * On success *out is the controller; stop it with ctrl_namespace_stop(). Returns 0, KC_EINVALID (no api or
  * server, a bad option, or what kc_http_new() refuses), -ENOMEM, or -errno from pthread_create. */

