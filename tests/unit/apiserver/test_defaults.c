@@ -568,14 +568,15 @@ test_prepare_create(void **state)
     PREPARE(&R_POD, "{'spec':{'containers':[" QCTR("{'requests':{'cpu':'100m'}}") "]}}",
             "{'spec':{'containers':[" QCTR("{'requests':{'cpu':'100m'}}") "]},'status':{'phase':'Pending','qosClass':"
                                                                           "'Burstable'}}");
-    PREPARE(&R_POD,
-            "{'spec':{'containers':[" QCTR("{'requests':{'cpu':'1','memory':'1Gi'},'limits':{'cpu':'1','memory':'1Gi'}"
-                                           "}") "," QCTR(
-                "{'limits':{'cpu':'500m','memory':'64Mi'},'requests':{'cpu':'0.5','memory':'64Mi'}}") "]}}",
-            "{'spec':{'containers':[" QCTR("{'requests':{'cpu':'1','memory':'1Gi'},'limits':{'cpu':'1','memory':'1Gi'}"
-                                           "}") "," QCTR("{'limits':{'cpu':'500m','memory':'64Mi'},'requests':{'cpu':'"
-                                                         "0.5','memory':'64Mi'}}") "]},'status':{'phase':'Pending','"
-                                                                                   "qosClass':'Guaranteed'}}");
+    PREPARE(
+        &R_POD,
+        "{'spec':{'containers':[" QCTR(
+            "{'requests':{'cpu':'1','memory':'1Gi'},'limits':{'cpu':'1','memory':'1Gi'}"
+            "}") "," QCTR("{'limits':{'cpu':'500m','memory':'64Mi'},'requests':{'cpu':'0.5','memory':'64Mi'}}") "]}}",
+        "{'spec':{'containers':[" QCTR("{'requests':{'cpu':'1','memory':'1Gi'},'limits':{'cpu':'1','memory':'1Gi'}"
+                                       "}") "," QCTR("{'limits':{'cpu':'500m','memory':'64Mi'},'requests':{'cpu':'"
+                                                     "0.5','memory':'64Mi'}}") "]},'status':{'phase':'Pending','"
+                                                                               "qosClass':'Guaranteed'}}");
     /* a limit without a request of the same size is Burstable; zero requests count as none */
     PREPARE(&R_POD, "{'spec':{'containers':[" QCTR("{'requests':{'cpu':'0'}}") "]}}",
             "{'spec':{'containers':[" QCTR("{'requests':{'cpu':'0'}}") "]},'status':{'phase':'Pending','qosClass':"
