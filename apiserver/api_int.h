@@ -37,7 +37,9 @@ struct api_server {
     kc_metric *m_requests, *m_latency, *m_inflight, *m_watchers;
     char version_json[512];     /* the /version document */
     uint32_t svc_net, svc_mask; /* service cluster IP range */
-    pthread_mutex_t ip_lock;    /* serialises ClusterIP and NodePort allocation */
+    pthread_mutex_t ip_lock;    /* serialises ClusterIP and NodePort allocation, and the event lease */
+    int64_t event_lease;        /* the store lease new events are attached to (--event-ttl) */
+    int64_t event_lease_at;     /* when it was granted (monotonic seconds) */
 };
 
 /* A request after routing. Strings point into the request's memory (valid until the reply). */

@@ -685,6 +685,31 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
     return 0;
 }
 
+/* Events expire after --event-ttl through a store lease, as kube-apiserver's: one lease is shared by the events
+ * created within a minute (or the TTL, when shorter; the lease's TTL is the event TTL plus that window), so a
+ * burst of events costs one lease. */
+#define API_LEASE_REUSE_S 60
+
+static int
+event_lease(struct api_server *srv, int64_t *lease)
+{
+    int64_t now = kc_time_mono_ns() / 1000000000;
+    int64_t reuse = srv->cfg.event_ttl_s < API_LEASE_REUSE_S ? srv->cfg.event_ttl_s : API_LEASE_REUSE_S;
+    pthread_mutex_lock(&srv->ip_lock);
+    if (srv->event_lease && now - srv->event_lease_at < reuse) {
+        *lease = srv->event_lease;
+        pthread_mutex_unlock(&srv->ip_lock);
+        return 0;
+    }
+    int rc = api_store_lease_grant(srv->store, srv->cfg.event_ttl_s + reuse, lease);
+    if (rc == 0) {
+        srv->event_lease = *lease;
+        srv->event_lease_at = now;
+    }
+    pthread_mutex_unlock(&srv->ip_lock);
+    return rc;
+}
+
 static void
 do_create(struct api_request *rq, struct api_reply *rep)
 {
@@ -702,7 +727,12 @@ do_create(struct api_request *rq, struct api_reply *rep)
     char key[1024];
     int64_t rev;
     api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
-    int rc = api_obj_create(rq->srv->store, key, obj, 0, &rev);
+    int64_t lease = 0;
+    int rc = 0;
+    if (strcmp(rq->res->kind, "Event") == 0)
+        rc = event_lease(rq->srv, &lease);
+    if (rc == 0)
+        rc = api_obj_create(rq->srv->store, key, obj, lease, &rev);
     if (rc != 0) {
         json_decref(obj);
         api_reply_error(rep, rq, rc);

@@ -84,7 +84,7 @@ class Cluster:
             cmd = [k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % cport]
         else:
             cmd = [k8c, "server"]
-        cmd += ["--data-dir", data, "--secure-port", str(self.port), "--token-auth-file", tokens]
+        cmd += ["--data-dir", data, "--secure-port", str(self.port), "--token-auth-file", tokens, "--event-ttl", "1s"]
         self.log = open(os.path.join(tmp, "server.log"), "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
         children.append(self.proc)
@@ -497,6 +497,22 @@ def t_errors_are_status(cl):
     assert s == 400 and st["kind"] == "Status", st
     s, st = cl.req("POST", "/api/v1/namespaces/default/pods", "x" * (4 * 1024 * 1024))
     assert s == 413, s
+
+
+def t_event_ttl(cl):
+    ev = {"metadata": {"name": "ev1"}, "involvedObject": {"kind": "Pod", "name": "p1", "namespace": "default"},
+          "reason": "Test", "message": "hello", "type": "Normal", "source": {"component": "test"}}
+    s, e = cl.req("POST", "/api/v1/namespaces/default/events", ev)
+    assert s == 201, (s, e)
+    s, e = cl.req("GET", "/api/v1/namespaces/default/events/ev1")
+    assert s == 200, s
+    deadline = time.monotonic() + 20  # --event-ttl 1s: the store lease (2 s minimum) expires it
+    while time.monotonic() < deadline:
+        s, _ = cl.req("GET", "/api/v1/namespaces/default/events/ev1")
+        if s == 404:
+            break
+        time.sleep(0.1)  # polling for the expiry, bounded by the deadline
+    assert s == 404, "event did not expire"
 
 
 def t_metrics(cl):
