@@ -3,6 +3,7 @@
  * client connection.
  *
  *   kvbench put      URL CLIENTS REQUESTS VALUE_SIZE   -> ops/s, p50/p99 latency
+ *   kvbench put      URL CLIENTS REQUESTS @FILE        -> the same, each value the bytes of FILE
  *   kvbench range    URL KEYS ITERATIONS               -> p50/p99 of a KEYS-key prefix range
  *   kvbench catchup  URL EVENTS                        -> seconds for a watch to deliver EVENTS past events
  *   kvbench watchlat URL ITERATIONS                    -> p50/p99 from put acknowledged to watch event
@@ -217,6 +218,26 @@ struct put_job {
     double *lat;
 };
 
+static char *value_file_bytes; /* the value of every put (`@FILE`), or NULL for VALUE_SIZE bytes of 'v' */
+
+/* Reads FILE whole (NUL-terminated: the values are JSON text); exits on failure. */
+static char *
+read_value_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die(path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+        die(path);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
 static void *
 put_worker(void *arg)
 {
@@ -224,8 +245,12 @@ put_worker(void *arg)
     struct conn *c = calloc(1, sizeof(*c));
     c->fd = dial();
     char *value = malloc((size_t)j->value_size + 1);
-    memset(value, 'v', (size_t)j->value_size);
-    value[j->value_size] = '\0';
+    if (value_file_bytes)
+        strcpy(value, value_file_bytes);
+    else {
+        memset(value, 'v', (size_t)j->value_size);
+        value[j->value_size] = '\0';
+    }
     char *v64 = b64(value);
     char *body = malloc(strlen(v64) + 256);
     for (int i = 0; i < j->requests; i++) {
@@ -398,7 +423,7 @@ cmd_watchlat(int iterations)
     struct conn *c = calloc(1, sizeof(*c));
     c->fd = dial();
     struct conn *w = watch_open("bench/lat/", "bench/lat0", 0);
-    char *first;
+    char *first = NULL;
     watch_chunk(w, &first); /* the "created" response */
     free(first);
     double *lat = calloc((size_t)iterations, sizeof(double));
@@ -434,6 +459,10 @@ main(int argc, char **argv)
     if (sscanf(argv[2], "http://%63[^:]:%d", host, &port) != 2) {
         fprintf(stderr, "kvbench: URL must be http://IP:PORT\n");
         return 2;
+    }
+    if (strcmp(argv[1], "put") == 0 && argc == 6 && argv[5][0] == '@') {
+        value_file_bytes = read_value_file(argv[5] + 1);
+        return cmd_put(atoi(argv[3]), atoi(argv[4]), (int)strlen(value_file_bytes));
     }
     if (strcmp(argv[1], "put") == 0 && argc == 6)
         return cmd_put(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));

@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""API server benchmark: `k8c server` under load from bench/apibench, against the goals of the issue and, for
+creates, against raw store puts of the same bytes (bench/kvbench on `k8c kvstore`, same 64 clients, same run).
+
+Figures: create 10,000 pods with 64 clients (ops/s, p50/p99), LIST of the 10,000 pods (whole list, and paged with
+limit=500), GET of one pod, 1,000 watchers receiving 1,000 events each (lag from the write's acknowledgement to the
+event's arrival), the server's RSS after the load. Prints a table: figure, anchor or goal, ratio.
+Usage: apiserver_bench.py --build BUILD_DIR [--quick]
+"""
+import argparse
+import http.client
+import os
+import resource
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+children = []
+server_log = []  # the server's stderr file, shown when a step fails
+
+
+def stop_children():
+    for p in children:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def raise_nofile():
+    """In the child before exec: a watcher is one connection (and one store watch) in the server."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def wait_ready(proc, what, probe):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("%s exited at start (%d)" % (what, proc.returncode))
+        try:
+            if probe():
+                return
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
+        time.sleep(0.02)  # polling interval while waiting for readiness, bounded by the deadline
+    raise SystemExit("%s not ready within 30 s" % what)
+
+
+def start_server(k8c, data):
+    port = free_port()
+    server_log.append(data + ".log")
+    p = subprocess.Popen([k8c, "server", "--data-dir", data, "--secure-port", str(port), "--log-level", "warn"],
+                         stdout=subprocess.DEVNULL, stderr=open(server_log[-1], "w"), preexec_fn=raise_nofile)
+    children.append(p)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+
+    def probe():
+        c = http.client.HTTPSConnection("127.0.0.1", port, timeout=1, context=ctx)
+        c.request("GET", "/readyz")
+        ok = c.getresponse().status == 200
+        c.close()
+        return ok and os.path.exists(os.path.join(data, "pki", "admin.key"))
+
+    wait_ready(p, "k8c server", probe)
+    return p, "https://127.0.0.1:%d" % port
+
+
+def start_kvstore(k8c, data):
+    port = free_port()
+    url = "http://127.0.0.1:%d" % port
+    p = subprocess.Popen([k8c, "kvstore", "--name", "bench", "--data-dir", data, "--listen-client-urls", url,
+                          "--advertise-client-urls", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children.append(p)
+
+    def probe():
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        c.request("GET", "/health")
+        ok = c.getresponse().status == 200
+        c.close()
+        return ok
+
+    wait_ready(p, "k8c kvstore", probe)
+    return p, url
+
+
+def rss_mib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def run(binary, *args):
+    r = subprocess.run([binary] + [str(a) for a in args], capture_output=True, text=True)
+    if r.returncode != 0:
+        for path in server_log:
+            with open(path) as f:
+                sys.stderr.write("--- server log (tail) ---\n" + "".join(f.readlines()[-20:]))
+        for p in children:
+            if p.poll() is not None:
+                sys.stderr.write("--- %s exited with %d ---\n" % (p.args[1], p.returncode))
+        raise SystemExit("%s %s failed (%d): %s%s" % (os.path.basename(binary), args[0], r.returncode, r.stdout,
+                                                     r.stderr[-2000:]))
+    return dict(kv.split("=") for kv in r.stdout.split())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    k8c = os.path.join(args.build, "cmd", "k8c")
+    apibench = os.path.join(args.build, "bench", "apibench")
+    kvbench = os.path.join(args.build, "bench", "kvbench")
+    pods = 1000 if args.quick else 10000
+    clients = 64
+    watchers, events = (100, 100) if args.quick else (1000, 1000)
+    tmp = tempfile.mkdtemp(prefix="k8c-apibench-")
+    rows = []  # (figure, ours, anchor or goal, "anchor"/"goal<="/"goal>=" , ratio text)
+    try:
+        srv, url = start_server(k8c, os.path.join(tmp, "server"))
+        kv, kv_url = start_kvstore(k8c, os.path.join(tmp, "kvstore"))
+        pki = os.path.join(tmp, "server", "pki")
+        podfile = os.path.join(tmp, "pod.json")
+        size = int(run(apibench, "podjson", podfile)["bytes"])
+
+        raw = run(kvbench, "put", kv_url, clients, pods, "@" + podfile)
+        create = run(apibench, "create", url, pki, clients, pods)
+        ratio = float(create["ops_per_s"]) / float(raw["ops_per_s"])
+        rows.append(("create %d pods, %d clients (ops/s)" % (pods, clients), float(create["ops_per_s"]),
+                     "%.0f raw put" % float(raw["ops_per_s"]), "%.2fx (goal >= 0.50x)" % ratio))
+        for p in ("p50", "p99"):
+            a, b = float(create[p + "_ms"]), float(raw[p + "_ms"])
+            rows.append(("create %s (ms)" % p, a, "%.3f raw put" % b, "%.2fx" % (a / b if b else 0)))
+        rss_create = rss_mib(srv.pid)
+
+        lst = run(apibench, "list", url, pki, 10 if args.quick else 20, 0)
+        if int(lst["items"]) != pods:
+            raise SystemExit("list returned %s items, expected %d" % (lst["items"], pods))
+        for p in ("p50", "p99"):
+            v = float(lst[p + "_ms"])
+            rows.append(("LIST %d pods %s (ms)" % (pods, p), v, "goal <= 100", "%.2fx" % (v / 100.0)))
+        paged = run(apibench, "list", url, pki, 5 if args.quick else 10, 500)
+        for p in ("p50", "p99"):
+            v = float(paged[p + "_ms"])
+            rows.append(("LIST limit=500 (%s pages) %s (ms)" % (paged["pages"], p), v, "goal <= 100",
+                         "%.2fx" % (v / 100.0)))
+        get = run(apibench, "get", url, pki, 200 if args.quick else 2000)
+        rows.append(("GET one pod p50 (ms)", float(get["p50_ms"]), "", ""))
+        rows.append(("GET one pod p99 (ms)", float(get["p99_ms"]), "", ""))
+        rss_list = rss_mib(srv.pid)
+
+        w = run(apibench, "watch", url, pki, watchers, events)
+        rows.append(("watch %dx%d events lag p50 (ms)" % (watchers, events), float(w["p50_ms"]), "", ""))
+        rows.append(("watch %dx%d events lag p99 (ms)" % (watchers, events), float(w["p99_ms"]), "", ""))
+        rows.append(("  events before their ack (%)", 100.0 * int(w["early"]) / max(1, int(w["pairs"])), "", ""))
+        rows.append(("  lag from write sent p50 (ms)", float(w["sent_p50_ms"]), "", ""))
+        rows.append(("  lag from write sent p99 (ms)", float(w["sent_p99_ms"]), "", ""))
+        rows.append(("watch: %d writes took (s)" % events, float(w["write_s"]), "delivered %s s" % w["deliver_s"],
+                     ""))
+        rss_watch = rss_mib(srv.pid)
+        rows.append(("server RSS after creates (MiB)", rss_create, "", ""))
+        rows.append(("server RSS after lists/gets (MiB)", rss_list, "", ""))
+        rows.append(("server RSS after watch (MiB)", rss_watch, "", ""))
+
+        print("%-40s %12s %18s %24s" % ("API server benchmark (%s)" % os.uname().nodename[:12], "k8c", "anchor/goal",
+                                         "ratio"))
+        for name, ours, anchor, ratio in rows:
+            print("%-40s %12.3f %18s %24s" % (name, ours, anchor, ratio))
+        print("(pod create body %d bytes; list body %s bytes; load average %s)" %
+              (size, lst["bytes"], " ".join("%.2f" % x for x in os.getloadavg())))
+    finally:
+        stop_children()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
