@@ -27,9 +27,12 @@ struct api_user {
     int ngroups;
 };
 
+struct api_wcaches;
+
 struct api_server {
     struct api_config cfg;
     struct api_store *store;
+    struct api_wcaches *wcaches; /* the watch caches (api_watchcache.h), one per resource watched */
     kc_httpd *httpd;
     struct api_token *tokens;
     int ntokens;

@@ -2,6 +2,7 @@
  * tokens), routing of /api and /apis paths into a parsed request, the non-resource endpoints (/version, /healthz,
  * /livez, /readyz, /metrics, /openapi), and sending the reply a worker built. */
 #include "api_int.h"
+#include "api_watchcache.h"
 #include "kc_error.h"
 #include "kc_log.h"
 #include "kc_time.h"
@@ -561,6 +562,11 @@ api_server_start(const struct api_config *c, struct api_store *store, struct api
     srv->m_watchers = kc_metrics_gauge(srv->metrics, "apiserver_registered_watchers", "Open watch requests.", NULL);
     kc_metric_set(srv->m_inflight, NULL, 0);
     kc_metric_set(srv->m_watchers, NULL, 0);
+    rc = api_wcaches_new(store, NULL, srv->metrics, &srv->wcaches);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot create the watch caches: %s", kc_strerror(rc));
+        goto fail;
+    }
 
     rc = api_bootstrap_namespaces(srv);
     if (rc != 0) {
@@ -607,7 +613,10 @@ api_server_stop(struct api_server *s)
 {
     if (!s)
         return;
+    /* The caches' threads post to the loops: they stop first; the caches go once no watcher uses them. */
+    api_wcaches_stop(s->wcaches);
     kc_httpd_free(s->httpd);
+    api_wcaches_free(s->wcaches);
     for (int i = 0; i < s->ntokens; i++) {
         free(s->tokens[i].token);
         free(s->tokens[i].user);

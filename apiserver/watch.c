@@ -1,13 +1,14 @@
-/* watch.c - watch requests: newline-delimited JSON events (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) from a store
- * watch of the resource's key prefix, with label/field selector transitions as upstream (an object that starts
- * or stops matching is ADDED or DELETED), the synthetic ADDED events for resourceVersion "" / "0", WatchList
+/* watch.c - watch requests: newline-delimited JSON events (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) served from
+ * the resource's watch cache (watchcache.c), with label/field selector transitions as upstream (an object that
+ * starts or stops matching is ADDED or DELETED), the synthetic ADDED events for resourceVersion "" / "0", WatchList
  * (sendInitialEvents) with its initial-events-end bookmark, 410 Expired as an ERROR event, Table events,
  * bookmarks, timeoutSeconds and a bounded send buffer (a slow client is cut off).
  *
- * Each client watch has its own store watch for now; the shared per-resource watch cache of the design is not
- * built yet (docs/apiserver.md). Setup (the initial list and the store watch) runs on a worker; events are
- * forwarded on the request's loop when the store watch's fd fires. */
+ * Setup (finding or building the cache, the initial snapshot) runs on a worker. Each watch then joins its cache's
+ * group for its loop; the cache's thread wakes the group with kc_httpd_post, and the loop reads every member's
+ * events from the cache's ring and writes them to its stream. */
 #include "api_int.h"
+#include "api_watchcache.h"
 #include "kc_error.h"
 #include "kc_json.h"
 #include "kc_log.h"
@@ -22,28 +23,30 @@
 #define API_WATCH_BUFFER      (16 * 1024 * 1024) /* unsent bytes before a watcher is cut off */
 #define API_WATCH_TIMEOUT_S   1800               /* kube-apiserver's --min-request-timeout */
 #define API_BOOKMARK_EVERY_MS 60000
+#define API_WATCH_READ        256 /* events taken from the ring at a time */
 
 struct watch {
     struct api_request rq; /* copy; strings below keep its query values alive */
     char *strings[8];
     struct kc_label_selector *ls;
     struct kc_field_selector *fs;
-    struct api_store_watch *sw;
-    kc_httpd_fd_watch *fdw;
+    struct api_wcache *cache;
+    struct api_wcache_watcher cw; /* its place in the cache (pos: the last revision read) */
+    char key_prefix[1024];        /* the namespace's keys (or the whole resource's) */
     kc_httpd_stream *st;
     kc_httpd_loop *loop;
     struct kc_httpd_timer timeout, bookmark;
     int64_t start_rev; /* watch events after this revision */
-    int64_t last_rev;  /* the last revision sent (for bookmarks) */
+    int64_t last_rev;  /* the last revision seen (for bookmarks) */
     json_t *initial;   /* synthetic ADDED objects, sent first */
     bool initial_end;  /* send the initial-events-end bookmark after them */
     bool bookmarks;
     bool table;
-    bool first_table; /* the first Table event carries the column definitions */
-    bool closed;
+    bool first_table;     /* the first Table event carries the column definitions */
+    bool closed;          /* the stream is over (on_close ran) */
+    bool done;            /* nothing more to send: the stream was ended */
+    bool busy;            /* inside pump: on_close defers the free */
     struct api_reply err; /* a setup failure, answered as a plain response */
-    bool expired;         /* the start revision was compacted: one ERROR event, then end */
-    int64_t expired_current;
 };
 
 static void
@@ -51,10 +54,7 @@ watch_free(struct watch *w)
 {
     kc_httpd_timer_cancel(&w->timeout);
     kc_httpd_timer_cancel(&w->bookmark);
-    if (w->fdw)
-        kc_httpd_fd_unwatch(w->fdw);
-    if (w->sw)
-        api_store_watch_free(w->sw);
+    api_wcache_leave(&w->cw);
     kc_label_selector_free(w->ls);
     kc_field_selector_free(w->fs);
     json_decref(w->initial);
@@ -70,21 +70,32 @@ on_close(void *arg)
     struct watch *w = arg;
     kc_metric_add(w->rq.srv->m_watchers, NULL, -1);
     w->closed = true;
-    watch_free(w);
+    w->done = true;
+    if (!w->busy)
+        watch_free(w);
+}
+
+static void
+end_watch(struct watch *w)
+{
+    if (!w->done) {
+        w->done = true;
+        kc_httpd_stream_end(w->st);
+    }
 }
 
 /* Writes one event line. Returns -1 when the stream is over (slow client or gone). */
 static int
-send_event(struct watch *w, const char *type, json_t *object)
+send_event(struct watch *w, const char *type, const json_t *object)
 {
-    json_t *obj = object;
+    json_t *obj;
     if (w->table && strcmp(type, "ERROR") != 0 && strcmp(type, "BOOKMARK") != 0) {
         json_t *items = json_pack("[O]", object);
         obj = api_table(&w->rq, items, true, NULL, w->first_table);
         w->first_table = false;
         json_decref(items);
     } else {
-        json_incref(obj);
+        obj = json_incref((json_t *)object); /* shared with the cache: only read */
     }
     json_t *ev = json_pack("{s:s,s:o}", "type", type, "object", obj);
     char *text = json_dumps(ev, JSON_COMPACT);
@@ -95,10 +106,10 @@ send_event(struct watch *w, const char *type, json_t *object)
     text[len] = '\n'; /* over the NUL: the event ends with a newline, as clients need */
     int rc = kc_httpd_stream_write(w->st, text, len + 1);
     free(text);
-    if (rc == -ENOBUFS) {
+    if (rc == -ENOBUFS)
         KC_LOG(KC_LOG_WARN, "apiserver", "watch too slow, ending it", "resource=%s", w->rq.res->plural);
-        kc_httpd_stream_end(w->st);
-    }
+    if (rc != 0)
+        end_watch(w);
     return rc == 0 ? 0 : -1;
 }
 
@@ -117,76 +128,76 @@ send_bookmark(struct watch *w, int64_t rev, bool initial_end)
     return rc;
 }
 
-static json_t *
-decode(const struct kvs_kv *kv)
+/* Sends every event due to w from the cache's ring; a position the ring no longer holds (the cache was rebuilt,
+ * or this watcher fell behind the ring) is the 410 ERROR event, as a compacted store revision was. */
+static void
+pump(struct watch *w)
 {
-    json_t *o;
-    if (!kv || kc_json_parse((const char *)kv->value, kv->value_len, &o, NULL, 0) != 0)
-        return NULL;
-    return o;
+    w->busy = true;
+    while (!w->done) {
+        struct api_wcache_event **evs;
+        size_t n;
+        int64_t oldest;
+        int rc = api_wcache_read(w->cache, w->cw.pos, API_WATCH_READ, &evs, &n, &oldest);
+        if (rc == KC_EEXPIRED) {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "too old resource version: %" PRId64 " (%" PRId64 ")", w->cw.pos, oldest);
+            json_t *st = api_status(410, "Expired", msg, NULL, NULL, NULL);
+            send_event(w, "ERROR", st);
+            json_decref(st);
+            end_watch(w);
+            break;
+        }
+        if (rc != 0) {
+            end_watch(w); /* out of memory: the client re-watches from its last revision */
+            break;
+        }
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n && !w->done; i++) {
+            const json_t *send;
+            const char *type = api_wcache_event_type(evs[i], w->key_prefix, w->ls, w->fs, &send);
+            if (type)
+                send_event(w, type, send);
+            w->cw.pos = evs[i]->rev;
+            w->last_rev = evs[i]->rev;
+        }
+        api_wcache_events_release(evs, n);
+    }
+    w->busy = false;
+    if (w->closed)
+        watch_free(w);
 }
 
-/* Forwards the store watch's ready batches. */
+/* On the loop: the group's cache has news for its members. */
 static void
-on_ready(void *arg)
+on_group_wake(void *arg)
 {
-    struct watch *w = arg;
-    struct kvs_watch_batch *b;
-    int rc;
-    while (!w->closed && (rc = api_store_watch_poll(w->sw, &b)) == 0) {
-        bool over = false;
-        if (b->canceled) {
-            if (b->compact_revision) {
-                char msg[128];
-                snprintf(msg, sizeof(msg), "too old resource version: %" PRId64 " (%" PRId64 ")", w->start_rev,
-                         b->compact_revision);
-                json_t *st = api_status(410, "Expired", msg, NULL, NULL, NULL);
-                send_event(w, "ERROR", st);
-                json_decref(st);
-            }
-            over = true;
-        }
-        for (size_t i = 0; i < b->n_events && !over; i++) {
-            const struct kvs_event *e = &b->events[i];
-            json_t *now = e->type == KVS_EVENT_PUT ? decode(&e->kv) : NULL;
-            json_t *before = e->prev_kv ? decode(e->prev_kv) : NULL;
-            char rv[32];
-            snprintf(rv, sizeof(rv), "%" PRId64, e->kv.mod_revision);
-            bool now_m = now && api_selectors_match(w->ls, w->fs, now);
-            bool before_m = before && api_selectors_match(w->ls, w->fs, before);
-            const char *type = NULL;
-            json_t *send = NULL;
-            if (e->type == KVS_EVENT_DELETE) {
-                if (before_m)
-                    type = "DELETED", send = before;
-            } else if (now_m && (before_m || e->kv.create_revision == e->kv.mod_revision)) {
-                type = e->kv.create_revision == e->kv.mod_revision ? "ADDED" : "MODIFIED", send = now;
-            } else if (now_m) {
-                type = "ADDED", send = now; /* it starts matching the selectors */
-            } else if (before_m && now) {
-                type = "DELETED", send = now; /* it stops matching */
-            }
-            if (type && send) {
-                kc_json_set(send, "metadata.resourceVersion", json_string(rv));
-                over = send_event(w, type, send) != 0;
-            }
-            w->last_rev = e->kv.mod_revision;
-            json_decref(now);
-            json_decref(before);
-        }
-        api_store_watch_batch_free(w->sw, b);
-        if (over) {
-            kc_httpd_stream_end(w->st);
-            return;
-        }
+    struct api_wcache_group *g = arg;
+    api_wcache_group_begin(g);
+    /* When the server is stopping, kc_httpd_post runs this on the cache's thread: the streams are not ours. */
+    if (!pthread_equal(pthread_self(), g->thread))
+        return;
+    struct api_wcache_watcher *m = g->members, *next;
+    for (; m; m = next) {
+        next = m->next;
+        pump(m->owner);
     }
+}
+
+/* On the cache's thread: never blocks. */
+static void
+group_wake(struct api_wcache_group *g)
+{
+    if (kc_httpd_post((kc_httpd_loop *)g->key, on_group_wake, g) != 0)
+        api_wcache_group_begin(g); /* no memory: the next event tries again */
 }
 
 static void
 on_timeout(void *arg)
 {
     struct watch *w = arg;
-    kc_httpd_stream_end(w->st);
+    end_watch(w);
 }
 
 static void
@@ -204,9 +215,9 @@ setup_work(void *arg)
 {
     struct watch *w = arg;
     struct api_request *rq = &w->rq;
-    struct api_store *store = rq->srv->store;
     char prefix[1024];
-    api_storage_key(rq->res, rq->namespace, NULL, prefix, sizeof(prefix));
+    api_storage_key(rq->res, NULL, NULL, prefix, sizeof(prefix));
+    api_storage_key(rq->res, rq->namespace, NULL, w->key_prefix, sizeof(w->key_prefix));
     const char *rv = rq->resource_version;
     bool initial = !rv || !*rv || strcmp(rv, "0") == 0;
     if (rq->send_initial_events) {
@@ -229,46 +240,36 @@ setup_work(void *arg)
             initial = false;
         }
     }
-    if (initial) {
-        json_t *items;
-        bool more;
-        int rc = api_obj_list(store, prefix, 0, 0, NULL, &items, &w->start_rev, &more);
-        if (rc != 0) {
-            api_reply_error(&w->err, rq, rc);
-            return;
-        }
-        w->initial = json_array();
-        size_t i;
-        json_t *o;
-        json_array_foreach(items, i, o)
-        {
-            if (api_selectors_match(w->ls, w->fs, o))
-                json_array_append(w->initial, o);
-        }
-        json_decref(items);
-    } else {
+    int64_t from = 0;
+    if (!initial) {
         char *end;
-        int64_t v = strtoll(rv, &end, 10);
-        if (*end || v < 0) {
+        int64_t v = rv && *rv ? strtoll(rv, &end, 10) : 0;
+        if (rv && *rv && (*end || v < 0)) {
             api_reply_statusf(&w->err, 400, "BadRequest", "resourceVersion: Invalid value: \"%s\"", rv);
             return;
         }
-        w->start_rev = v;
+        from = v;
     }
-    w->last_rev = w->start_rev;
-    struct kvs_watch_req wr = { 0 };
-    char end_key[1024];
-    snprintf(end_key, sizeof(end_key), "%s", prefix);
-    end_key[strlen(end_key) - 1]++; /* '/' + 1: every key under prefix */
-    wr.key = kvs_str(prefix);
-    wr.range_end = kvs_str(end_key);
-    wr.start_revision = w->start_rev + 1;
-    wr.prev_kv = true;
-    int rc = api_store_watch(store, &wr, &w->sw);
+    /* A cache made for this watch starts at its revision, so that a watch right after a list is served. */
+    int rc = api_wcaches_get(rq->srv->wcaches, prefix, from, &w->cache);
     if (rc != 0) {
         api_reply_error(&w->err, rq, rc);
         return;
     }
+    if (initial) {
+        rc = api_wcache_snapshot(w->cache, w->key_prefix, w->ls, w->fs, &w->initial, &w->start_rev);
+        if (rc != 0) {
+            api_reply_error(&w->err, rq, rc);
+            return;
+        }
+    } else if (!rv || !*rv) {
+        struct api_wcache_stats s;
+        api_wcache_stats(w->cache, &s);
+        w->start_rev = s.rev; /* sendInitialEvents=false without a resourceVersion: from now */
+    } else {
+        w->start_rev = from;
+    }
+    w->last_rev = w->start_rev;
 }
 
 static void
@@ -285,32 +286,45 @@ setup_done(kc_httpd_req *req, void *arg)
         return;
     }
     w->loop = kc_httpd_req_loop(req);
+    struct api_wcache_group *g;
+    if (api_wcache_group_get(w->cache, w->loop, group_wake, &g) != 0) {
+        kc_httpd_reply(req, 500, "text/plain", "out of memory\n", 14);
+        watch_free(w);
+        return;
+    }
     kc_metric_add(w->rq.srv->m_watchers, NULL, 1);
     w->st = kc_httpd_stream_begin(req, 200, "application/json", API_WATCH_BUFFER, on_close, w);
+    w->busy = true; /* on_close may not free w before the end of this function */
     /* HTTP/1.1 sends the headers only with the first byte: a newline, which watch clients skip. */
     kc_httpd_stream_write(w->st, "\n", 1);
+    w->cw.owner = w;
+    w->cw.pos = w->start_rev;
+    api_wcache_join(g, &w->cw);
     size_t i;
     json_t *o;
     json_array_foreach(w->initial, i, o)
     {
         if (send_event(w, "ADDED", o) != 0)
-            return;
+            break;
     }
-    if (w->initial_end && send_bookmark(w, w->start_rev, true) != 0)
-        return;
-    int64_t secs = w->rq.timeout_seconds ? strtoll(w->rq.timeout_seconds, NULL, 10) : 0;
-    if (secs <= 0 || secs > API_WATCH_TIMEOUT_S * 2)
-        secs = API_WATCH_TIMEOUT_S;
-    w->timeout.fn = on_timeout;
-    w->timeout.arg = w;
-    kc_httpd_timer_arm(w->loop, &w->timeout, secs * 1000);
-    if (w->bookmarks) {
-        w->bookmark.fn = on_bookmark_timer;
-        w->bookmark.arg = w;
-        kc_httpd_timer_arm(w->loop, &w->bookmark, API_BOOKMARK_EVERY_MS);
+    json_decref(w->initial);
+    w->initial = NULL;
+    if (!w->done && w->initial_end)
+        send_bookmark(w, w->start_rev, true);
+    if (!w->done) {
+        int64_t secs = w->rq.timeout_seconds ? strtoll(w->rq.timeout_seconds, NULL, 10) : 0;
+        if (secs <= 0 || secs > API_WATCH_TIMEOUT_S * 2)
+            secs = API_WATCH_TIMEOUT_S;
+        w->timeout.fn = on_timeout;
+        w->timeout.arg = w;
+        kc_httpd_timer_arm(w->loop, &w->timeout, secs * 1000);
+        if (w->bookmarks) {
+            w->bookmark.fn = on_bookmark_timer;
+            w->bookmark.arg = w;
+            kc_httpd_timer_arm(w->loop, &w->bookmark, API_BOOKMARK_EVERY_MS);
+        }
     }
-    w->fdw = kc_httpd_fd_watch_start(w->loop, api_store_watch_fd(w->sw), on_ready, w);
-    on_ready(w);
+    pump(w); /* what arrived since the snapshot (or since start_rev); frees w if it closed meanwhile */
 }
 
 static char *

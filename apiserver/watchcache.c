@@ -1,0 +1,972 @@
+/* watchcache.c - the per-resource watch cache (api_watchcache.h): one store watch per key prefix keeps the
+ * current objects and a bounded ring of recent events; readers take events by revision, groups of watchers are
+ * woken when events arrive, a cancelled store watch is resumed or, when its revision was compacted, rebuilt
+ * from a list (positions before the list then get 410).
+ */
+#include "api_watchcache.h"
+#include "api_int.h"
+#include "kc_error.h"
+#include "kc_fault.h"
+#include "kc_json.h"
+#include "kc_log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define LIST_PAGE    1000 /* keys per range while (re)listing */
+#define DELETE_BYTES 512  /* what a delete event counts against max_bytes */
+#define READ_DEFAULT 256
+
+enum state { C_NEW, C_LISTING, C_READY, C_FAILED };
+
+struct api_wcache {
+    struct api_wcaches *reg;
+    char *prefix;
+    char label[160]; /* the metric's resource label: the prefix without /registry/ and the last '/' */
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* state changes */
+    enum state state;
+    int fail_rc;
+    /* the store watch: only the pumping thread touches these */
+    struct api_store_watch *sw;
+    int64_t retry_at_ms;
+    bool need_list;     /* the failed recovery was a relist */
+    int64_t resumed_ms; /* when the store watch was last resumed (a resume failing at once waits retry_ms) */
+    bool watching;      /* under lock: sw is open (for api_wcache_stats) */
+    /* under lock (the pumping thread, the only writer, reads them without it) */
+    json_t *objects; /* key -> current object (metadata.resourceVersion set), read only once stored */
+    struct api_wcache_event **ring;
+    size_t cap, start, count, bytes;
+    bool evicted;     /* an event left the ring since the last list */
+    int64_t rev;      /* every event up to rev is applied */
+    int64_t list_rev; /* the last (re)list's revision */
+    int64_t floor;    /* the last evicted revision (or list_rev) */
+    int64_t received, resumes, relists;
+    struct api_wcache_group *groups;
+    /* the thread */
+    pthread_t thread;
+    bool thread_started;
+    int stop_fd;
+    struct api_wcache *next;
+};
+
+struct api_wcaches {
+    struct api_store *store;
+    struct api_wcache_config cfg;
+    kc_metric *m_events;
+    pthread_mutex_t lock;
+    struct api_wcache *caches;
+    bool stopped; /* api_wcaches_stop ran */
+};
+
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- events --- */
+
+static void
+event_unref(struct api_wcache_event *e)
+{
+    if (!e || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    json_decref(e->obj);
+    json_decref(e->prev);
+    free(e->key);
+    free(e);
+}
+
+void
+api_wcache_events_release(struct api_wcache_event **evs, size_t n)
+{
+    for (size_t i = 0; evs && i < n; i++)
+        event_unref(evs[i]);
+    free(evs);
+}
+
+/* A stored value as an object with metadata.resourceVersion = rev, or NULL when it is not a JSON object. */
+static json_t *
+decode(const uint8_t *value, size_t len, int64_t rev)
+{
+    json_t *o;
+    if (!value || kc_json_parse((const char *)value, len, &o, NULL, 0) != 0)
+        return NULL;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return NULL;
+    }
+    char rv[32];
+    snprintf(rv, sizeof(rv), "%" PRId64, rev);
+    if (kc_json_set(o, "metadata.resourceVersion", json_string(rv)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* A copy of obj (sharing everything but the top level and metadata) with metadata.resourceVersion = rev. */
+static json_t *
+with_rev(const json_t *obj, int64_t rev)
+{
+    json_t *o = json_copy((json_t *)obj);
+    json_t *md = json_copy(json_object_get(obj, "metadata"));
+    char rv[32];
+    snprintf(rv, sizeof(rv), "%" PRId64, rev);
+    if (!o || !md || json_object_set_new(md, "resourceVersion", json_string(rv)) != 0 ||
+        json_object_set_new(o, "metadata", md) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* --- the ring (under lock) --- */
+
+static int
+ring_push(struct api_wcache *c, struct api_wcache_event *e)
+{
+    if (c->count == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 64;
+        struct api_wcache_event **n = kc_malloc(ncap * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        for (size_t i = 0; i < c->count; i++)
+            n[i] = c->ring[(c->start + i) % c->cap];
+        free(c->ring);
+        c->ring = n;
+        c->cap = ncap;
+        c->start = 0;
+    }
+    c->ring[(c->start + c->count) % c->cap] = e;
+    c->count++;
+    c->bytes += e->bytes;
+    return 0;
+}
+
+static struct api_wcache_event *
+ring_at(const struct api_wcache *c, size_t i)
+{
+    return c->ring[(c->start + i) % c->cap];
+}
+
+/* Evicts whole revisions, oldest first, until the ring is within its bounds. */
+static void
+ring_trim(struct api_wcache *c)
+{
+    const struct api_wcache_config *cfg = &c->reg->cfg;
+    while (c->count > 0 && (c->count > cfg->max_events || c->bytes > cfg->max_bytes)) {
+        int64_t rev = ring_at(c, 0)->rev;
+        while (c->count > 0 && ring_at(c, 0)->rev == rev) {
+            struct api_wcache_event *e = ring_at(c, 0);
+            c->start = (c->start + 1) % c->cap;
+            c->count--;
+            c->bytes -= e->bytes;
+            event_unref(e);
+        }
+        c->floor = rev;
+        c->evicted = true;
+    }
+}
+
+static void
+ring_clear(struct api_wcache *c)
+{
+    while (c->count > 0) {
+        event_unref(ring_at(c, 0));
+        c->start = (c->start + 1) % c->cap;
+        c->count--;
+    }
+    c->bytes = 0;
+    c->start = 0;
+}
+
+/* The oldest revision a reader may start after, as upstream's watch cache: the list's revision while nothing
+ * was evicted, else the first event's revision - 1 (no event of this prefix lies between). */
+static int64_t
+oldest_locked(const struct api_wcache *c)
+{
+    if (!c->evicted)
+        return c->list_rev;
+    if (c->count > 0)
+        return ring_at(c, 0)->rev - 1;
+    return c->floor;
+}
+
+/* Collects the groups to wake (members and not pending) and marks them pending. Under lock. */
+static size_t
+groups_due(struct api_wcache *c, struct api_wcache_group ***out)
+{
+    size_t n = 0;
+    for (struct api_wcache_group *g = c->groups; g; g = g->next_g)
+        if (g->nmembers > 0 && !g->pending)
+            n++;
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    struct api_wcache_group **arr = kc_malloc(n * sizeof(*arr));
+    if (!arr)
+        return 0; /* the next batch tries again; pending stays false */
+    n = 0;
+    for (struct api_wcache_group *g = c->groups; g; g = g->next_g) {
+        if (g->nmembers > 0 && !g->pending) {
+            g->pending = true;
+            arr[n++] = g;
+        }
+    }
+    *out = arr;
+    return n;
+}
+
+/* Wakes the groups that have members (not under lock). */
+static void
+wake_groups(struct api_wcache *c)
+{
+    struct api_wcache_group **due;
+    pthread_mutex_lock(&c->lock);
+    size_t n = groups_due(c, &due);
+    pthread_mutex_unlock(&c->lock);
+    for (size_t i = 0; i < n; i++)
+        due[i]->wake(due[i]);
+    free(due);
+}
+
+/* --- listing and the store watch (the pumping thread) --- */
+
+static char *
+key_dup(const struct kvs_kv *kv)
+{
+    return kc_strndup((const char *)kv->key, kv->key_len);
+}
+
+/* Lists the prefix at revision (0: current) into a new key -> object map. */
+static int
+list_all(struct api_wcache *c, int64_t revision, json_t **out, int64_t *list_rev)
+{
+    struct api_store *s = c->reg->store;
+    size_t plen = strlen(c->prefix);
+    char *end = kc_strdup(c->prefix);
+    json_t *map = json_object();
+    char *after = NULL;
+    int rc = 0;
+    if (!end || !map) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    end[plen - 1]++; /* '/' + 1: every key under the prefix */
+    for (;;) {
+        struct kvs_range_req r = {
+            .key = after ? (struct kvs_buf){ after, strlen(after) + 1 } : (struct kvs_buf){ c->prefix, plen },
+            .range_end = { end, plen },
+            .revision = revision,
+            .limit = LIST_PAGE,
+        };
+        struct kvs_resp *resp;
+        rc = api_store_range(s, &r, &resp);
+        if (rc != 0)
+            goto out;
+        if (revision <= 0)
+            revision = resp->revision; /* every later page reads the first page's revision */
+        for (size_t i = 0; rc == 0 && i < resp->n_kvs; i++) {
+            const struct kvs_kv *kv = &resp->kvs[i];
+            char *key = key_dup(kv);
+            json_t *o = decode(kv->value, kv->value_len, kv->mod_revision);
+            if (!key)
+                rc = -ENOMEM;
+            else if (o && json_object_set_new(map, key, o) != 0)
+                rc = -ENOMEM;
+            else if (!o)
+                KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: stored value is not a JSON object", "key=%s", key);
+            free(after);
+            after = key;
+        }
+        bool more = resp->more && resp->n_kvs > 0;
+        api_store_resp_free(s, resp);
+        if (rc != 0 || !more)
+            break;
+    }
+out:
+    free(after);
+    free(end);
+    if (rc == 0) {
+        *out = map;
+        *list_rev = revision;
+    } else {
+        json_decref(map);
+    }
+    return rc;
+}
+
+static void
+set_watching(struct api_wcache *c, bool on)
+{
+    pthread_mutex_lock(&c->lock);
+    c->watching = on;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Closes the store watch. */
+static void
+unwatch(struct api_wcache *c)
+{
+    if (c->sw) {
+        api_store_watch_free(c->sw);
+        c->sw = NULL;
+        set_watching(c, false);
+    }
+}
+
+static int
+watch_from(struct api_wcache *c, int64_t start)
+{
+    size_t plen = strlen(c->prefix);
+    char *end = kc_strdup(c->prefix);
+    if (!end)
+        return -ENOMEM;
+    end[plen - 1]++;
+    struct kvs_watch_req wr = {
+        .key = { c->prefix, plen },
+        .range_end = { end, plen },
+        .start_revision = start,
+    };
+    int rc = api_store_watch(c->reg->store, &wr, &c->sw);
+    free(end);
+    if (rc == 0)
+        set_watching(c, true);
+    return rc;
+}
+
+/* Builds (or rebuilds) the cache from a list at revision (0: current; a compacted or future one falls back to
+ * the current) and opens the store watch after it. */
+static int
+build(struct api_wcache *c, int64_t revision)
+{
+    json_t *map;
+    int64_t rev;
+    int rc = list_all(c, revision, &map, &rev);
+    if (rc != 0 && revision > 0)
+        rc = list_all(c, 0, &map, &rev);
+    if (rc != 0)
+        return rc;
+    unwatch(c);
+    rc = watch_from(c, rev + 1);
+    if (rc != 0) {
+        json_decref(map);
+        return rc;
+    }
+    pthread_mutex_lock(&c->lock);
+    json_t *old = c->objects;
+    c->objects = map;
+    ring_clear(c);
+    c->evicted = false;
+    c->rev = rev;
+    c->list_rev = rev;
+    c->floor = rev;
+    pthread_mutex_unlock(&c->lock);
+    json_decref(old);
+    return 0;
+}
+
+/* Applies one batch of store events: objects, ring, revision. */
+static int
+apply(struct api_wcache *c, const struct kvs_watch_batch *b)
+{
+    struct api_wcache_event **evs = b->n_events ? kc_calloc(b->n_events, sizeof(*evs)) : NULL;
+    size_t n = 0;
+    if (b->n_events && !evs)
+        return -ENOMEM;
+    /* Build the events without the lock: this thread is the only writer of objects. A key changed twice in one
+     * batch finds its first change in `pending`. */
+    json_t *pending = json_object();
+    if (!pending) {
+        free(evs);
+        return -ENOMEM;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < b->n_events && rc == 0; i++) {
+        const struct kvs_event *ke = &b->events[i];
+        struct api_wcache_event *e = kc_calloc(1, sizeof(*e));
+        char *key = key_dup(&ke->kv);
+        if (!e || !key) {
+            free(e);
+            free(key);
+            rc = -ENOMEM;
+            break;
+        }
+        e->refs = 1;
+        e->key = key;
+        e->rev = ke->kv.mod_revision;
+        json_t *before = json_object_get(pending, key);
+        if (!before)
+            before = json_object_get(c->objects, key);
+        if (json_is_null(before))
+            before = NULL;
+        if (ke->type == KVS_EVENT_DELETE) {
+            e->deleted = true;
+            e->bytes = DELETE_BYTES;
+            e->obj = before ? with_rev(before, e->rev) : NULL;
+            if (!e->obj) { /* nothing known of it: nobody could have seen it */
+                event_unref(e);
+                json_object_set_new(pending, key, json_null());
+                continue;
+            }
+            json_object_set_new(pending, key, json_null());
+        } else {
+            e->created = ke->kv.create_revision == ke->kv.mod_revision;
+            e->bytes = ke->kv.value_len + ke->kv.key_len;
+            e->obj = decode(ke->kv.value, ke->kv.value_len, e->rev);
+            if (!e->obj) {
+                KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: stored value is not a JSON object", "key=%s", key);
+                event_unref(e);
+                continue;
+            }
+            e->prev = json_incref(before);
+            json_object_set(pending, key, e->obj);
+        }
+        evs[n++] = e;
+    }
+    if (rc != 0) {
+        json_decref(pending);
+        api_wcache_events_release(evs, n);
+        return rc;
+    }
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < n; i++) {
+        struct api_wcache_event *e = evs[i];
+        if (e->deleted)
+            json_object_del(c->objects, e->key);
+        else
+            json_object_set(c->objects, e->key, e->obj);
+        if (ring_push(c, e) != 0) {
+            /* cannot keep it: readers before it can no longer be served */
+            c->evicted = true;
+            ring_clear(c);
+            c->floor = e->rev;
+            event_unref(e);
+        }
+    }
+    for (size_t i = 0; i < b->n_events; i++)
+        if (b->events[i].kv.mod_revision > c->rev)
+            c->rev = b->events[i].kv.mod_revision;
+    if (b->n_events == 0 && !b->canceled && b->revision > c->rev)
+        c->rev = b->revision; /* a progress notification: everything up to it was delivered */
+    ring_trim(c);
+    c->received += (int64_t)b->n_events;
+    pthread_mutex_unlock(&c->lock);
+    json_decref(pending);
+    free(evs);
+    if (c->reg->m_events && b->n_events)
+        kc_metric_add(c->reg->m_events, (const char *[]){ c->label }, (double)b->n_events);
+    return 0;
+}
+
+/* After a cancel: re-watch from rev + 1, which the store answers with the missing events or, when that revision
+ * is compacted, with another cancel carrying compact_revision (then relist). */
+static int
+recover(struct api_wcache *c, bool compacted)
+{
+    int rc;
+    if (compacted) {
+        KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: revision compacted, relisting", "prefix=%s rev=%" PRId64,
+               c->prefix, c->rev);
+        rc = build(c, 0);
+        if (rc == 0) {
+            pthread_mutex_lock(&c->lock);
+            c->relists++;
+            pthread_mutex_unlock(&c->lock);
+        }
+    } else if (now_ms() - c->resumed_ms < c->reg->cfg.retry_ms) {
+        /* cancelled again right after a resume (a store that went away): wait before the next attempt */
+        c->retry_at_ms = c->resumed_ms + c->reg->cfg.retry_ms;
+        c->need_list = false;
+        c->resumed_ms = 0;
+        return KC_EUNAVAILABLE;
+    } else {
+        int64_t from;
+        c->resumed_ms = now_ms();
+        pthread_mutex_lock(&c->lock);
+        from = c->rev + 1;
+        pthread_mutex_unlock(&c->lock);
+        rc = watch_from(c, from);
+        if (rc == 0) {
+            pthread_mutex_lock(&c->lock);
+            c->resumes++;
+            pthread_mutex_unlock(&c->lock);
+        }
+    }
+    if (rc != 0) {
+        KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: cannot watch the store, retrying", "prefix=%s error=%s",
+               c->prefix, kc_strerror(rc));
+        c->retry_at_ms = now_ms() + c->reg->cfg.retry_ms;
+        c->need_list = compacted;
+    }
+    return rc;
+}
+
+/* Applies every ready batch; handles a cancel. Returns 0 or the error of a failed recovery. */
+static int
+drain(struct api_wcache *c)
+{
+    int rc = 0;
+    bool woke = false;
+    while (c->sw) {
+        struct kvs_watch_batch *b;
+        int prc = api_store_watch_poll(c->sw, &b);
+        if (prc == -EAGAIN)
+            break;
+        if (prc != 0 && prc != -ECANCELED) {
+            KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: store watch failed", "prefix=%s error=%s", c->prefix,
+                   kc_strerror(prc));
+            prc = -ECANCELED; /* start over from rev + 1 */
+        }
+        if (prc == -ECANCELED) {
+            unwatch(c);
+            rc = recover(c, false);
+            woke = true;
+            break;
+        }
+        bool canceled = b->canceled;
+        bool compacted = b->canceled && b->compact_revision > 0;
+        int arc = apply(c, b);
+        if (arc != 0)
+            KC_LOG(KC_LOG_ERROR, "apiserver", "watch cache: cannot apply events, rebuilding", "prefix=%s error=%s",
+                   c->prefix, kc_strerror(arc));
+        api_store_watch_batch_free(c->sw, b);
+        woke = true;
+        if (canceled || arc != 0) {
+            unwatch(c);
+            rc = recover(c, compacted || arc != 0);
+            break;
+        }
+    }
+    if (woke)
+        wake_groups(c);
+    return rc;
+}
+
+int
+api_wcache_pump(struct api_wcache *c, int timeout_ms)
+{
+    if (!c->sw) {
+        int64_t wait = c->retry_at_ms - now_ms();
+        if (wait > 0 && timeout_ms != 0) {
+            struct pollfd p = { .fd = c->stop_fd, .events = POLLIN };
+            poll(&p, 1, timeout_ms < 0 || wait < timeout_ms ? (int)wait : timeout_ms);
+        }
+        if (c->retry_at_ms > now_ms())
+            return KC_EUNAVAILABLE;
+        int rc = recover(c, c->need_list);
+        if (rc != 0)
+            return rc;
+    }
+    struct pollfd p[2] = { { .fd = api_store_watch_fd(c->sw), .events = POLLIN },
+                           { .fd = c->stop_fd, .events = POLLIN } };
+    if (timeout_ms != 0)
+        poll(p, 2, timeout_ms);
+    return drain(c);
+}
+
+static void *
+cache_main(void *arg)
+{
+    struct api_wcache *c = arg;
+    for (;;) {
+        struct pollfd p = { .fd = c->stop_fd, .events = POLLIN };
+        if (poll(&p, 1, 0) > 0)
+            break;
+        api_wcache_pump(c, -1);
+    }
+    return NULL;
+}
+
+/* --- the registry --- */
+
+int
+api_wcaches_new(struct api_store *store, const struct api_wcache_config *cfg, kc_metrics *metrics,
+                struct api_wcaches **out)
+{
+    struct api_wcaches *r = kc_calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    r->store = store;
+    if (cfg)
+        r->cfg = *cfg;
+    if (!r->cfg.max_events)
+        r->cfg.max_events = API_WCACHE_EVENTS;
+    if (!r->cfg.max_bytes)
+        r->cfg.max_bytes = API_WCACHE_BYTES;
+    if (r->cfg.retry_ms <= 0)
+        r->cfg.retry_ms = API_WCACHE_RETRY;
+    if (metrics)
+        r->m_events =
+            kc_metrics_counter(metrics, "apiserver_watch_cache_events_received_total",
+                               "Counter of events received in watch cache broken by resource type.", "resource");
+    pthread_mutex_init(&r->lock, NULL);
+    *out = r;
+    return 0;
+}
+
+static void
+cache_stop(struct api_wcache *c)
+{
+    if (c->thread_started) {
+        uint64_t one = 1;
+        if (write(c->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+            KC_LOG(KC_LOG_ERROR, "apiserver", "watch cache: cannot stop its thread", "prefix=%s", c->prefix);
+        pthread_join(c->thread, NULL);
+        c->thread_started = false;
+    }
+}
+
+void
+api_wcaches_stop(struct api_wcaches *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->stopped = true;
+    for (struct api_wcache *c = r->caches; c; c = c->next)
+        cache_stop(c);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void
+cache_free(struct api_wcache *c)
+{
+    cache_stop(c);
+    if (c->sw)
+        api_store_watch_free(c->sw);
+    ring_clear(c);
+    free(c->ring);
+    json_decref(c->objects);
+    while (c->groups) {
+        struct api_wcache_group *g = c->groups;
+        c->groups = g->next_g;
+        free(g);
+    }
+    if (c->stop_fd >= 0)
+        close(c->stop_fd);
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    free(c->prefix);
+    free(c);
+}
+
+void
+api_wcaches_free(struct api_wcaches *r)
+{
+    if (!r)
+        return;
+    while (r->caches) {
+        struct api_wcache *c = r->caches;
+        r->caches = c->next;
+        cache_free(c);
+    }
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+static struct api_wcache *
+cache_new(struct api_wcaches *r, const char *prefix)
+{
+    struct api_wcache *c = kc_calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->reg = r;
+    c->stop_fd = -1;
+    c->prefix = kc_strdup(prefix);
+    c->objects = json_object();
+    c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (!c->prefix || !c->objects || c->stop_fd < 0) {
+        free(c->prefix);
+        json_decref(c->objects);
+        if (c->stop_fd >= 0)
+            close(c->stop_fd);
+        free(c);
+        return NULL;
+    }
+    const char *l = strncmp(prefix, "/registry/", 10) == 0 ? prefix + 10 : prefix;
+    snprintf(c->label, sizeof(c->label), "%.*s", (int)(strlen(l) ? strlen(l) - 1 : 0), l);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    return c;
+}
+
+int
+api_wcaches_get(struct api_wcaches *r, const char *prefix, int64_t start_rev, struct api_wcache **out)
+{
+    size_t plen = prefix ? strlen(prefix) : 0;
+    if (!r || plen < 2 || prefix[plen - 1] != '/')
+        return KC_EINVALID;
+    pthread_mutex_lock(&r->lock);
+    if (r->stopped) {
+        pthread_mutex_unlock(&r->lock);
+        return KC_EUNAVAILABLE;
+    }
+    struct api_wcache *c = r->caches;
+    while (c && strcmp(c->prefix, prefix) != 0)
+        c = c->next;
+    if (!c) {
+        c = cache_new(r, prefix);
+        if (!c) {
+            pthread_mutex_unlock(&r->lock);
+            return -ENOMEM;
+        }
+        c->next = r->caches;
+        r->caches = c;
+    }
+    pthread_mutex_unlock(&r->lock);
+
+    pthread_mutex_lock(&c->lock);
+    while (c->state == C_LISTING)
+        pthread_cond_wait(&c->cond, &c->lock);
+    if (c->state == C_READY) {
+        pthread_mutex_unlock(&c->lock);
+        *out = c;
+        return 0;
+    }
+    c->state = C_LISTING; /* this caller builds it; others wait */
+    pthread_mutex_unlock(&c->lock);
+    int rc = build(c, start_rev);
+    pthread_mutex_lock(&r->lock);
+    if (rc == 0 && r->stopped)
+        rc = KC_EUNAVAILABLE;
+    if (rc == 0 && !r->cfg.no_thread && !c->thread_started) {
+        rc = -pthread_create(&c->thread, NULL, cache_main, c);
+        c->thread_started = rc == 0;
+    }
+    pthread_mutex_unlock(&r->lock);
+    pthread_mutex_lock(&c->lock);
+    c->state = rc == 0 ? C_READY : C_FAILED;
+    c->fail_rc = rc;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    if (rc != 0) {
+        unwatch(c);
+        return rc;
+    }
+    KC_LOG(KC_LOG_INFO, "apiserver", "watch cache started", "prefix=%s rev=%" PRId64, prefix, c->list_rev);
+    *out = c;
+    return 0;
+}
+
+void
+api_wcache_stats(struct api_wcache *c, struct api_wcache_stats *out)
+{
+    pthread_mutex_lock(&c->lock);
+    out->rev = c->rev;
+    out->oldest = oldest_locked(c);
+    out->list_rev = c->list_rev;
+    out->events = c->count;
+    out->bytes = c->bytes;
+    out->objects = json_object_size(c->objects);
+    out->received = c->received;
+    out->resumes = c->resumes;
+    out->relists = c->relists;
+    out->watching = c->watching;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* --- readers --- */
+
+struct kv_pair {
+    const char *key;
+    json_t *obj;
+};
+
+static int
+pair_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct kv_pair *)a)->key, ((const struct kv_pair *)b)->key);
+}
+
+int
+api_wcache_snapshot(struct api_wcache *c, const char *key_prefix, const struct kc_label_selector *ls,
+                    const struct kc_field_selector *fs, json_t **items, int64_t *rev)
+{
+    size_t kplen = key_prefix ? strlen(key_prefix) : 0;
+    json_t *arr = json_array();
+    if (!arr)
+        return -ENOMEM;
+    pthread_mutex_lock(&c->lock);
+    size_t cap = json_object_size(c->objects), n = 0;
+    struct kv_pair *pairs = kc_malloc((cap ? cap : 1) * sizeof(*pairs));
+    if (!pairs) {
+        pthread_mutex_unlock(&c->lock);
+        json_decref(arr);
+        return -ENOMEM;
+    }
+    const char *k;
+    json_t *o;
+    json_object_foreach(c->objects, k, o)
+    {
+        if (!kplen || strncmp(k, key_prefix, kplen) == 0) {
+            pairs[n].key = k;
+            pairs[n].obj = json_incref(o);
+            n++;
+        }
+    }
+    int64_t at = c->rev;
+    /* the keys belong to the map, which may change once unlocked: sort while holding it */
+    qsort(pairs, n, sizeof(*pairs), pair_cmp);
+    pthread_mutex_unlock(&c->lock);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0 && api_selectors_match(ls, fs, pairs[i].obj) && json_array_append(arr, pairs[i].obj) != 0)
+            rc = -ENOMEM;
+        json_decref(pairs[i].obj);
+    }
+    free(pairs);
+    if (rc != 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *items = arr;
+    *rev = at;
+    return 0;
+}
+
+/* The index of the first event with rev > after (count when none). Under lock. */
+static size_t
+first_after(const struct api_wcache *c, int64_t after)
+{
+    size_t lo = 0, hi = c->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ring_at(c, mid)->rev <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int
+api_wcache_read(struct api_wcache *c, int64_t after, size_t max, struct api_wcache_event ***evs, size_t *n,
+                int64_t *oldest)
+{
+    if (max == 0)
+        max = READ_DEFAULT;
+    pthread_mutex_lock(&c->lock);
+    int64_t o = oldest_locked(c);
+    if (after < o) {
+        pthread_mutex_unlock(&c->lock);
+        *oldest = o;
+        return KC_EEXPIRED;
+    }
+    size_t i = first_after(c, after), end = i;
+    while (end < c->count && (end - i < max || ring_at(c, end)->rev == ring_at(c, end - 1)->rev))
+        end++;
+    struct api_wcache_event **arr = NULL;
+    if (end > i) {
+        arr = kc_malloc((end - i) * sizeof(*arr));
+        if (!arr) {
+            pthread_mutex_unlock(&c->lock);
+            return -ENOMEM;
+        }
+        for (size_t j = i; j < end; j++) {
+            arr[j - i] = ring_at(c, j);
+            __atomic_add_fetch(&arr[j - i]->refs, 1, __ATOMIC_RELAXED);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    *evs = arr;
+    *n = end - i;
+    return 0;
+}
+
+const char *
+api_wcache_event_type(const struct api_wcache_event *e, const char *key_prefix, const struct kc_label_selector *ls,
+                      const struct kc_field_selector *fs, const json_t **send)
+{
+    if (key_prefix && strncmp(e->key, key_prefix, strlen(key_prefix)) != 0)
+        return NULL;
+    *send = e->obj;
+    if (e->deleted)
+        return api_selectors_match(ls, fs, e->obj) ? "DELETED" : NULL;
+    bool now_m = api_selectors_match(ls, fs, e->obj);
+    bool before_m = e->prev && api_selectors_match(ls, fs, e->prev);
+    if (now_m)
+        return e->created || !before_m ? "ADDED" : "MODIFIED"; /* not before: it starts matching */
+    if (before_m)
+        return "DELETED"; /* it stops matching: its new state, as watch.c always sent */
+    return NULL;
+}
+
+/* --- groups --- */
+
+int
+api_wcache_group_get(struct api_wcache *c, const void *key, void (*wake)(struct api_wcache_group *g),
+                     struct api_wcache_group **out)
+{
+    pthread_mutex_lock(&c->lock);
+    struct api_wcache_group *g = c->groups;
+    while (g && g->key != key)
+        g = g->next_g;
+    if (!g) {
+        g = kc_calloc(1, sizeof(*g));
+        if (!g) {
+            pthread_mutex_unlock(&c->lock);
+            return -ENOMEM;
+        }
+        g->cache = c;
+        g->key = key;
+        g->thread = pthread_self();
+        g->wake = wake;
+        g->next_g = c->groups;
+        c->groups = g;
+    }
+    pthread_mutex_unlock(&c->lock);
+    *out = g;
+    return 0;
+}
+
+void
+api_wcache_group_begin(struct api_wcache_group *g)
+{
+    pthread_mutex_lock(&g->cache->lock);
+    g->pending = false;
+    pthread_mutex_unlock(&g->cache->lock);
+}
+
+void
+api_wcache_join(struct api_wcache_group *g, struct api_wcache_watcher *w)
+{
+    pthread_mutex_lock(&g->cache->lock);
+    w->group = g;
+    w->prev = NULL;
+    w->next = g->members;
+    if (g->members)
+        g->members->prev = w;
+    g->members = w;
+    g->nmembers++;
+    pthread_mutex_unlock(&g->cache->lock);
+}
+
+void
+api_wcache_leave(struct api_wcache_watcher *w)
+{
+    struct api_wcache_group *g = w->group;
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->cache->lock);
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        g->members = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    g->nmembers--;
+    w->group = NULL;
+    w->next = w->prev = NULL;
+    pthread_mutex_unlock(&g->cache->lock);
+}
