@@ -68,10 +68,13 @@ struct api_request {
     int64_t started_ns;
 };
 
-/* What a handler answers: a status code and a JSON body (owned), plus warnings. */
+/* What a handler answers: a status code and a JSON body (owned), plus warnings. raw (malloc'ed, owned, raw_len
+ * bytes of JSON text), when set, is sent instead of body as application/json (the list fast path). */
 struct api_reply {
     int status;
     json_t *body;
+    char *raw;
+    size_t raw_len;
     char *warnings[16];
     int nwarnings;
 };

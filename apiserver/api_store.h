@@ -92,4 +92,16 @@ int api_obj_delete(struct api_store *s, const char *key, int64_t expected_rev, i
 int api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                  json_t **items, int64_t *list_rev, bool *more);
 
+/* One key of api_obj_list_raw: the key, its stored value (the object's compact JSON as written, without
+ * metadata.resourceVersion; not NUL-terminated) and its mod_revision. The bytes are valid during the call only.
+ * Return 0 to go on; anything else stops the list and is returned by api_obj_list_raw. */
+typedef int (*api_obj_raw_fn)(const char *key, size_t key_len, const char *value, size_t value_len,
+                              int64_t mod_revision, void *arg);
+
+/* Like api_obj_list (same range, revision, limit, `after`, *list_rev and *more), but hands each key's stored
+ * bytes to fn in key order instead of parsing them. Returns 0, KC_EINVALID, the errors of api_store_range
+ * (KC_ECOMPACTED, KC_EFUTUREREV, ...), -ENOMEM, or fn's nonzero return (then *list_rev and *more are not set). */
+int api_obj_list_raw(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+                     api_obj_raw_fn fn, void *arg, int64_t *list_rev, bool *more);
+
 #endif

@@ -5,6 +5,7 @@
 #include "api_validate.h"
 #include "kc_crypto.h"
 #include "kc_error.h"
+#include "kc_fault.h"
 #include "kc_json.h"
 #include "kc_log.h"
 #include "kc_patch.h"
@@ -487,6 +488,317 @@ api_selectors_match(const struct kc_label_selector *ls, const struct kc_field_se
     return true;
 }
 
+/* --- the list fast path: the response assembled from the stored bytes --- */
+
+/* A growing output buffer; oom is set (and further adds ignored) when it cannot grow. */
+struct rawbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static void
+rb_add(struct rawbuf *b, const void *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *p = kc_realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static size_t
+skip_ws(const char *s, size_t n, size_t i)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* The index after the JSON string that starts at s[i] ('"'), or 0 when it is malformed. */
+static size_t
+scan_string(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"')
+            return i + 1;
+        if (c < 0x20)
+            return 0;
+        if (c == '\\' && ++i >= n)
+            return 0;
+    }
+    return 0;
+}
+
+/* The index after the JSON value that starts at s[i], or 0 when it is malformed or nested too deeply. Checks
+ * the structure (strings, brackets, separators), not the spelling of numbers and literals. */
+static size_t
+scan_value(const char *s, size_t n, size_t i, int depth)
+{
+    if (i >= n || depth > 64)
+        return 0;
+    if (s[i] == '"')
+        return scan_string(s, n, i);
+    if (s[i] == '{' || s[i] == '[') {
+        bool obj = s[i] == '{';
+        char close = obj ? '}' : ']';
+        i = skip_ws(s, n, i + 1);
+        if (i < n && s[i] == close)
+            return i + 1;
+        for (;;) {
+            if (obj) {
+                if (i >= n || s[i] != '"' || !(i = scan_string(s, n, i)))
+                    return 0;
+                i = skip_ws(s, n, i);
+                if (i >= n || s[i] != ':')
+                    return 0;
+                i = skip_ws(s, n, i + 1);
+            }
+            if (!(i = scan_value(s, n, i, depth + 1)))
+                return 0;
+            i = skip_ws(s, n, i);
+            if (i >= n)
+                return 0;
+            if (s[i] == close)
+                return i + 1;
+            if (s[i] != ',')
+                return 0;
+            i = skip_ws(s, n, i + 1);
+        }
+    }
+    size_t start = i;
+    while (i < n && (strchr("+-.eE", s[i]) || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z')))
+        i++;
+    return i > start ? i : 0;
+}
+
+/* One member of an object: the key's bytes between its quotes, the span from the key's opening quote to the
+ * end of the value, and where the value starts. */
+struct member {
+    const char *key;
+    size_t key_len;
+    size_t start, end, value;
+};
+
+/* Reads the member at *i of an object whose '{' is passed (first: no ',' before it). Returns 1 and m, 0 at the
+ * closing '}' (*i after it), -1 when malformed or when the key has escapes (compared as bytes below). */
+static int
+next_member(const char *s, size_t n, size_t *i, bool first, struct member *m)
+{
+    size_t j = skip_ws(s, n, *i);
+    if (j < n && s[j] == '}') {
+        *i = j + 1;
+        return 0;
+    }
+    if (!first) {
+        if (j >= n || s[j] != ',')
+            return -1;
+        j = skip_ws(s, n, j + 1);
+    }
+    if (j >= n || s[j] != '"')
+        return -1;
+    size_t k = scan_string(s, n, j);
+    if (!k || memchr(s + j + 1, '\\', k - j - 2))
+        return -1;
+    m->key = s + j + 1;
+    m->key_len = k - j - 2;
+    m->start = j;
+    k = skip_ws(s, n, k);
+    if (k >= n || s[k] != ':')
+        return -1;
+    k = skip_ws(s, n, k + 1);
+    m->value = k;
+    size_t e = scan_value(s, n, k, 1);
+    if (!e)
+        return -1;
+    m->end = e;
+    *i = e;
+    return 1;
+}
+
+static bool
+key_is(const struct member *m, const char *lit)
+{
+    return strlen(lit) == m->key_len && memcmp(m->key, lit, m->key_len) == 0;
+}
+
+/* Appends the metadata object at s[i] with resourceVersion (first) set to rv; -1 when it is not an object. */
+static int
+add_meta(struct rawbuf *b, const char *s, size_t n, size_t i, const char *rv)
+{
+    if (i >= n || s[i] != '{')
+        return -1;
+    rb_add(b, "{\"resourceVersion\":\"", 20);
+    rb_add(b, rv, strlen(rv));
+    rb_add(b, "\"", 1);
+    i++;
+    struct member m;
+    int r;
+    for (bool first = true; (r = next_member(s, n, &i, first, &m)) == 1; first = false) {
+        if (key_is(&m, "resourceVersion"))
+            continue;
+        rb_add(b, ",", 1);
+        rb_add(b, s + m.start, m.end - m.start);
+    }
+    rb_add(b, "}", 1);
+    return r;
+}
+
+/* Appends a stored object as a list item: kind and apiVersion dropped, metadata.resourceVersion = rev. Returns
+ * -1 when the object is not as expected (the caller takes the jansson path, which reports it). */
+static int
+add_item(struct rawbuf *b, const char *s, size_t n, int64_t rev)
+{
+    char rv[24];
+    snprintf(rv, sizeof(rv), "%" PRId64, rev);
+    size_t i = skip_ws(s, n, 0);
+    if (i >= n || s[i] != '{')
+        return -1;
+    i++;
+    rb_add(b, "{", 1);
+    bool out_first = true, have_meta = false;
+    struct member m;
+    int r;
+    for (bool first = true; (r = next_member(s, n, &i, first, &m)) == 1; first = false) {
+        if (key_is(&m, "kind") || key_is(&m, "apiVersion"))
+            continue;
+        if (!out_first)
+            rb_add(b, ",", 1);
+        out_first = false;
+        if (key_is(&m, "metadata")) {
+            if (have_meta)
+                return -1; /* a duplicate: leave it to the parser's rules */
+            have_meta = true;
+            rb_add(b, "\"metadata\":", 11);
+            if (add_meta(b, s, n, m.value, rv) != 0)
+                return -1;
+        } else {
+            rb_add(b, s + m.start, m.end - m.start);
+        }
+    }
+    if (r != 0 || skip_ws(s, n, i) != n)
+        return -1;
+    if (!have_meta) {
+        rb_add(b, out_first ? "\"metadata\":{\"resourceVersion\":\"" : ",\"metadata\":{\"resourceVersion\":\"",
+               out_first ? 31 : 32);
+        rb_add(b, rv, strlen(rv));
+        rb_add(b, "\"}", 2);
+    }
+    rb_add(b, "}", 1);
+    return 0;
+}
+
+struct raw_list {
+    struct rawbuf out;
+    size_t count;
+    char last_key[2100];
+};
+
+/* api_obj_list_raw's callback: appends one item; 1 (stop, fall back) when it is unusual. */
+static int
+raw_list_item(const char *key, size_t key_len, const char *value, size_t value_len, int64_t mod_revision, void *arg)
+{
+    struct raw_list *l = arg;
+    if (key_len >= sizeof(l->last_key) || memchr(key, '\0', key_len) || !value)
+        return 1;
+    memcpy(l->last_key, key, key_len);
+    l->last_key[key_len] = '\0';
+    if (l->count > 0)
+        rb_add(&l->out, ",", 1);
+    if (add_item(&l->out, value, value_len, mod_revision) != 0)
+        return 1;
+    l->count++;
+    return l->out.oom ? -ENOMEM : 0;
+}
+
+/* Replies the error of a list's store read (at: the revision asked for, list_rev: the last one read). */
+static void
+list_error(struct api_request *rq, struct api_reply *rep, int rc, int64_t at, int64_t list_rev)
+{
+    if (rc == KC_ECOMPACTED && rq->continue_)
+        api_reply_statusf(rep, 410, "Expired",
+                          "The provided continue parameter is too old to display a consistent list result. You "
+                          "can start a new list without the continue parameter.");
+    else if (rc == KC_EFUTUREREV)
+        api_reply_statusf(rep, 504, "Timeout", "Too large resource version: %s, current: %" PRId64,
+                          rq->resource_version ? rq->resource_version : "", list_rev);
+    else if (rc == KC_ECOMPACTED)
+        api_reply_statusf(rep, 410, "Expired", "too old resource version: %" PRId64, at);
+    else
+        api_reply_error(rep, rq, rc);
+}
+
+/* The whole list of a plain JSON list request (no selectors, no Table) from the stored bytes: one range read
+ * of at most limit keys (without selectors every object read is an item, so this gives the jansson path's
+ * pages and continue token), answered as a raw body. Returns 0 after replying (store errors as list_error), or
+ * 1 when the caller should take the jansson path (an unusual stored object, or no memory for the header). */
+static int
+list_fast(struct api_request *rq, struct api_reply *rep, const char *prefix, int64_t at, int64_t limit,
+          const char *afterp)
+{
+    struct raw_list *l = kc_calloc(1, sizeof(*l));
+    if (!l)
+        return 1;
+    int64_t list_rev = 0;
+    bool more = false;
+    int rc = api_obj_list_raw(rq->srv->store, prefix, at, limit, afterp, raw_list_item, l, &list_rev, &more);
+    if (rc != 0 && rc != 1 && rc != -ENOMEM) {
+        free(l->out.p);
+        free(l);
+        list_error(rq, rep, rc, at, list_rev);
+        return 0;
+    }
+    json_t *meta = NULL, *head = NULL;
+    char *htext = NULL;
+    if (rc == 0)
+        meta = json_pack("{s:o}", "resourceVersion", json_sprintf("%" PRId64, list_rev));
+    if (meta && limit && more && l->count > 0) {
+        char *tok = make_continue(list_rev, l->last_key + strlen(prefix));
+        if (tok)
+            json_object_set_new(meta, "continue", json_string(tok));
+        free(tok);
+    }
+    if (meta) {
+        char av[128], kind[160];
+        api_resource_api_version(rq->res, av, sizeof(av));
+        snprintf(kind, sizeof(kind), "%sList", rq->res->kind);
+        head = json_pack("{s:s,s:s,s:o}", "kind", kind, "apiVersion", av, "metadata", meta);
+    }
+    htext = head ? json_dumps(head, JSON_COMPACT) : NULL;
+    json_decref(head);
+    /* {"kind":..,"apiVersion":..,"metadata":{..}} without its '}', then ,"items":[<items>]} */
+    size_t hlen = htext ? strlen(htext) - 1 : 0, ilen = l->out.len;
+    char *body = htext ? kc_realloc(l->out.p, hlen + 10 + ilen + 2) : NULL;
+    if (!body) {
+        free(htext);
+        free(l->out.p);
+        free(l);
+        return 1;
+    }
+    memmove(body + hlen + 10, body, ilen);
+    memcpy(body, htext, hlen);
+    memcpy(body + hlen, ",\"items\":[", 10);
+    memcpy(body + hlen + 10 + ilen, "]}", 2);
+    free(htext);
+    free(l);
+    rep->status = 200;
+    rep->raw = body;
+    rep->raw_len = hlen + 10 + ilen + 2;
+    return 0;
+}
+
 static void
 do_list(struct api_request *rq, struct api_reply *rep)
 {
@@ -523,12 +835,16 @@ do_list(struct api_request *rq, struct api_reply *rep)
         /* NotOlderThan (and the legacy default): the current state is not older than v */
     }
 
-    json_t *items = json_array();
-    int64_t list_rev = 0;
-    bool more = true;
     char after[2100];
     snprintf(after, sizeof(after), "%s%s", prefix, start);
     const char *afterp = start[0] ? after : NULL;
+    /* A plain JSON list is assembled from the stored bytes, without parsing them (1: take the jansson path). */
+    if (!ls && !fs && !rq->want_table && list_fast(rq, rep, prefix, at, limit, afterp) == 0)
+        goto out;
+
+    json_t *items = json_array();
+    int64_t list_rev = 0;
+    bool more = true;
     char last_key[2100] = "";
     /* Read pages until limit matching objects are collected (selectors filter after reading), as upstream. */
     while (more) {
@@ -536,25 +852,9 @@ do_list(struct api_request *rq, struct api_reply *rep)
         int64_t want = limit ? limit - (int64_t)json_array_size(items) : 0;
         int64_t chunk = limit ? (want < 100 ? 100 : want) : 0;
         int rc = api_obj_list(rq->srv->store, prefix, at, chunk, afterp, &page, &list_rev, &more);
-        if (rc == KC_ECOMPACTED && rq->continue_) {
-            json_decref(items);
-            api_reply_statusf(rep, 410, "Expired",
-                              "The provided continue parameter is too old to display a consistent list result. You "
-                              "can start a new list without the continue parameter.");
-            goto out;
-        }
-        if (rc == KC_EFUTUREREV) {
-            json_decref(items);
-            api_reply_statusf(rep, 504, "Timeout", "Too large resource version: %s, current: %" PRId64,
-                              rq->resource_version ? rq->resource_version : "", list_rev);
-            goto out;
-        }
         if (rc != 0) {
             json_decref(items);
-            if (rc == KC_ECOMPACTED)
-                api_reply_statusf(rep, 410, "Expired", "too old resource version: %" PRId64, at);
-            else
-                api_reply_error(rep, rq, rc);
+            list_error(rq, rep, rc, at, list_rev);
             goto out;
         }
         at = list_rev; /* every further page reads the same snapshot */

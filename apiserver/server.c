@@ -161,7 +161,12 @@ send_reply(kc_httpd_req *req, struct api_reply *rep)
         free(rep->warnings[i]);
     }
     rep->nwarnings = 0;
-    kc_httpd_reply_json(req, rep->status, rep->body, false);
+    if (rep->raw)
+        kc_httpd_reply(req, rep->status, "application/json", rep->raw, rep->raw_len);
+    else
+        kc_httpd_reply_json(req, rep->status, rep->body, false);
+    free(rep->raw);
+    rep->raw = NULL;
     json_decref(rep->body);
     rep->body = NULL;
 }
@@ -311,6 +316,7 @@ job_done(kc_httpd_req *req, void *arg)
     for (int i = 0; i < j->rep.nwarnings; i++)
         free(j->rep.warnings[i]);
     json_decref(j->rep.body);
+    free(j->rep.raw);
     free(j);
 }
 

@@ -350,3 +350,48 @@ api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t 
     api_store_resp_free(s, resp);
     return rc;
 }
+
+int
+api_obj_list_raw(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+                 api_obj_raw_fn fn, void *arg, int64_t *list_rev, bool *more)
+{
+    if (!s || !prefix || !fn || revision < 0 || limit < 0)
+        return KC_EINVALID;
+    size_t plen = strlen(prefix);
+    char *end;
+    size_t end_len;
+    int rc = prefix_end(prefix, plen, &end, &end_len);
+    if (rc != 0)
+        return rc;
+    struct kvs_range_req r = {
+        .key = plen ? (struct kvs_buf){ prefix, plen } : (struct kvs_buf){ "", 1 },
+        .range_end = { end, end_len },
+        .revision = revision,
+        .limit = limit,
+    };
+    /* as api_obj_list: after + "\0" is the smallest key after `after`, never below the prefix */
+    if (after) {
+        struct kvs_buf a = { after, strlen(after) + 1 };
+        size_t n = a.len < r.key.len ? a.len : r.key.len;
+        int c = memcmp(a.data, r.key.data, n);
+        if (c > 0 || (c == 0 && a.len > r.key.len))
+            r.key = a;
+    }
+    struct kvs_resp *resp;
+    rc = api_store_range(s, &r, &resp);
+    free(end);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; rc == 0 && i < resp->n_kvs; i++) {
+        const struct kvs_kv *kv = &resp->kvs[i];
+        rc = fn((const char *)kv->key, kv->key_len, (const char *)kv->value, kv->value_len, kv->mod_revision, arg);
+    }
+    if (rc == 0) {
+        if (list_rev)
+            *list_rev = revision > 0 ? revision : resp->revision;
+        if (more)
+            *more = resp->more;
+    }
+    api_store_resp_free(s, resp);
+    return rc;
+}

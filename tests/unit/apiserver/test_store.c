@@ -1002,6 +1002,94 @@ test_list_pages(void **state)
     assert_int_equal(api_obj_list(s, prefix, rev2 + 1000, 0, NULL, &items, NULL, NULL), KC_EFUTUREREV);
 }
 
+/* What api_obj_list_raw handed over. */
+struct raw_seen {
+    int n, stop_at; /* stop_at: the call that returns 7 (0: none) */
+    char keys[8][64];
+    int64_t revs[8];
+    bool plain[8]; /* the value is the stored object: JSON with data.v and no metadata.resourceVersion */
+};
+
+static int
+raw_collect(const char *k, size_t klen, const char *v, size_t vlen, int64_t rev, void *arg)
+{
+    struct raw_seen *r = arg;
+    if (r->stop_at && r->n + 1 == r->stop_at)
+        return 7;
+    if (r->n >= 8 || klen >= sizeof(r->keys[0]))
+        return -1;
+    memcpy(r->keys[r->n], k, klen);
+    r->keys[r->n][klen] = '\0';
+    r->revs[r->n] = rev;
+    json_t *o = json_loadb(v, vlen, 0, NULL);
+    json_t *meta = json_object_get(o, "metadata");
+    r->plain[r->n] = json_is_object(meta) && !json_object_get(meta, "resourceVersion") &&
+                     json_is_string(json_object_get(json_object_get(o, "data"), "v"));
+    json_decref(o);
+    r->n++;
+    return 0;
+}
+
+static void
+test_list_raw(void **state)
+{
+    (void)state;
+    struct api_store *s = B->s;
+    const char *prefix = "/t/rawlist/";
+    int64_t revs[3];
+    const char *names[] = { "a", "b", "c" };
+    for (int i = 0; i < 3; i++)
+        revs[i] = create(s, key("rawlist", names[i]), "v", 0);
+    create(s, "/t/rawlisu", "x", 0);
+    create(s, "/t/rawlist", "x", 0);
+
+    struct raw_seen r = { 0 };
+    int64_t list_rev = 0;
+    bool more = false;
+    assert_int_equal(api_obj_list_raw(s, prefix, 0, 2, NULL, raw_collect, &r, &list_rev, &more), 0);
+    assert_int_equal(r.n, 2);
+    assert_true(more);
+    assert_true(list_rev >= revs[2]);
+    assert_string_equal(r.keys[0], key("rawlist", "a"));
+    assert_string_equal(r.keys[1], key("rawlist", "b"));
+    assert_int_equal(r.revs[0], revs[0]);
+    assert_int_equal(r.revs[1], revs[1]);
+    assert_true(r.plain[0] && r.plain[1]);
+
+    /* the next page after b, at the same revision, with a key written since */
+    create(s, key("rawlist", "d"), "v", 0);
+    memset(&r, 0, sizeof(r));
+    int64_t rev2 = 0;
+    assert_int_equal(api_obj_list_raw(s, prefix, list_rev, 2, key("rawlist", "b"), raw_collect, &r, &rev2, &more), 0);
+    assert_int_equal(rev2, list_rev);
+    assert_false(more);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.keys[0], key("rawlist", "c"));
+    assert_int_equal(r.revs[0], revs[2]);
+
+    /* everything now: a, b, c, d and no neighbour */
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(api_obj_list_raw(s, prefix, 0, 0, NULL, raw_collect, &r, NULL, &more), 0);
+    assert_int_equal(r.n, 4);
+    assert_false(more);
+    assert_string_equal(r.keys[3], key("rawlist", "d"));
+
+    /* the callback stops the list: its value comes back, the outputs are untouched */
+    memset(&r, 0, sizeof(r));
+    r.stop_at = 2;
+    list_rev = -5;
+    assert_int_equal(api_obj_list_raw(s, prefix, 0, 0, NULL, raw_collect, &r, &list_rev, &more), 7);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(list_rev, -5);
+
+    /* bad arguments, a future revision */
+    assert_int_equal(api_obj_list_raw(s, prefix, 0, 0, NULL, NULL, &r, NULL, NULL), KC_EINVALID);
+    assert_int_equal(api_obj_list_raw(s, prefix, -1, 0, NULL, raw_collect, &r, NULL, NULL), KC_EINVALID);
+    assert_int_equal(api_obj_list_raw(s, prefix, 0, -1, NULL, raw_collect, &r, NULL, NULL), KC_EINVALID);
+    assert_int_equal(api_obj_list_raw(NULL, prefix, 0, 0, NULL, raw_collect, &r, NULL, NULL), KC_EINVALID);
+    assert_int_equal(api_obj_list_raw(s, prefix, rev2 + 1000, 0, NULL, raw_collect, &r, NULL, NULL), KC_EFUTUREREV);
+}
+
 static void
 test_list_compacted(void **state)
 {
@@ -1816,8 +1904,8 @@ test_tls(void **state)
 #define T(f) cmocka_unit_test_teardown(f, test_teardown)
 #define COMMON_TESTS                                                                                   \
     T(test_obj_crud), T(test_obj_bad_input), T(test_txn_errors), T(test_revision), T(test_list_pages), \
-        T(test_list_compacted), T(test_watch_order), T(test_watch_compacted), T(test_watch_bad_range), \
-        T(test_watch_slow), T(test_watch_filters), T(test_lease), T(test_concurrent_writers)
+        T(test_list_raw), T(test_list_compacted), T(test_watch_order), T(test_watch_compacted),        \
+        T(test_watch_bad_range), T(test_watch_slow), T(test_watch_filters), T(test_lease), T(test_concurrent_writers)
 #define REMOTE_TESTS \
     T(test_remote_config), T(test_failover), T(test_watch_resume), T(test_watch_server_gone), T(test_tls)
 
