@@ -49,8 +49,8 @@ now_string(char buf[KC_TIME_BUF])
 /* --- request bodies --- */
 
 /* Parses the request body as JSON into *obj. Replies 400 and returns -1 on error. */
-static int
-parse_body(struct api_request *rq, struct api_reply *rep, json_t **obj)
+int
+api_parse_body(struct api_request *rq, struct api_reply *rep, json_t **obj)
 {
     char err[256];
     if (!rq->body || rq->body_len == 0) {
@@ -1014,7 +1014,7 @@ static void
 do_create(struct api_request *rq, struct api_reply *rep)
 {
     json_t *obj;
-    if (parse_body(rq, rep, &obj) != 0)
+    if (api_parse_body(rq, rep, &obj) != 0)
         return;
     if (prepare_create(rq, rep, obj) != 0) {
         json_decref(obj);
@@ -1198,7 +1198,7 @@ do_update(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
 {
     json_t *obj, *old;
     int64_t old_rev;
-    if (parse_body(rq, rep, &obj) != 0)
+    if (api_parse_body(rq, rep, &obj) != 0)
         return;
     char key[1024];
     api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
@@ -1473,7 +1473,7 @@ static void
 do_binding(struct api_request *rq, struct api_reply *rep)
 {
     json_t *b;
-    if (parse_body(rq, rep, &b) != 0)
+    if (api_parse_body(rq, rep, &b) != 0)
         return;
     const char *node = kc_json_get_string(b, "target.name");
     if (!node || !*node) {
