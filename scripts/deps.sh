@@ -18,7 +18,29 @@ for p in "${packages[@]}"; do
     [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 
+# Debian's kubectl 1.20 (package kubernetes-client) conflicts with the preinstalled kubectl dispatcher, so it is
+# not installed but unpacked into a folder of its own for the compatibility tests: .deps/kubectl-1.20/kubectl.
+unpack_kubectl_120() {
+    local root dir tmp
+    root=$(cd "$(dirname "$0")/.." && pwd)
+    dir="${K8C_DEPS_DIR:-$root/.deps}/kubectl-1.20"
+    [ -x "$dir/kubectl" ] && return 0
+    tmp=$(mktemp -d)
+    if ! (cd "$tmp" && apt-get download -qq kubernetes-client >/dev/null 2>&1); then
+        echo "deps.sh: error: apt-get download kubernetes-client failed (kubectl 1.20 for the compatibility" \
+            "tests; no network or no package lists: run apt-get update)" >&2
+        rm -rf "$tmp"
+        exit 1
+    fi
+    mkdir -p "$dir"
+    dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$tmp/x"
+    mv "$tmp/x/usr/bin/kubectl" "$dir/kubectl"
+    rm -rf "$tmp"
+    echo "deps.sh: unpacked kubectl $("$dir/kubectl" version --client --short 2>/dev/null || true) into $dir"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+    unpack_kubectl_120
     exit 0
 fi
 
@@ -43,4 +65,5 @@ if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
     echo "deps.sh: error: apt-get install failed for: ${missing[*]}" >&2
     exit 1
 fi
+unpack_kubectl_120
 echo "deps.sh: done"
