@@ -1180,6 +1180,13 @@ finish_update(struct api_request *rq, struct api_reply *rep, json_t *obj, const 
         reply_object(rq, rep, 200, next);
         return;
     }
+    /* An update that changes nothing is not written: the resourceVersion stays (upstream's GuaranteedUpdate
+     * compares the bytes), which is how `kubectl patch` tells "patched (no change)". */
+    kc_json_set(next, "metadata.resourceVersion", json_sprintf("%" PRId64, old_rev));
+    if (json_equal(next, old)) {
+        reply_object(rq, rep, 200, next);
+        return;
+    }
     char key[1024];
     int64_t rev;
     api_storage_key(r, rq->namespace, rq->name, key, sizeof(key));
