@@ -634,7 +634,7 @@ def main():
     ap.add_argument("--k8c", required=True)
     ap.add_argument("--etcd", action="store_true")
     ap.add_argument("-k", default="", help="run only the steps whose name contains this")
-    ap.add_argument("--client", default="", help="run only this kubectl (1.33, 1.30, 1.27, 1.20)")
+    ap.add_argument("--client", default="", help="run only this client (1.33, 1.30, 1.27, 1.20, python)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="k8c-compat-")
     failed = 0
@@ -675,7 +675,7 @@ def main():
                         matrix[(sname, name)] = "FAIL"
                         failed += 1
                         print("FAIL %s / kubectl %s\n%s" % (sname, name, traceback.format_exc()))
-        if not args.k and not args.client:
+        if not args.k and args.client in ("", "python"):
             try:
                 python_suite(cl)
                 print("ok   python3-kubernetes")
