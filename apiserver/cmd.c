@@ -205,9 +205,13 @@ serve(struct flags *f, struct api_store *store, const char *what)
         snprintf(url, sizeof(url), "https://%s:%d", host, api_server_port(srv));
         if (api_write_kubeconfig(kc, url, ca, acrt, akey, "admin", err, sizeof(err)) != 0)
             fprintf(stderr, "k8c %s: %s\n", what, err);
-        else
-            fprintf(stderr, "k8c %s: serving the Kubernetes API on %s\n  export KUBECONFIG=%s\n  kubectl get ns\n",
-                    what, url, kc);
+        else {
+            char *abs = realpath(kc, NULL); /* a line that works from any directory */
+            fprintf(stderr,
+                    "k8c %s: serving the Kubernetes API on %s\n  export KUBECONFIG=%s\n  kctl get ns   (or kubectl)\n",
+                    what, url, abs ? abs : kc);
+            free(abs);
+        }
         struct ctrl_namespace *nsc = start_controllers(url, ca, acrt, akey);
         int rc = api_cmd_wait(srv, nsc);
         return rc;
