@@ -100,8 +100,9 @@ void api_reply_invalid(struct api_reply *rep, const struct api_request *rq, cons
 void api_reply_statusf(struct api_reply *rep, int code, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Parses the request body (JSON; protobuf when the Content-Type says so) into a new JSON object *obj. Replies
- * 400 (empty, malformed, not an object) or 415 and returns -1 on error. */
+/* Parses the request body into a new JSON object *obj by its media type: JSON (also without a Content-Type),
+ * application/yaml, or application/vnd.kubernetes.protobuf (kc_k8sproto.h). Replies 400 (empty, malformed, not
+ * an object) or 415 (another media type, a protobuf kind without a message) and returns -1 on error. */
 int api_parse_body(struct api_request *rq, struct api_reply *rep, json_t **obj);
 
 /* Adds a `Warning: 299 - "text"` header to the reply. */

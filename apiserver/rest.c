@@ -9,11 +9,13 @@
 #include "kc_json.h"
 #include "kc_log.h"
 #include "kc_patch.h"
+#include "kc_k8sproto.h"
 #include "kc_schema.h"
 #include "kc_selector.h"
 #include "kc_time.h"
 
 #include <arpa/inet.h>
+#include "kc_yaml.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/rand.h>
@@ -57,13 +59,38 @@ api_parse_body(struct api_request *rq, struct api_reply *rep, json_t **obj)
         api_reply_statusf(rep, 400, "BadRequest", "the request body is empty");
         return -1;
     }
-    if (rq->content_type && strncmp(rq->content_type, "application/vnd.kubernetes.protobuf", 35) == 0) {
+    /* the media type (parameters aside) picks the decoder, as upstream's negotiation does: JSON (also when there
+     * is no Content-Type), YAML or protobuf (kc_k8sproto.h); anything else is 415 */
+    const char *ct = rq->content_type ? rq->content_type : "";
+    size_t ctn = strcspn(ct, "; \t");
+    if (kc_k8sproto_is_media_type(ct)) {
+        char av[128] = "";
+        if (rq->res)
+            api_resource_api_version(rq->res, av, sizeof(av));
+        int rc = kc_k8sproto_decode(rq->body, rq->body_len, av, rq->res ? rq->res->kind : NULL, obj, err, sizeof(err));
+        if (rc == KC_EUNSUPPORTED)
+            api_reply_statusf(rep, 415, "UnsupportedMediaType", "%s; send it as application/json", err);
+        else if (rc == KC_EPARSE)
+            api_reply_statusf(rep, 400, "BadRequest", "the request body is not a valid protobuf object: %s", err);
+        else if (rc != 0)
+            api_reply_error(rep, rq, rc);
+        return rc == 0 ? 0 : -1;
+    } else if (ctn == 16 && strncasecmp(ct, "application/yaml", 16) == 0) {
+        struct kc_yaml_error yerr = { 0 };
+        int rc = kc_yaml_load_one(rq->body, rq->body_len, obj, &yerr);
+        if (rc != 0) {
+            if (rc == KC_EPARSE)
+                api_reply_statusf(rep, 400, "BadRequest", "the request body is not valid YAML: %s", yerr.message);
+            else
+                api_reply_error(rep, rq, rc);
+            return -1;
+        }
+    } else if (ctn != 0 && !(ctn == 16 && strncasecmp(ct, "application/json", 16) == 0)) {
         api_reply_statusf(rep, 415, "UnsupportedMediaType",
                           "the body of the request was in an unknown format - accepted media types include: "
-                          "application/json, application/yaml (protobuf request bodies are not implemented yet)");
+                          "application/json, application/yaml, application/vnd.kubernetes.protobuf");
         return -1;
-    }
-    if (kc_json_parse(rq->body, rq->body_len, obj, err, sizeof(err)) != 0) {
+    } else if (kc_json_parse(rq->body, rq->body_len, obj, err, sizeof(err)) != 0) {
         api_reply_statusf(rep, 400, "BadRequest", "the request body is not valid JSON: %s", err);
         return -1;
     }
