@@ -1,7 +1,10 @@
 /* server.c - the API server's HTTP side: TLS serving on kc_httpd, authentication (client certificates, bearer
  * tokens), routing of /api and /apis paths into a parsed request, the non-resource endpoints (/version, /healthz,
  * /livez, /readyz, /metrics, /openapi), and sending the reply a worker built. */
+#include "api_authz.h"
+#include "api_discovery.h"
 #include "api_int.h"
+#include "api_openapi.h"
 #include "api_watchcache.h"
 #include "kc_error.h"
 #include "kc_log.h"
@@ -452,6 +455,10 @@ on_request(kc_httpd_req *req, void *arg)
         kc_httpd_reply(req, 200, "application/octet-stream", "", 0);
         return 0;
     }
+    if (strcmp(p, "/openapi/v3") == 0 || strncmp(p, "/openapi/v3/", 12) == 0) {
+        api_openapi_serve(req, p); /* apiserver/openapi.c */
+        return 0;
+    }
 
     struct job *j = calloc(1, sizeof(*j));
     if (!j) {
@@ -469,7 +476,9 @@ on_request(kc_httpd_req *req, void *arg)
 
     if (!route_resource(p, strlen(p), rq)) {
         struct api_reply rep = { 0 };
-        if (kc_httpd_req_method_is(req, "GET") && api_discovery(srv, p, rq->accept, &rep)) {
+        if (kc_httpd_req_method_is(req, "GET") && api_discovery_aggregated(req, p)) {
+            /* answered: apidiscovery.k8s.io/v2 or v2beta1 (apiserver/discovery.c) */
+        } else if (kc_httpd_req_method_is(req, "GET") && api_discovery(srv, p, rq->accept, &rep)) {
             send_reply(req, &rep);
         } else {
             char msg[1200];
@@ -481,6 +490,10 @@ on_request(kc_httpd_req *req, void *arg)
     }
     verb_of(req, rq);
     rq->res = api_resource_find(rq->group, rq->version, rq->plural);
+    if (!rq->res && api_review_serve(req, rq)) { /* the create-only review kinds (apiserver/reviews.c) */
+        free(j);
+        return 0;
+    }
     if (!rq->res) {
         reply_now(req, 404, "NotFound", "the server could not find the requested resource");
         free(j);
