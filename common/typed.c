@@ -1,0 +1,1358 @@
+/* typed.c - objects read through their schema as structured-merge-diff reads typed values (kc_typed.h): the
+ * schema's list and map semantics, field sets, comparison, the apply merge with upstream's list order, removal
+ * of fields, named-field membership, null cleanup, validation of applied configurations and the empty object
+ * of a create. */
+#include "fieldset_int.h"
+#include "kc_error.h"
+#include "kc_fault.h"
+#include "kc_json.h"
+#include "kc_schema.h"
+#include "kc_typed.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- the schema's view of a value --- */
+
+enum deduce { D_TYPED = 0, D_DEDUCED, D_ATOMIC };
+
+/* A position in the schema: the schema and, for properties, the property (which carries list semantics). */
+struct tref {
+    const struct kc_schema *s;
+    const struct kc_schema_prop *p;
+    enum deduce d;
+};
+
+enum tkind { TK_SCALAR, TK_LIST, TK_MAP };
+enum tscalar { SC_STRING, SC_NUMERIC, SC_BOOL, SC_UNTYPED };
+enum trel { REL_ATOMIC, REL_SET, REL_KEYED };
+
+#define MAX_KEYS 8
+
+struct tinfo {
+    enum tkind kind;
+    enum tscalar scalar;
+    bool atomic;                /* lists and maps */
+    enum trel rel;              /* lists */
+    const char *keys[MAX_KEYS]; /* keyed lists: the key fields, sorted by name */
+    size_t nkeys;
+    const struct kc_schema *strct; /* maps that are structs: their schema (named fields) */
+    bool has_elem;                 /* maps: values of undeclared keys have elem's type */
+    struct tref elem;              /* list items, map values */
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static struct tref
+deduced(enum deduce d)
+{
+    struct tref t = { NULL, NULL, d };
+    return t;
+}
+
+/* Resolves tr for value v (v is only used by deduced positions). */
+static void
+resolve(struct tref tr, const json_t *v, struct tinfo *ti)
+{
+    memset(ti, 0, sizeof(*ti));
+    const struct kc_schema *s = tr.s;
+    if (tr.d != D_TYPED || !s || s->type == KC_SCHEMA_ANY ||
+        ((s->flags & KC_SCHEMA_F_PRESERVE_UNKNOWN) && s->type != KC_SCHEMA_OBJECT)) {
+        enum deduce d = tr.d == D_ATOMIC ? D_ATOMIC : D_DEDUCED;
+        if (json_is_object(v)) {
+            ti->kind = TK_MAP;
+            ti->atomic = d == D_ATOMIC;
+            ti->has_elem = true;
+            ti->elem = deduced(d);
+        } else if (json_is_array(v)) {
+            ti->kind = TK_LIST;
+            ti->atomic = true;
+            ti->rel = REL_ATOMIC;
+            ti->elem = deduced(D_ATOMIC);
+        } else {
+            ti->kind = TK_SCALAR;
+            ti->scalar = SC_UNTYPED;
+        }
+        return;
+    }
+    switch ((enum kc_schema_type)s->type) {
+    case KC_SCHEMA_OBJECT:
+        ti->kind = TK_MAP;
+        ti->strct = s;
+        ti->atomic =
+            (tr.p ? kc_schema_prop_map_type(tr.p) : (enum kc_schema_map_type)s->map_type) == KC_SCHEMA_MAPTYPE_ATOMIC;
+        if (s->flags & KC_SCHEMA_F_PRESERVE_UNKNOWN) {
+            ti->has_elem = true;
+            ti->elem = deduced(D_DEDUCED);
+        }
+        return;
+    case KC_SCHEMA_MAP:
+        ti->kind = TK_MAP;
+        ti->atomic =
+            (tr.p ? kc_schema_prop_map_type(tr.p) : (enum kc_schema_map_type)s->map_type) == KC_SCHEMA_MAPTYPE_ATOMIC;
+        ti->has_elem = true;
+        ti->elem.s = s->elem;
+        ti->elem.d = s->elem ? D_TYPED : D_DEDUCED;
+        return;
+    case KC_SCHEMA_ARRAY: {
+        ti->kind = TK_LIST;
+        ti->elem.s = s->elem;
+        ti->elem.d = s->elem ? D_TYPED : D_DEDUCED;
+        ti->rel = REL_ATOMIC;
+        const struct kc_schema_prop *p = tr.p;
+        if (p) {
+            switch ((enum kc_schema_list_type)p->list_type) {
+            case KC_SCHEMA_LIST_ATOMIC:
+                break;
+            case KC_SCHEMA_LIST_SET:
+                ti->rel = REL_SET;
+                break;
+            case KC_SCHEMA_LIST_MAP:
+                ti->rel = REL_KEYED;
+                for (size_t i = 0; i < p->nlist_map_keys && i < MAX_KEYS; i++)
+                    ti->keys[ti->nkeys++] = p->list_map_keys[i];
+                break;
+            case KC_SCHEMA_LIST_NONE:
+                if (p->patch_strategy & KC_SCHEMA_PATCH_MERGE) {
+                    if (p->merge_key) {
+                        ti->rel = REL_KEYED;
+                        ti->keys[ti->nkeys++] = p->merge_key;
+                    } else {
+                        ti->rel = REL_SET;
+                    }
+                }
+                break;
+            }
+        }
+        if (ti->rel == REL_KEYED && ti->nkeys == 0)
+            ti->rel = REL_SET;
+        qsort(ti->keys, ti->nkeys, sizeof(ti->keys[0]), cmp_str);
+        ti->atomic = ti->rel == REL_ATOMIC;
+        return;
+    }
+    case KC_SCHEMA_STRING:
+    case KC_SCHEMA_BYTES:
+    case KC_SCHEMA_TIME:
+    case KC_SCHEMA_MICROTIME:
+        ti->kind = TK_SCALAR;
+        ti->scalar = SC_STRING;
+        return;
+    case KC_SCHEMA_INTEGER:
+    case KC_SCHEMA_NUMBER:
+        ti->kind = TK_SCALAR;
+        ti->scalar = SC_NUMERIC;
+        return;
+    case KC_SCHEMA_BOOLEAN:
+        ti->kind = TK_SCALAR;
+        ti->scalar = SC_BOOL;
+        return;
+    case KC_SCHEMA_INT_OR_STRING:
+    case KC_SCHEMA_QUANTITY:
+    case KC_SCHEMA_ANY:
+        ti->kind = TK_SCALAR;
+        ti->scalar = SC_UNTYPED;
+        return;
+    }
+    ti->kind = TK_SCALAR;
+    ti->scalar = SC_UNTYPED;
+}
+
+/* The position of map key k under ti; *declared says whether k is a named field. false when k is unknown
+ * (a struct field that does not exist and no element type). */
+static bool
+field_tref(const struct tinfo *ti, const char *k, struct tref *out, bool *declared)
+{
+    *declared = false;
+    if (ti->strct) {
+        const struct kc_schema_prop *p = kc_schema_prop_find(ti->strct, k);
+        if (p) {
+            out->s = p->schema;
+            out->p = p;
+            out->d = D_TYPED;
+            *declared = true;
+            return true;
+        }
+    }
+    if (!ti->has_elem)
+        return false;
+    *out = ti->elem;
+    out->p = NULL;
+    return true;
+}
+
+/* --- paths --- */
+
+struct path {
+    struct kc_pe *v;
+    size_t n, cap;
+};
+
+static int
+push(struct path *p, const struct kc_pe *pe)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        struct kc_pe *v = kc_realloc(p->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        p->v = v;
+        p->cap = cap;
+    }
+    p->v[p->n++] = *pe;
+    return 0;
+}
+
+static void
+pop(struct path *p)
+{
+    p->n--;
+}
+
+static struct kc_pe
+field_pe(const char *k)
+{
+    struct kc_pe pe = { .type = KC_PE_FIELD, .field = k };
+    return pe;
+}
+
+/* The path element of list item `item` (index i). For keyed items *owned receives the key object the element
+ * points to (release it after use). Returns 0, or KC_EINVALID with upstream's message in err, or -ENOMEM. */
+static int
+item_pe(const struct tinfo *ti, const json_t *item, size_t i, struct kc_pe *pe, json_t **owned, char *err,
+        size_t errlen)
+{
+    memset(pe, 0, sizeof(*pe));
+    *owned = NULL;
+    if (ti->rel == REL_ATOMIC) {
+        pe->type = KC_PE_INDEX;
+        pe->index = (long)i;
+        return 0;
+    }
+    if (ti->rel == REL_SET) {
+        if (json_is_object(item)) {
+            snprintf(err, errlen, "associative list without keys has an element that's a map type");
+            return KC_EINVALID;
+        }
+        if (json_is_array(item)) {
+            snprintf(err, errlen, "not supported: associative list with lists as elements");
+            return KC_EINVALID;
+        }
+        pe->type = KC_PE_VALUE;
+        pe->value = item;
+        return 0;
+    }
+    if (json_is_null(item)) {
+        snprintf(err, errlen, "associative list with keys may not have a null element");
+        return KC_EINVALID;
+    }
+    if (!json_is_object(item)) {
+        snprintf(err, errlen, "associative list with keys may not have non-map elements");
+        return KC_EINVALID;
+    }
+    json_t *key = json_object();
+    if (!key)
+        return -ENOMEM;
+    for (size_t k = 0; k < ti->nkeys; k++) {
+        json_t *v = json_object_get(item, ti->keys[k]), *def = NULL;
+        if (!v) {
+            const struct kc_schema_prop *kp = kc_schema_prop_find(ti->elem.s, ti->keys[k]);
+            if (kp && kp->default_json)
+                def = json_loads(kp->default_json, JSON_DECODE_ANY, NULL);
+            if (!def) {
+                json_decref(key);
+                snprintf(err, errlen,
+                         "associative list with keys has an element that omits key field \"%s\" (and doesn't have "
+                         "default value)",
+                         ti->keys[k]);
+                return KC_EINVALID;
+            }
+        }
+        if (json_object_set_new(key, ti->keys[k], def ? def : json_deep_copy(v)) != 0) {
+            json_decref(key);
+            return -ENOMEM;
+        }
+    }
+    pe->type = KC_PE_KEY;
+    pe->key = key;
+    *owned = key;
+    return 0;
+}
+
+/* One indexed list: the items whose element could be built, each element once (the first item wins). */
+struct indexed {
+    struct kc_pe *pe;
+    const json_t **item;
+    json_t **owned;
+    size_t n;
+};
+
+static void
+indexed_free(struct indexed *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        json_decref(x->owned[i]);
+    free(x->pe);
+    free(x->item);
+    free(x->owned);
+    memset(x, 0, sizeof(*x));
+}
+
+static long
+indexed_find(const struct indexed *x, const struct kc_pe *pe)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (kc_pe_compare(&x->pe[i], pe) == 0)
+            return (long)i;
+    return -1;
+}
+
+static int
+index_list(const struct tinfo *ti, const json_t *list, struct indexed *x)
+{
+    memset(x, 0, sizeof(*x));
+    size_t n = json_array_size(list);
+    if (n == 0)
+        return 0;
+    x->pe = kc_calloc(n, sizeof(*x->pe));
+    x->item = kc_calloc(n, sizeof(*x->item));
+    x->owned = kc_calloc(n, sizeof(*x->owned));
+    if (!x->pe || !x->item || !x->owned) {
+        indexed_free(x);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *item = json_array_get(list, i);
+        struct kc_pe pe;
+        json_t *owned;
+        char err[256];
+        int rc = item_pe(ti, item, i, &pe, &owned, err, sizeof(err));
+        if (rc == -ENOMEM) {
+            indexed_free(x);
+            return rc;
+        }
+        if (rc != 0)
+            continue;
+        if (indexed_find(x, &pe) >= 0) {
+            json_decref(owned);
+            continue;
+        }
+        x->pe[x->n] = pe;
+        x->item[x->n] = item;
+        x->owned[x->n] = owned;
+        x->n++;
+    }
+    return 0;
+}
+
+/* --- field sets --- */
+
+static int
+to_set(const json_t *v, struct tref tr, struct path *p, struct kc_fieldset *set)
+{
+    struct tinfo ti;
+    resolve(tr, v, &ti);
+    int rc = 0;
+    if (ti.kind == TK_SCALAR)
+        return kc_fieldset_insert(set, p->v, p->n);
+    if (ti.atomic)
+        return kc_fieldset_insert(set, p->v, p->n);
+    if (ti.kind == TK_LIST) {
+        if (!json_is_array(v))
+            return 0;
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            struct kc_pe pe;
+            json_t *owned;
+            char err[256];
+            rc = item_pe(&ti, item, i, &pe, &owned, err, sizeof(err));
+            if (rc == KC_EINVALID) {
+                rc = 0;
+                continue;
+            }
+            if (rc == 0)
+                rc = push(p, &pe);
+            if (rc == 0) {
+                rc = to_set(item, ti.elem, p, set);
+                if (rc == 0)
+                    rc = kc_fieldset_insert(set, p->v, p->n);
+                pop(p);
+            }
+            json_decref(owned);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
+    if (!json_is_object(v))
+        return 0;
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)v, k, val)
+    {
+        struct tref sub;
+        bool declared;
+        if (!field_tref(&ti, k, &sub, &declared))
+            continue;
+        struct kc_pe pe = field_pe(k);
+        if ((rc = push(p, &pe)) != 0)
+            return rc;
+        rc = to_set(val, sub, p, set);
+        if (rc == 0 && !declared)
+            rc = kc_fieldset_insert(set, p->v, p->n);
+        pop(p);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static struct tref
+root_tref(const struct kc_schema *root)
+{
+    struct tref t = { root, NULL, root ? D_TYPED : D_DEDUCED };
+    return t;
+}
+
+int
+kc_typed_to_set(const json_t *obj, const struct kc_schema *root, struct kc_fieldset **out)
+{
+    struct kc_fieldset *set = kc_fieldset_new();
+    struct path p = { 0 };
+    if (!set)
+        return -ENOMEM;
+    int rc = obj ? to_set(obj, root_tref(root), &p, set) : 0;
+    free(p.v);
+    if (rc != 0) {
+        kc_fieldset_free(set);
+        return rc;
+    }
+    *out = set;
+    return 0;
+}
+
+/* --- compare --- */
+
+struct cmp {
+    struct kc_fieldset *added, *modified, *removed;
+    struct path p;
+};
+
+static int
+leaf(struct cmp *c, const json_t *l, const json_t *r)
+{
+    if (!l)
+        return kc_fieldset_insert(c->added, c->p.v, c->p.n);
+    if (!r)
+        return kc_fieldset_insert(c->removed, c->p.v, c->p.n);
+    if (!kc_json_equal(l, r))
+        return kc_fieldset_insert(c->modified, c->p.v, c->p.n);
+    return 0;
+}
+
+static int
+post(struct cmp *c, const json_t *l, const json_t *r)
+{
+    if (!l)
+        return kc_fieldset_insert(c->added, c->p.v, c->p.n);
+    if (!r)
+        return kc_fieldset_insert(c->removed, c->p.v, c->p.n);
+    return 0;
+}
+
+static bool
+same_shape(const json_t *a, const json_t *b)
+{
+    if (!a || !b || json_is_null(a) || json_is_null(b))
+        return true;
+    return json_is_object(a) == json_is_object(b) && json_is_array(a) == json_is_array(b);
+}
+
+static int compare_rec(struct cmp *c, const json_t *l, const json_t *r, struct tref tr);
+
+static int
+compare_items(struct cmp *c, const struct tinfo *ti, const json_t *l, const json_t *r)
+{
+    struct indexed li, ri;
+    int rc = index_list(ti, l, &li);
+    if (rc != 0)
+        return rc;
+    if ((rc = index_list(ti, r, &ri)) != 0) {
+        indexed_free(&li);
+        return rc;
+    }
+    for (size_t i = 0; i < li.n && rc == 0; i++) {
+        long j = indexed_find(&ri, &li.pe[i]);
+        if ((rc = push(&c->p, &li.pe[i])) == 0) {
+            rc = compare_rec(c, li.item[i], j >= 0 ? ri.item[j] : NULL, ti->elem);
+            pop(&c->p);
+        }
+    }
+    for (size_t j = 0; j < ri.n && rc == 0; j++) {
+        if (indexed_find(&li, &ri.pe[j]) >= 0)
+            continue;
+        if ((rc = push(&c->p, &ri.pe[j])) == 0) {
+            rc = compare_rec(c, NULL, ri.item[j], ti->elem);
+            pop(&c->p);
+        }
+    }
+    indexed_free(&li);
+    indexed_free(&ri);
+    return rc;
+}
+
+static int
+compare_members(struct cmp *c, const struct tinfo *ti, const json_t *l, const json_t *r)
+{
+    const char *k;
+    json_t *v;
+    int rc = 0;
+    json_object_foreach((json_t *)l, k, v)
+    {
+        struct tref sub;
+        bool declared;
+        if (!field_tref(ti, k, &sub, &declared))
+            continue;
+        struct kc_pe pe = field_pe(k);
+        if ((rc = push(&c->p, &pe)) != 0)
+            return rc;
+        rc = compare_rec(c, v, r ? json_object_get(r, k) : NULL, sub);
+        pop(&c->p);
+        if (rc != 0)
+            return rc;
+    }
+    json_object_foreach((json_t *)r, k, v)
+    {
+        struct tref sub;
+        bool declared;
+        if ((l && json_object_get(l, k)) || !field_tref(ti, k, &sub, &declared))
+            continue;
+        struct kc_pe pe = field_pe(k);
+        if ((rc = push(&c->p, &pe)) != 0)
+            return rc;
+        rc = compare_rec(c, NULL, v, sub);
+        pop(&c->p);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+compare_rec(struct cmp *c, const json_t *l, const json_t *r, struct tref tr)
+{
+    if (!same_shape(l, r))
+        return leaf(c, l, r);
+    struct tinfo ti;
+    resolve(tr, r && !json_is_null(r) ? r : l, &ti);
+    if (ti.kind == TK_SCALAR)
+        return leaf(c, l, r);
+    if (ti.kind == TK_LIST) {
+        const json_t *L = json_is_array(l) ? l : NULL, *R = json_is_array(r) ? r : NULL;
+        bool empty = json_array_size(L) == 0 && json_array_size(R) == 0;
+        if (ti.atomic || empty)
+            return leaf(c, l, r);
+        int rc = compare_items(c, &ti, L, R);
+        return rc ? rc : post(c, l, r);
+    }
+    const json_t *L = json_is_object(l) ? l : NULL, *R = json_is_object(r) ? r : NULL;
+    bool empty = json_object_size(L) == 0 && json_object_size(R) == 0;
+    if (ti.atomic || empty)
+        return leaf(c, l, r);
+    int rc = compare_members(c, &ti, L, R);
+    return rc ? rc : post(c, l, r);
+}
+
+int
+kc_typed_compare(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, struct kc_fieldset **added,
+                 struct kc_fieldset **modified, struct kc_fieldset **removed)
+{
+    struct cmp c = { .added = kc_fieldset_new(), .modified = kc_fieldset_new(), .removed = kc_fieldset_new() };
+    int rc = c.added && c.modified && c.removed ? 0 : -ENOMEM;
+    if (rc == 0 && (lhs || rhs))
+        rc = compare_rec(&c, lhs, rhs, root_tref(root));
+    free(c.p.v);
+    if (rc != 0) {
+        kc_fieldset_free(c.added);
+        kc_fieldset_free(c.modified);
+        kc_fieldset_free(c.removed);
+        return rc;
+    }
+    if (added)
+        *added = c.added;
+    else
+        kc_fieldset_free(c.added);
+    if (modified)
+        *modified = c.modified;
+    else
+        kc_fieldset_free(c.modified);
+    if (removed)
+        *removed = c.removed;
+    else
+        kc_fieldset_free(c.removed);
+    return 0;
+}
+
+/* --- merge --- */
+
+static int merge_rec(const json_t *l, const json_t *r, struct tref tr, json_t **out);
+
+static int
+take(const json_t *l, const json_t *r, json_t **out)
+{
+    *out = json_deep_copy(r ? r : l);
+    return *out ? 0 : -ENOMEM;
+}
+
+static int
+append_merged(json_t *arr, const json_t *l, const json_t *r, struct tref elem)
+{
+    json_t *m;
+    int rc = merge_rec(l, r, elem, &m);
+    if (rc == 0 && m && json_array_append_new(arr, m) != 0)
+        rc = -ENOMEM;
+    return rc;
+}
+
+/* upstream's visitListItems order: walk both lists, items only lhs has stay where they are relative to the items
+ * rhs names, which come in rhs's order. */
+static int
+merge_items(const struct tinfo *ti, const json_t *l, const json_t *r, json_t **out)
+{
+    struct indexed li, ri;
+    int rc = index_list(ti, l, &li);
+    if (rc != 0)
+        return rc;
+    if ((rc = index_list(ti, r, &ri)) != 0) {
+        indexed_free(&li);
+        return rc;
+    }
+    json_t *arr = json_array();
+    size_t *shared = kc_calloc(ri.n + 1, sizeof(*shared)), nshared = 0, si = 0;
+    bool *merged = kc_calloc(ri.n + 1, sizeof(*merged));
+    if (!arr || !shared || !merged)
+        rc = -ENOMEM;
+    for (size_t j = 0; rc == 0 && j < ri.n; j++)
+        if (indexed_find(&li, &ri.pe[j]) >= 0)
+            shared[nshared++] = j;
+    const struct kc_pe *next = si < nshared ? &ri.pe[shared[si++]] : NULL;
+    size_t lI = 0, rI = 0;
+    while (rc == 0 && (lI < li.n || rI < ri.n)) {
+        if (lI < li.n && rI < ri.n) {
+            const struct kc_pe *pe = &li.pe[lI];
+            if (kc_pe_compare(pe, &ri.pe[rI]) == 0) {
+                rc = append_merged(arr, li.item[lI], ri.item[rI], ti->elem);
+                merged[rI] = true;
+                lI++;
+                rI++;
+                next = si < nshared ? &ri.pe[shared[si++]] : NULL;
+                continue;
+            }
+            if (indexed_find(&ri, pe) >= 0 && next && kc_pe_compare(next, pe) != 0) {
+                lI++; /* shared, but not the one wanted in this round */
+                continue;
+            }
+        }
+        if (lI < li.n) {
+            long j = indexed_find(&ri, &li.pe[lI]);
+            if (j < 0) {
+                rc = append_merged(arr, li.item[lI], NULL, ti->elem);
+                lI++;
+                continue;
+            }
+            if (merged[j]) { /* already merged with rhs: do not repeat it */
+                lI++;
+                continue;
+            }
+        }
+        if (rI < ri.n) {
+            long i = indexed_find(&li, &ri.pe[rI]);
+            rc = append_merged(arr, i >= 0 ? li.item[i] : NULL, ri.item[rI], ti->elem);
+            merged[rI] = true;
+            if (next && kc_pe_compare(next, &ri.pe[rI]) == 0)
+                next = si < nshared ? &ri.pe[shared[si++]] : NULL;
+            rI++;
+            continue;
+        }
+        lI++; /* cannot happen with deduplicated lists; guarantees progress */
+    }
+    free(shared);
+    free(merged);
+    indexed_free(&li);
+    indexed_free(&ri);
+    if (rc != 0 || json_array_size(arr) == 0) {
+        json_decref(arr);
+        *out = NULL;
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+static int
+merge_member(json_t *obj, const struct tinfo *ti, const char *k, const json_t *l, const json_t *r)
+{
+    struct tref sub;
+    bool declared;
+    json_t *m = NULL;
+    int rc;
+    if (!field_tref(ti, k, &sub, &declared))
+        rc = take(l, r, &m); /* undeclared: kept as it is */
+    else
+        rc = merge_rec(l, r, sub, &m);
+    if (rc == 0 && m && json_object_set_new(obj, k, m) != 0)
+        rc = -ENOMEM;
+    return rc;
+}
+
+static int
+merge_rec(const json_t *l, const json_t *r, struct tref tr, json_t **out)
+{
+    *out = NULL;
+    if (!same_shape(l, r))
+        return take(l, r, out);
+    struct tinfo ti;
+    resolve(tr, r && !json_is_null(r) ? r : l, &ti);
+    if (ti.kind == TK_SCALAR)
+        return take(l, r, out);
+    if (ti.kind == TK_LIST) {
+        const json_t *L = json_is_array(l) ? l : NULL, *R = json_is_array(r) ? r : NULL;
+        if (ti.atomic || (json_array_size(L) == 0 && json_array_size(R) == 0))
+            return take(l, r, out);
+        return merge_items(&ti, L, R, out);
+    }
+    const json_t *L = json_is_object(l) ? l : NULL, *R = json_is_object(r) ? r : NULL;
+    if (ti.atomic || (json_object_size(L) == 0 && json_object_size(R) == 0))
+        return take(l, r, out);
+    json_t *obj = json_object();
+    if (!obj)
+        return -ENOMEM;
+    const char *k;
+    json_t *v;
+    int rc = 0;
+    json_object_foreach((json_t *)L, k, v)
+    {
+        if ((rc = merge_member(obj, &ti, k, v, R ? json_object_get(R, k) : NULL)) != 0)
+            break;
+    }
+    json_object_foreach((json_t *)R, k, v)
+    {
+        if (rc != 0)
+            break;
+        if (L && json_object_get(L, k))
+            continue;
+        rc = merge_member(obj, &ti, k, NULL, v);
+    }
+    if (rc != 0 || json_object_size(obj) == 0) {
+        json_decref(obj);
+        return rc;
+    }
+    *out = obj;
+    return 0;
+}
+
+int
+kc_typed_merge(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, json_t **out)
+{
+    json_t *m = NULL;
+    int rc = lhs || rhs ? merge_rec(lhs, rhs, root_tref(root), &m) : 0;
+    if (rc != 0)
+        return rc;
+    if (!m && !(m = json_is_object(rhs) || json_is_object(lhs) ? json_object() : json_null()))
+        return -ENOMEM;
+    *out = m;
+    return 0;
+}
+
+/* --- remove --- */
+
+static json_t *remove_rec(const json_t *v, const struct kc_fieldset *set, struct tref tr);
+
+static json_t *
+remove_rec(const json_t *v, const struct kc_fieldset *set, struct tref tr)
+{
+    struct tinfo ti;
+    resolve(tr, v, &ti);
+    if (ti.kind == TK_SCALAR)
+        return json_deep_copy(v);
+    if (ti.kind == TK_LIST) {
+        if (!json_is_array(v) || json_array_size(v) == 0 || ti.atomic)
+            return json_null();
+        json_t *arr = json_array();
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            struct kc_pe pe;
+            json_t *owned, *nv;
+            char err[256];
+            int rc = item_pe(&ti, item, i, &pe, &owned, err, sizeof(err));
+            if (rc == -ENOMEM) {
+                json_decref(arr);
+                return NULL;
+            }
+            if (rc == 0 && kc_fieldset_has(set, &pe, 1)) {
+                json_decref(owned);
+                continue;
+            }
+            const struct kc_fieldset *sub = rc == 0 ? kc_fieldset_child(set, &pe) : NULL;
+            nv = sub ? remove_rec(item, sub, ti.elem) : json_deep_copy(item);
+            json_decref(owned);
+            if (!nv || json_array_append_new(arr, nv) != 0) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+        if (arr && json_array_size(arr) == 0) {
+            json_decref(arr);
+            return json_null();
+        }
+        return arr;
+    }
+    if (!json_is_object(v) || json_object_size(v) == 0 || ti.atomic)
+        return json_null();
+    json_t *obj = json_object();
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)v, k, val)
+    {
+        struct kc_pe pe = field_pe(k);
+        if (kc_fieldset_has(set, &pe, 1))
+            continue;
+        struct tref sub;
+        bool declared;
+        const struct kc_fieldset *child = kc_fieldset_child(set, &pe);
+        json_t *nv = child && field_tref(&ti, k, &sub, &declared) ? remove_rec(val, child, sub) : json_deep_copy(val);
+        if (!nv || !obj || json_object_set_new(obj, k, nv) != 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    if (obj && json_object_size(obj) == 0) {
+        json_decref(obj);
+        return json_null();
+    }
+    return obj;
+}
+
+int
+kc_typed_remove(const json_t *obj, const struct kc_fieldset *set, const struct kc_schema *root, json_t **out)
+{
+    json_t *r = kc_fieldset_empty(set) ? json_deep_copy(obj) : remove_rec(obj, set, root_tref(root));
+    if (!r)
+        return -ENOMEM;
+    *out = r;
+    return 0;
+}
+
+/* --- named fields --- */
+
+/* The position below pe when no value is at hand (sets are walked without values). */
+static struct tref
+child_tref(struct tref tr, const struct kc_pe *pe, bool *named)
+{
+    struct tinfo ti;
+    *named = false;
+    /* resolve without a value: deduced positions are maps for fields, lists for the others */
+    json_t *probe = pe->type == KC_PE_FIELD ? json_object() : json_array();
+    resolve(tr, probe, &ti);
+    json_decref(probe);
+    struct tref out = deduced(D_DEDUCED);
+    if (pe->type == KC_PE_FIELD && ti.kind == TK_MAP) {
+        bool declared;
+        if (field_tref(&ti, pe->field, &out, &declared))
+            *named = declared;
+        else
+            out = deduced(D_DEDUCED);
+        return out;
+    }
+    if (ti.kind == TK_LIST)
+        return ti.elem;
+    return out;
+}
+
+static int
+ensure_rec(const struct kc_fieldset *s, struct tref tr, struct kc_fieldset *out)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const struct kc_fs_elem *e = &s->v[i];
+        bool named;
+        struct tref sub = child_tref(tr, &e->pe, &named);
+        bool kids = !kc_fieldset_empty(e->child);
+        struct kc_fs_elem *o = kc_fs_get(out, &e->pe);
+        if (!o)
+            return -ENOMEM;
+        size_t idx = (size_t)(o - out->v);
+        if (kids) {
+            struct kc_fieldset *c = kc_fieldset_new();
+            int rc = c ? ensure_rec(e->child, sub, c) : -ENOMEM;
+            o = &out->v[idx];
+            if (rc != 0) {
+                kc_fieldset_free(c);
+                o->member = true; /* keep the invariant; the caller frees out */
+                return rc;
+            }
+            o->child = c;
+        }
+        o->member = e->member || (kids && named);
+    }
+    return 0;
+}
+
+int
+kc_typed_ensure_named(const struct kc_fieldset *set, const struct kc_schema *root, struct kc_fieldset **out)
+{
+    struct kc_fieldset *o = kc_fieldset_new();
+    if (!o)
+        return -ENOMEM;
+    int rc = set ? ensure_rec(set, root_tref(root), o) : 0;
+    if (rc != 0) {
+        kc_fieldset_free(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
+}
+
+/* --- nulls --- */
+
+static void
+drop_nulls(json_t *v, struct tref tr)
+{
+    struct tinfo ti;
+    resolve(tr, v, &ti);
+    if (tr.d != D_TYPED || !tr.s || tr.s->type == KC_SCHEMA_ANY || ti.kind == TK_SCALAR)
+        return;
+    if (ti.kind == TK_LIST) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) drop_nulls(item, ti.elem);
+        return;
+    }
+    if (!json_is_object(v))
+        return;
+    const char *k;
+    json_t *val;
+    void *tmp;
+    json_object_foreach_safe(v, tmp, k, val)
+    {
+        if (json_is_null(val)) {
+            json_object_del(v, k);
+            continue;
+        }
+        struct tref sub;
+        bool declared;
+        if (field_tref(&ti, k, &sub, &declared))
+            drop_nulls(val, sub);
+    }
+}
+
+void
+kc_typed_drop_nulls(json_t *obj, const struct kc_schema *root)
+{
+    if (obj && root)
+        drop_nulls(obj, root_tref(root));
+}
+
+/* --- validation --- */
+
+/* Go's %#v of a decoded JSON value inside an interface{}. */
+static void
+go_sharp_v(struct kc_sb *b, const json_t *v)
+{
+    size_t i, n;
+    json_t *x;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        n = json_object_size(v);
+        const char **keys = kc_calloc(n + 1, sizeof(*keys));
+        if (!keys) {
+            b->oom = true;
+            return;
+        }
+        const char *k;
+        i = 0;
+        json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+        qsort(keys, n, sizeof(*keys), cmp_str);
+        kc_sb_str(b, "map[string]interface {}{");
+        for (i = 0; i < n; i++) {
+            if (i)
+                kc_sb_str(b, ", ");
+            kc_sb_go_quote(b, keys[i], strlen(keys[i]));
+            kc_sb_add(b, ":", 1);
+            go_sharp_v(b, json_object_get(v, keys[i]));
+        }
+        kc_sb_add(b, "}", 1);
+        free(keys);
+        break;
+    }
+    case JSON_ARRAY:
+        kc_sb_str(b, "[]interface {}{");
+        json_array_foreach(v, i, x)
+        {
+            if (i)
+                kc_sb_str(b, ", ");
+            go_sharp_v(b, x);
+        }
+        kc_sb_add(b, "}", 1);
+        break;
+    case JSON_STRING:
+        kc_sb_go_quote(b, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_NULL:
+        kc_sb_str(b, "interface {}(nil)");
+        break;
+    default:
+        kc_sb_go_v(b, v);
+    }
+}
+
+static const char *
+go_type(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "map[string]interface {}";
+    case JSON_ARRAY:
+        return "[]interface {}";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "int64";
+    case JSON_REAL:
+        return "float64";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "bool";
+    default:
+        return "<nil>";
+    }
+}
+
+struct val {
+    struct path p;
+    json_t *errs;
+    int rc;
+};
+
+static void
+add_error(struct val *vl, const char *msg)
+{
+    if (vl->rc)
+        return;
+    char *path = kc_path_string(vl->p.v, vl->p.n);
+    struct kc_sb b = { 0 };
+    if (!path) {
+        vl->rc = -ENOMEM;
+        return;
+    }
+    kc_sb_str(&b, path);
+    kc_sb_str(&b, ": ");
+    kc_sb_str(&b, msg);
+    free(path);
+    char *text = kc_sb_take(&b);
+    if (!text || json_array_append_new(vl->errs, json_string(text)) != 0)
+        vl->rc = -ENOMEM;
+    free(text);
+}
+
+/* "expected ..., got <%v of the value wrapped in upstream's valueUnstructured>" */
+static void
+add_got(struct val *vl, const char *what, const json_t *v, bool sharp)
+{
+    struct kc_sb b = { 0 };
+    kc_sb_str(&b, what);
+    if (sharp) {
+        kc_sb_str(&b, "&value.valueUnstructured{Value:");
+        go_sharp_v(&b, v);
+        kc_sb_str(&b, "}");
+    } else {
+        kc_sb_str(&b, "&{");
+        kc_sb_go_v(&b, v);
+        kc_sb_str(&b, "}");
+    }
+    char *m = kc_sb_take(&b);
+    if (!m) {
+        vl->rc = -ENOMEM;
+        return;
+    }
+    add_error(vl, m);
+    free(m);
+}
+
+static void validate_rec(struct val *vl, const json_t *v, struct tref tr);
+
+static void
+validate_scalar(struct val *vl, const struct tinfo *ti, const json_t *v)
+{
+    if (json_is_null(v))
+        return;
+    bool num = json_is_number(v), str = json_is_string(v), boo = json_is_boolean(v);
+    switch (ti->scalar) {
+    case SC_NUMERIC:
+        if (!num) {
+            char m[96];
+            snprintf(m, sizeof(m), "expected numeric (int or float), got %s", go_type(v));
+            add_error(vl, m);
+        }
+        break;
+    case SC_STRING:
+        if (!str)
+            add_got(vl, "expected string, got ", v, true);
+        break;
+    case SC_BOOL:
+        if (!boo)
+            add_got(vl, "expected boolean, got ", v, false);
+        break;
+    case SC_UNTYPED:
+        if (!num && !str && !boo)
+            add_got(vl, "expected any scalar, got ", v, false);
+        break;
+    }
+}
+
+static void
+validate_list(struct val *vl, const struct tinfo *ti, const json_t *v)
+{
+    size_t n = json_array_size(v);
+    struct kc_pe *seen = kc_calloc(n + 1, sizeof(*seen));
+    json_t **owned = kc_calloc(n + 1, sizeof(*owned));
+    size_t nseen = 0;
+    if (!seen || !owned) {
+        free(seen);
+        free(owned);
+        vl->rc = -ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < n && !vl->rc; i++) {
+        const json_t *item = json_array_get(v, i);
+        struct kc_pe pe;
+        json_t *own;
+        char err[256];
+        int rc = item_pe(ti, item, i, &pe, &own, err, sizeof(err));
+        if (rc == -ENOMEM) {
+            vl->rc = rc;
+            break;
+        }
+        if (rc != 0) {
+            char m[320];
+            snprintf(m, sizeof(m), "element %zu: %s", i, err);
+            add_error(vl, m);
+            break; /* upstream bails out of the list */
+        }
+        if (ti->rel != REL_ATOMIC) {
+            bool dup = false;
+            for (size_t j = 0; j < nseen && !dup; j++)
+                dup = kc_pe_compare(&seen[j], &pe) == 0;
+            if (dup) {
+                char *s = kc_pe_string(&pe);
+                struct kc_sb b = { 0 };
+                kc_sb_str(&b, "duplicate entries for key ");
+                if (s)
+                    kc_sb_str(&b, s);
+                else
+                    b.oom = true;
+                free(s);
+                char *m = kc_sb_take(&b);
+                if (m)
+                    add_error(vl, m);
+                else
+                    vl->rc = -ENOMEM;
+                free(m);
+            }
+            seen[nseen] = pe;
+            owned[nseen++] = own;
+            own = NULL;
+        }
+        if (push(&vl->p, &pe) != 0) {
+            json_decref(own);
+            vl->rc = -ENOMEM;
+            break;
+        }
+        validate_rec(vl, item, ti->elem);
+        pop(&vl->p);
+        json_decref(own);
+    }
+    for (size_t j = 0; j < nseen; j++)
+        json_decref(owned[j]);
+    free(seen);
+    free(owned);
+}
+
+static void
+validate_map(struct val *vl, const struct tinfo *ti, const json_t *v)
+{
+    size_t n = json_object_size(v), i = 0;
+    const char **keys = kc_calloc(n + 1, sizeof(*keys));
+    if (!keys) {
+        vl->rc = -ENOMEM;
+        return;
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+    qsort(keys, n, sizeof(*keys), cmp_str);
+    for (i = 0; i < n && !vl->rc; i++) {
+        struct tref sub;
+        bool declared;
+        struct kc_pe pe = field_pe(keys[i]);
+        if (push(&vl->p, &pe) != 0) {
+            vl->rc = -ENOMEM;
+            break;
+        }
+        if (!field_tref(ti, keys[i], &sub, &declared)) {
+            add_error(vl, "field not declared in schema");
+            pop(&vl->p);
+            break; /* upstream stops at the first undeclared field of a struct */
+        }
+        validate_rec(vl, json_object_get(v, keys[i]), sub);
+        pop(&vl->p);
+    }
+    free(keys);
+}
+
+static void
+validate_rec(struct val *vl, const json_t *v, struct tref tr)
+{
+    struct tinfo ti;
+    if (!v || vl->rc)
+        return;
+    resolve(tr, v, &ti);
+    if (ti.kind == TK_SCALAR) {
+        validate_scalar(vl, &ti, v);
+        return;
+    }
+    if (json_is_null(v))
+        return;
+    if (ti.kind == TK_LIST) {
+        if (!json_is_array(v))
+            add_got(vl, "expected list, got ", v, false);
+        else
+            validate_list(vl, &ti, v);
+        return;
+    }
+    if (!json_is_object(v))
+        add_got(vl, "expected map, got ", v, false);
+    else
+        validate_map(vl, &ti, v);
+}
+
+int
+kc_typed_validate(const json_t *obj, const struct kc_schema *root, json_t **errors)
+{
+    struct val vl = { .errs = json_array() };
+    if (!vl.errs)
+        return -ENOMEM;
+    validate_rec(&vl, obj, root_tref(root));
+    free(vl.p.v);
+    if (vl.rc != 0) {
+        json_decref(vl.errs);
+        return vl.rc;
+    }
+    if (json_array_size(vl.errs) == 0)
+        json_decref(vl.errs);
+    else
+        *errors = vl.errs;
+    return 0;
+}
+
+char *
+kc_typed_errors_text(const json_t *errors)
+{
+    struct kc_sb b = { 0 };
+    size_t i;
+    json_t *e;
+    if (json_array_size(errors) == 1) {
+        kc_sb_str(&b, json_string_value(json_array_get(errors, 0)) ?: "");
+        return kc_sb_take(&b);
+    }
+    kc_sb_str(&b, "errors:");
+    json_array_foreach(errors, i, e)
+    {
+        kc_sb_str(&b, "\n  ");
+        kc_sb_str(&b, json_string_value(e) ?: "");
+    }
+    return kc_sb_take(&b);
+}
+
+/* --- the empty object of a create --- */
+
+/* Optional fields Go writes although they are empty (non-pointer struct values: structs as {}, Time as null), by
+ * schema and field. */
+static const char *const value_structs[][2] = {
+    { "io.k8s.api.core.v1.PodTemplateSpec", "metadata" },
+    { "io.k8s.api.core.v1.PodTemplateSpec", "spec" },
+    { "io.k8s.api.batch.v1.JobTemplateSpec", "metadata" },
+    { "io.k8s.api.batch.v1.JobTemplateSpec", "spec" },
+    { "io.k8s.api.apps.v1.DeploymentSpec", "strategy" },
+    { "io.k8s.api.apps.v1.DaemonSetSpec", "updateStrategy" },
+    { "io.k8s.api.apps.v1.StatefulSetSpec", "updateStrategy" },
+    { "io.k8s.api.core.v1.PersistentVolumeClaimSpec", "resources" },
+    { "io.k8s.api.core.v1.Event", "involvedObject" },
+    { "io.k8s.api.core.v1.Event", "source" },
+    /* metav1.Time values: Go writes them as null when zero */
+    { "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", "creationTimestamp" },
+    { "io.k8s.api.core.v1.Event", "firstTimestamp" },
+    { "io.k8s.api.core.v1.Event", "lastTimestamp" },
+    { "io.k8s.api.core.v1.Event", "eventTime" },
+};
+
+static bool
+value_struct(const struct kc_schema *s, const char *field)
+{
+    for (size_t i = 0; i < sizeof(value_structs) / sizeof(value_structs[0]); i++)
+        if (s->name && strcmp(s->name, value_structs[i][0]) == 0 && strcmp(field, value_structs[i][1]) == 0)
+            return true;
+    return false;
+}
+
+/* The empty struct of s: required fields (structs recursively, the rest null) and the value structs. */
+static json_t *
+empty_struct(const struct kc_schema *s, int depth)
+{
+    json_t *o = json_object();
+    if (!o || depth > 8)
+        return o;
+    for (size_t i = 0; i < s->nprops; i++) {
+        const struct kc_schema_prop *p = &s->props[i];
+        bool obj = p->schema->type == KC_SCHEMA_OBJECT;
+        json_t *v = NULL;
+        if (obj && (kc_schema_prop_required(p) || value_struct(s, p->name)))
+            v = empty_struct(p->schema, depth + 1);
+        else if (kc_schema_prop_required(p) || value_struct(s, p->name))
+            v = json_null();
+        if (v && json_object_set_new(o, p->name, v) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+json_t *
+kc_typed_empty_object(const struct kc_schema *root)
+{
+    json_t *o = json_object(), *meta = json_pack("{s:n}", "creationTimestamp");
+    if (!o || !meta || json_object_set_new(o, "metadata", meta) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    static const char *const tops[] = { "spec", "status" };
+    for (size_t i = 0; root && i < 2; i++) {
+        const struct kc_schema_prop *p = kc_schema_prop_find(root, tops[i]);
+        if (!p || p->schema->type != KC_SCHEMA_OBJECT)
+            continue;
+        json_t *v = empty_struct(p->schema, 0);
+        if (!v || json_object_set_new(o, tops[i], v) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}

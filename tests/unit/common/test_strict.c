@@ -1,0 +1,323 @@
+/* test_strict.c - field validation: the strict errors of upstream's field-validation integration test (create/PUT
+ * bodies in document order, patch bodies' duplicates, patched objects' unknown fields in sorted order, JSON patch
+ * operations, apply's go-yaml duplicate lines), what is not looked into (RawExtension), pruning, malformed
+ * input and out-of-memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_error.h"
+#include "kc_fault.h"
+#include "kc_json.h"
+#include "kc_schema.h"
+#include "kc_strict.h"
+
+static json_t *
+parse(const char *text)
+{
+    json_t *v = NULL;
+    char err[256];
+    if (kc_json_parse(text, strlen(text), &v, err, sizeof(err)) != 0)
+        fail_msg("parse %s: %s", text, err);
+    return v;
+}
+
+static const struct kc_schema *
+deployment(void)
+{
+    const struct kc_schema *s = kc_schema_find_gvk("apps", "v1", "Deployment");
+    assert_non_null(s);
+    return s;
+}
+
+static void
+assert_text(const json_t *errors, const char *want, const char *what)
+{
+    char *got = kc_strict_error_text(errors);
+    assert_non_null(got);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s:\n  got  %s\n  want %s", what, got, want);
+    free(got);
+}
+
+/* upstream's invalidBodyJSON (test/integration/apiserver/field_validation_test.go), tabs and all */
+static const char invalid_body[] = "\n\t{\n"
+                                   "\t\t\"apiVersion\": \"apps/v1\",\n"
+                                   "\t\t\"kind\": \"Deployment\",\n"
+                                   "\t\t\"metadata\": {\n"
+                                   "\t\t\t\"name\": \"dupename\",\n"
+                                   "\t\t\t\"name\": \"test-deployment\",\n"
+                                   "\t\t\t\"unknownMeta\": \"metaVal\",\n"
+                                   "\t\t\t\"labels\": {\"app\": \"nginx\"}\n"
+                                   "\t\t},\n"
+                                   "\t\t\"spec\": {\n"
+                                   "\t\t\t\"unknown1\": \"val1\",\n"
+                                   "\t\t\t\"unknownDupe\": \"valDupe\",\n"
+                                   "\t\t\t\"unknownDupe\": \"valDupe2\",\n"
+                                   "\t\t\t\"paused\": true,\n"
+                                   "\t\t\t\"paused\": false,\n"
+                                   "\t\t\t\"selector\": {\"matchLabels\": {\"app\": \"nginx\"}},\n"
+                                   "\t\t\t\"template\": {\"metadata\": {\"labels\": {\"app\": \"nginx\"}},\n"
+                                   "\t\t\t\t\"spec\": {\"containers\": [{\n"
+                                   "\t\t\t\t\t\"name\":  \"nginx\",\n"
+                                   "\t\t\t\t\t\"image\": \"nginx:latest\",\n"
+                                   "\t\t\t\t\t\"unknownNested\": \"val1\",\n"
+                                   "\t\t\t\t\t\"imagePullPolicy\": \"Always\",\n"
+                                   "\t\t\t\t\t\"imagePullPolicy\": \"Never\"\n"
+                                   "\t\t\t\t}]}\n"
+                                   "\t\t\t}\n"
+                                   "\t\t}\n"
+                                   "\t}\n\t\t";
+
+static void
+test_create_body(void **state)
+{
+    (void)state;
+    json_t *errs = NULL;
+    assert_int_equal(kc_strict_scan(invalid_body, strlen(invalid_body), deployment(),
+                                    KC_STRICT_UNKNOWN | KC_STRICT_DUPLICATES, NULL, &errs),
+                     0);
+    assert_text(errs,
+                "strict decoding error: duplicate field \"metadata.name\", unknown field \"metadata.unknownMeta\", "
+                "unknown field \"spec.unknown1\", unknown field \"spec.unknownDupe\", duplicate field \"spec.paused\", "
+                "unknown field \"spec.template.spec.containers[0].unknownNested\", duplicate field "
+                "\"spec.template.spec.containers[0].imagePullPolicy\"",
+                "create body");
+    json_decref(errs);
+    /* only one kind of check */
+    assert_int_equal(kc_strict_scan(invalid_body, strlen(invalid_body), deployment(), KC_STRICT_UNKNOWN, NULL, &errs),
+                     0);
+    assert_int_equal(json_array_size(errs), 4);
+    json_decref(errs);
+    assert_int_equal(kc_strict_scan(invalid_body, strlen(invalid_body), deployment(), 0, NULL, &errs), 0);
+    assert_int_equal(json_array_size(errs), 0);
+    json_decref(errs);
+}
+
+/* upstream's mergePatchBody: duplicates from the patch, then the patched object's unknown fields, sorted */
+static const char merge_patch[] = "{\"spec\": {\"unknown1\": \"val1\", \"unknownDupe\": \"valDupe\", \"unknownDupe\": "
+                                  "\"valDupe2\", \"paused\": true, \"paused\": false, \"template\": {\"spec\": {"
+                                  "\"containers\": [{\"name\": \"nginx\", \"image\": \"nginx:latest\", "
+                                  "\"unknownNested\": \"val1\", \"imagePullPolicy\": \"Always\", "
+                                  "\"imagePullPolicy\": \"Never\"}]}}}}";
+
+static void
+test_patch(void **state)
+{
+    (void)state;
+    json_t *errs = NULL;
+    assert_int_equal(
+        kc_strict_scan(merge_patch, strlen(merge_patch), NULL, KC_STRICT_DUPLICATES | KC_STRICT_UNKNOWN, NULL, &errs),
+        0);
+    json_t *patched =
+        parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{\"unknownDupe\":\"valDupe2\","
+              "\"paused\":false,\"unknown1\":\"val1\",\"template\":{\"spec\":{\"containers\":[{\"name\":"
+              "\"nginx\",\"unknownNested\":\"val1\",\"imagePullPolicy\":\"Never\"}]}}}}");
+    assert_int_equal(kc_strict_unknown(patched, deployment(), errs), 0);
+    assert_text(errs,
+                "strict decoding error: duplicate field \"spec.unknownDupe\", duplicate field \"spec.paused\", "
+                "duplicate field \"spec.template.spec.containers[0].imagePullPolicy\", unknown field "
+                "\"spec.template.spec.containers[0].unknownNested\", unknown field \"spec.unknown1\", unknown field "
+                "\"spec.unknownDupe\"",
+                "merge patch");
+    /* the unknown walk does not repeat messages already there */
+    assert_int_equal(kc_strict_unknown(patched, deployment(), errs), 0);
+    assert_int_equal(json_array_size(errs), 6);
+    json_decref(errs);
+    json_decref(patched);
+}
+
+static void
+test_json_patch(void **state)
+{
+    (void)state;
+    static const char ops[] =
+        "[{\"op\": \"add\", \"path\": \"/spec/unknown1\", \"value\": \"val1\", \"foo\":\"bar\"},"
+        "{\"op\": \"add\", \"path\": \"/spec/unknown2\", \"path\": \"/spec/unknown3\", \"value\": "
+        "{\"a\":1,\"a\":2}}]";
+    json_t *errs = NULL;
+    assert_int_equal(kc_strict_scan(ops, strlen(ops), kc_strict_json_patch_schema(),
+                                    KC_STRICT_UNKNOWN | KC_STRICT_DUPLICATES, "json patch ", &errs),
+                     0);
+    /* values decode into interface{}: duplicates in them count, nothing in them is unknown */
+    assert_text(errs,
+                "strict decoding error: json patch unknown field \"[0].foo\", json patch duplicate field \"[1].path\", "
+                "json patch duplicate field \"[1].value.a\"",
+                "json patch");
+    json_decref(errs);
+}
+
+/* upstream's applyInvalidBody: apply's duplicate check is go-yaml's, by line */
+static const char apply_body[] = "{\n"
+                                 "\t\t\"apiVersion\": \"apps/v1\",\n"
+                                 "\t\t\"kind\": \"Deployment\",\n"
+                                 "\t\t\"metadata\": {\n"
+                                 "\t\t\t\"name\": \"x\",\n"
+                                 "\t\t\t\"labels\": {\"app\": \"nginx\"}\n"
+                                 "\t\t},\n"
+                                 "\t\t\"spec\": {\n"
+                                 "\t\t\t\"paused\": false,\n"
+                                 "\t\t\t\"paused\": true,\n"
+                                 "\t\t\t\"selector\": {\n"
+                                 "\t\t\t\t\"matchLabels\": {\n"
+                                 "\t\t\t\t\t\"app\": \"nginx\"\n"
+                                 "\t\t\t\t}\n"
+                                 "\t\t\t},\n"
+                                 "\t\t\t\"template\": {\n"
+                                 "\t\t\t\t\"metadata\": {\n"
+                                 "\t\t\t\t\t\"labels\": {\n"
+                                 "\t\t\t\t\t\t\"app\": \"nginx\"\n"
+                                 "\t\t\t\t\t}\n"
+                                 "\t\t\t\t},\n"
+                                 "\t\t\t\t\"spec\": {\n"
+                                 "\t\t\t\t\t\"containers\": [{\n"
+                                 "\t\t\t\t\t\t\"name\":  \"nginx\",\n"
+                                 "\t\t\t\t\t\t\"image\": \"nginx:latest\",\n"
+                                 "\t\t\t\t\t\t\"imagePullPolicy\": \"Never\",\n"
+                                 "\t\t\t\t\t\t\"imagePullPolicy\": \"Always\"\n"
+                                 "\t\t\t\t\t}]\n"
+                                 "\t\t\t\t}\n"
+                                 "\t\t\t}\n"
+                                 "\t\t}\n"
+                                 "\t}";
+
+static void
+test_yaml_lines(void **state)
+{
+    (void)state;
+    json_t *errs = NULL;
+    assert_int_equal(kc_strict_scan(apply_body, strlen(apply_body), NULL, KC_STRICT_YAML_LINES, NULL, &errs), 0);
+    char *t = json_dumps(errs, JSON_COMPACT);
+    assert_string_equal(t, "[\"line 10: key \\\"paused\\\" already set in map\",\"line 27: key \\\"imagePullPolicy\\\" "
+                           "already set in map\"]");
+    free(t);
+    json_decref(errs);
+}
+
+static void
+test_scopes(void **state)
+{
+    (void)state;
+    const struct kc_schema *cr = kc_schema_find_gvk("apps", "v1", "ControllerRevision");
+    const struct kc_schema *cm = kc_schema_find_gvk("", "v1", "ConfigMap");
+    assert_non_null(cr);
+    assert_non_null(cm);
+    /* RawExtension contents are neither unknown nor checked for duplicates; map keys are checked */
+    static const char rev[] = "{\"revision\":1,\"data\":{\"x\":1,\"x\":2,\"y\":{\"z\":1}},\"metadata\":{\"labels\":"
+                              "{\"a\":\"1\",\"a\":\"2\"},\"annotations\":{\"k\\u00e9\":\"v\"}}}";
+    json_t *errs = NULL;
+    assert_int_equal(kc_strict_scan(rev, strlen(rev), cr, KC_STRICT_UNKNOWN | KC_STRICT_DUPLICATES, NULL, &errs), 0);
+    assert_text(errs, "strict decoding error: duplicate field \"metadata.labels.a\"", "scopes");
+    json_decref(errs);
+    /* escaped keys are compared decoded; unknown keys inside unknown fields are not looked into */
+    static const char cmb[] = "{\"d\\u0061ta\":{},\"data\":{},\"extra\":{\"deeper\":{\"x\":1,\"x\":1}}}";
+    assert_int_equal(kc_strict_scan(cmb, strlen(cmb), cm, KC_STRICT_UNKNOWN | KC_STRICT_DUPLICATES, NULL, &errs), 0);
+    assert_text(errs, "strict decoding error: duplicate field \"data\", unknown field \"extra\"", "escapes");
+    json_decref(errs);
+}
+
+static void
+test_prune(void **state)
+{
+    (void)state;
+    json_t *o =
+        parse("{\"apiVersion\":\"apps/v1\",\"spek\":1,\"metadata\":{\"name\":\"a\",\"x\":1},\"spec\":{\"template\":"
+              "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"c\"}],\"containers\":[{\"name\":\"c\","
+              "\"bogus\":true}]}}}}");
+    kc_strict_prune(o, deployment());
+    char *t = json_dumps(o, JSON_COMPACT);
+    assert_string_equal(t,
+                        "{\"apiVersion\":\"apps/v1\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"template\":{\"spec\":{"
+                        "\"containers\":[{\"name\":\"c\"}]}}}}");
+    free(t);
+    json_decref(o);
+    /* RawExtension contents stay */
+    json_t *r = parse("{\"data\":{\"anything\":{\"goes\":1}},\"nope\":1}");
+    kc_strict_prune(r, kc_schema_find_gvk("apps", "v1", "ControllerRevision"));
+    t = json_dumps(r, JSON_COMPACT);
+    assert_string_equal(t, "{\"data\":{\"anything\":{\"goes\":1}}}");
+    free(t);
+    json_decref(r);
+}
+
+static void
+test_malformed(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "", "{", "{\"a\":}", "{\"a\" 1}", "[1,]", "{\"a\":1} x", "\"\\q\"", "{\"a\":1,}"
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *errs = NULL;
+        if (kc_strict_scan(bad[i], strlen(bad[i]), deployment(), KC_STRICT_UNKNOWN | KC_STRICT_DUPLICATES, NULL,
+                           &errs) != KC_EPARSE)
+            fail_msg("malformed %zu (%s) not rejected", i, bad[i]);
+        assert_null(errs);
+    }
+}
+
+static void
+test_limit(void **state)
+{
+    (void)state;
+    /* at most 100 errors */
+    char buf[8192];
+    size_t n = (size_t)snprintf(buf, sizeof(buf), "{");
+    for (int i = 0; i < 150; i++)
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s\"u%d\":1", i ? "," : "", i);
+    snprintf(buf + n, sizeof(buf) - n, "}");
+    json_t *errs = NULL;
+    assert_int_equal(kc_strict_scan(buf, strlen(buf), deployment(), KC_STRICT_UNKNOWN, NULL, &errs), 0);
+    assert_int_equal(json_array_size(errs), KC_STRICT_MAX_ERRORS);
+    json_decref(errs);
+}
+
+static int
+oom_once(long nth)
+{
+    json_t *errs = NULL, *patched = parse("{\"spec\":{\"a\":1,\"template\":{\"spec\":{\"b\":2}}}}");
+    kc_fault_arm(KC_FAULT_ALLOC, nth, ENOMEM, false);
+    int rc = kc_strict_scan(invalid_body, strlen(invalid_body), deployment(), KC_STRICT_UNKNOWN | KC_STRICT_DUPLICATES,
+                            NULL, &errs);
+    if (rc == 0)
+        rc = kc_strict_unknown(patched, deployment(), errs);
+    char *t = rc == 0 ? kc_strict_error_text(errs) : NULL;
+    if (rc == 0 && !t)
+        rc = -ENOMEM;
+    long injected = kc_fault_injected(KC_FAULT_ALLOC);
+    kc_fault_disarm(KC_FAULT_ALLOC);
+    if ((injected && rc != -ENOMEM) || (!injected && rc != 0))
+        fail_msg("allocation %ld: rc %d, %ld faults injected", nth, rc, injected);
+    free(t);
+    json_decref(errs);
+    json_decref(patched);
+    return (int)injected;
+}
+
+static void
+test_out_of_memory(void **state)
+{
+    (void)state;
+    long n = 1;
+    while (oom_once(n))
+        n++;
+    assert_true(n > 10);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_body), cmocka_unit_test(test_patch),  cmocka_unit_test(test_json_patch),
+        cmocka_unit_test(test_yaml_lines),  cmocka_unit_test(test_scopes), cmocka_unit_test(test_prune),
+        cmocka_unit_test(test_malformed),   cmocka_unit_test(test_limit),  cmocka_unit_test(test_out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
