@@ -22,6 +22,12 @@ struct api_config {
     int64_t event_ttl_s;                  /* --event-ttl (default 3600) */
     size_t max_body;                      /* request body limit (default 3 MiB, as kube-apiserver) */
     int threads;                          /* event-loop threads (default 2) */
+    /* exec and attach (exec.c): how the API server reaches kubelets */
+    const char *kubelet_client_cert; /* --kubelet-client-certificate: presented to kubelets (NULL = none) */
+    const char *kubelet_client_key;  /* --kubelet-client-key */
+    const char *kubelet_ca_file;     /* --kubelet-certificate-authority: verify kubelets' serving certificates
+                                        against it (NULL = no verification, as kube-apiserver) */
+    bool kubelet_insecure_loopback;  /* --kubelet-insecure-loopback: plain HTTP to a kubelet at 127.0.0.1 (tests) */
 };
 
 void api_config_init(struct api_config *c);

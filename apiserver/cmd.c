@@ -3,6 +3,7 @@
 #include "api.h"
 #include "api_boot.h"
 #include "api_cmd.h"
+#include "api_exec.h"
 #include "ctrl.h"
 #include "kc_http.h"
 #include "kc_error.h"
@@ -22,6 +23,8 @@ struct flags {
     const char *data_dir, *bind_address, *token_auth_file, *service_range, *event_ttl;
     const char *etcd_servers, *etcd_ca, *etcd_cert, *etcd_key;
     const char *tls_cert, *tls_key, *client_ca, *log_level;
+    const char *kubelet_cert, *kubelet_key, *kubelet_ca; /* exec/attach: the kubelet client (exec.c) */
+    bool kubelet_insecure_loopback;
     int port;
 };
 
@@ -59,6 +62,9 @@ parse_flags(int argc, char **argv, struct flags *f, bool remote)
         F("tls-private-key-file", tls_key)
         F("client-ca-file", client_ca)
         F("log-level", log_level)
+        F("kubelet-client-certificate", kubelet_cert)
+        F("kubelet-client-key", kubelet_key)
+        F("kubelet-certificate-authority", kubelet_ca)
         if (remote) {
             F("etcd-servers", etcd_servers)
             F("etcd-cafile", etcd_ca)
@@ -66,6 +72,15 @@ parse_flags(int argc, char **argv, struct flags *f, bool remote)
             F("etcd-keyfile", etcd_key)
         }
 #undef F
+        if (strcmp(argv[i], "--kubelet-insecure-loopback") == 0 ||
+            strcmp(argv[i], "--kubelet-insecure-loopback=true") == 0) {
+            f->kubelet_insecure_loopback = true;
+            continue;
+        }
+        if (strcmp(argv[i], "--kubelet-insecure-loopback=false") == 0) {
+            f->kubelet_insecure_loopback = false;
+            continue;
+        }
         if ((v = flag_value(argc, argv, &i, "secure-port"))) {
             char *end;
             long p = strtol(v, &end, 10);
@@ -158,7 +173,7 @@ static int
 serve(struct flags *f, struct api_store *store, const char *what)
 {
     struct api_config c;
-    char err[1024], crt[1024], key[1024], ca[1024];
+    char err[1024], crt[1024], key[1024], ca[1024], kcrt[1200], kkey[1200];
     api_config_init(&c);
     if (f->bind_address)
         c.bind_address = f->bind_address;
@@ -190,7 +205,31 @@ serve(struct flags *f, struct api_store *store, const char *what)
         c.cert_file = crt;
         c.key_file = key;
         c.client_ca_file = ca;
+        /* exec/attach reach kubelets with a client certificate of the cluster CA, and check theirs against it */
+        char pki[1100];
+        snprintf(pki, sizeof(pki), "%s/pki", f->data_dir);
+        if (!f->kubelet_cert) {
+            if (api_exec_kubelet_client_pki(pki, kcrt, sizeof(kcrt), kkey, sizeof(kkey), err, sizeof(err)) != 0) {
+                fprintf(stderr, "k8c %s: %s\n", what, err);
+                return 1;
+            }
+            c.kubelet_client_cert = kcrt;
+            c.kubelet_client_key = kkey;
+        }
+        if (!f->kubelet_ca)
+            c.kubelet_ca_file = ca;
     }
+    if (f->kubelet_cert || f->kubelet_key) {
+        if (!f->kubelet_cert || !f->kubelet_key) {
+            fprintf(stderr, "k8c %s: --kubelet-client-certificate and --kubelet-client-key go together\n", what);
+            return 2;
+        }
+        c.kubelet_client_cert = f->kubelet_cert;
+        c.kubelet_client_key = f->kubelet_key;
+    }
+    if (f->kubelet_ca)
+        c.kubelet_ca_file = f->kubelet_ca;
+    c.kubelet_insecure_loopback = f->kubelet_insecure_loopback;
     struct api_server *srv;
     if (api_server_start(&c, store, &srv, err, sizeof(err)) != 0) {
         fprintf(stderr, "k8c %s: %s\n", what, err);
@@ -242,6 +281,8 @@ api_cmd_server(int argc, char **argv)
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: k8c server [--data-dir .k8c] [--bind-address 127.0.0.1] [--secure-port 6443]\n"
                "                  [--token-auth-file FILE] [--service-cluster-ip-range 10.96.0.0/12] [--event-ttl 1h]\n"
+               "                  [--kubelet-client-certificate F --kubelet-client-key F]\n"
+               "                  [--kubelet-certificate-authority F] [--kubelet-insecure-loopback]\n"
                "The whole control plane in one process on the embedded store (data and PKI in --data-dir).\n");
         return 0;
     }
@@ -283,6 +324,8 @@ api_cmd_apiserver(int argc, char **argv)
             "usage: k8c apiserver --etcd-servers URLS [--etcd-cafile F --etcd-certfile F --etcd-keyfile F]\n"
             "                     [--data-dir .k8c | --tls-cert-file F --tls-private-key-file F --client-ca-file F]\n"
             "                     [--bind-address 127.0.0.1] [--secure-port 6443] [--token-auth-file FILE]\n"
+            "                     [--kubelet-client-certificate F --kubelet-client-key F]\n"
+            "                     [--kubelet-certificate-authority F] [--kubelet-insecure-loopback]\n"
             "The API server alone, on a remote etcd v3 store (k8c kvstore or etcd).\n");
         return 0;
     }

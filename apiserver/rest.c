@@ -1,6 +1,7 @@
 /* rest.c - the REST verbs on every resource of the table: get, list (selectors, limit/continue, resourceVersion),
  * create, update, patch, delete (graceful pods, finalizers, namespaces), deletecollection, and the subresources
  * status, scale, binding and log. Runs on worker threads: store calls may block. */
+#include "api_exec.h"
 #include "api_int.h"
 #include "api_validate.h"
 #include "kc_crypto.h"
@@ -1360,6 +1361,10 @@ parse_delete_opts(struct api_request *rq, struct api_reply *rep, struct delete_o
         strcmp(o->propagation, "Foreground") != 0) {
         api_reply_statusf(rep, 422, "Invalid",
                           "DeleteOptions.propagationPolicy: Unsupported value: \"%s\": supported "
+        if (bit == API_SUB_EXEC) { /* exec.c: the WebSocket upgrade, proxied to the pod's kubelet */
+            api_exec_handle(rq, rep);
+            return;
+        }
                           "values: \"Foreground\", \"Background\", \"Orphan\"",
                           o->propagation);
         json_decref(o->body);

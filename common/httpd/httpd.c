@@ -22,7 +22,7 @@ struct route {
 };
 
 /* Every message a loop receives starts with this header; kind says which struct it is. */
-enum msg_kind { MSG_WORK_DONE, MSG_POST, MSG_WAKE };
+enum msg_kind { MSG_WORK_DONE, MSG_POST, MSG_WAKE, MSG_RESUME };
 
 struct loop_msg {
     h2o_multithread_message_t super; /* first: h2o links it */
@@ -38,7 +38,12 @@ struct work_item {
     void (*work)(void *arg);
     void (*done)(kc_httpd_req *req, void *arg);
     void *arg;
+    void (*take)(kc_httpd_req *req, void *arg); /* kc_httpd_defer_take: answers instead of done */
+    void *take_arg;
 };
+
+/* The work item whose work function runs on this worker thread (for kc_httpd_defer_take). */
+static __thread struct work_item *current_work;
 
 /* Lives in the request's pool: its dispose tells a pending work item that the request is gone. */
 struct req_guard {
@@ -289,8 +294,23 @@ work_finish(struct work_item *it)
     if (req)
         it->guard->item = NULL;
     __atomic_sub_fetch(&it->loop->inflight, 1, __ATOMIC_SEQ_CST);
+    if (it->take) {
+        it->take(req, it->take_arg);
+        req = NULL;
+    }
     it->done(req, it->arg);
     free(it);
+}
+
+int
+kc_httpd_defer_take(void (*take)(kc_httpd_req *req, void *arg), void *arg)
+{
+    struct work_item *it = current_work;
+    if (!it)
+        return KC_EINVALID;
+    it->take = take;
+    it->take_arg = arg;
+    return 0;
 }
 
 int
@@ -340,13 +360,115 @@ worker_main(void *p)
             srv->work_tail = NULL;
         pthread_mutex_unlock(&srv->work_lock);
 
+        current_work = it;
         it->work(it->arg);
+        current_work = NULL;
         if (loop_send(it->loop, &it->m) != 0) { /* the loop is gone, and the request with it */
             __atomic_sub_fetch(&it->loop->inflight, 1, __ATOMIC_SEQ_CST);
+            if (it->take)
+                it->take(NULL, it->take_arg);
             it->done(NULL, it->arg);
             free(it);
         }
     }
+}
+
+/* --- suspended requests --- */
+
+/* A suspended request. Two references: the guard's (in the request's pool, dropped when the pool goes or when
+ * the loop finishes the request) and the resume's; the last one frees it, so that neither a guard disposed late
+ * (the loop tearing down) nor a resume from another thread touches freed memory. */
+struct kc_httpd_suspended {
+    struct loop_msg m; /* first: posted to the loop by kc_httpd_resume */
+    kc_httpd_loop *loop;
+    kc_httpd_req *req; /* NULL once the request is gone (loop thread) */
+    struct susp_guard *guard;
+    void (*done)(kc_httpd_req *req, void *arg);
+    void *arg;
+    int refs; /* atomic */
+};
+
+struct susp_guard {
+    kc_httpd_suspended *s;
+};
+
+static void
+susp_unref(kc_httpd_suspended *s)
+{
+    if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(s);
+}
+
+static void
+susp_guard_dispose(void *p)
+{
+    struct susp_guard *g = p;
+    if (g->s) {
+        g->s->req = NULL;
+        susp_unref(g->s);
+    }
+}
+
+static void
+suspended_end(kc_httpd *srv)
+{
+    pthread_mutex_lock(&srv->work_lock);
+    if (--srv->suspended == 0)
+        pthread_cond_broadcast(&srv->resumed_cond);
+    pthread_mutex_unlock(&srv->work_lock);
+}
+
+kc_httpd_suspended *
+kc_httpd_suspend(kc_httpd_req *req, void (*done)(kc_httpd_req *req, void *arg), void *arg)
+{
+    kc_httpd_suspended *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    struct susp_guard *g = h2o_mem_alloc_shared(&req->r->pool, sizeof(*g), susp_guard_dispose);
+    g->s = s;
+    s->m.kind = MSG_RESUME;
+    s->loop = req->loop;
+    s->req = req;
+    s->guard = g;
+    s->done = done;
+    s->arg = arg;
+    s->refs = 2;
+    __atomic_add_fetch(&req->loop->inflight, 1, __ATOMIC_SEQ_CST);
+    kc_httpd *srv = req->loop->srv;
+    pthread_mutex_lock(&srv->work_lock);
+    srv->suspended++;
+    pthread_mutex_unlock(&srv->work_lock);
+    return s;
+}
+
+/* On the loop thread: the request is answered (or gone). */
+static void
+resume_finish(kc_httpd_suspended *s)
+{
+    kc_httpd *srv = s->loop->srv;
+    kc_httpd_req *req = s->req;
+    if (req) {
+        s->guard->s = NULL; /* the guard lets go: its reference is dropped here */
+        susp_unref(s);
+    }
+    __atomic_sub_fetch(&s->loop->inflight, 1, __ATOMIC_SEQ_CST);
+    s->done(req, s->arg);
+    susp_unref(s);
+    suspended_end(srv);
+}
+
+void
+kc_httpd_resume(kc_httpd_suspended *s)
+{
+    kc_httpd_loop *loop = s->loop;
+    if (loop_send(loop, &s->m) == 0)
+        return;
+    /* the loop has stopped taking messages; it may still be disposing the request (the guard's reference) */
+    kc_httpd *srv = loop->srv;
+    __atomic_sub_fetch(&loop->inflight, 1, __ATOMIC_SEQ_CST);
+    s->done(NULL, s->arg);
+    susp_unref(s);
+    suspended_end(srv);
 }
 
 /* --- posts --- */
@@ -387,6 +509,9 @@ on_messages(h2o_multithread_receiver_t *recv, h2o_linklist_t *messages)
         }
         case MSG_WAKE:
             free(m);
+            break;
+        case MSG_RESUME:
+            resume_finish((kc_httpd_suspended *)m);
             break;
         }
     }
@@ -711,6 +836,7 @@ kc_httpd_new(const struct kc_httpd_config *cfg, kc_httpd **out)
     pthread_mutex_init(&srv->work_lock, NULL);
     pthread_cond_init(&srv->work_cond, NULL);
     pthread_cond_init(&srv->ready_cond, NULL);
+    pthread_cond_init(&srv->resumed_cond, NULL);
 
     if (cfg->cert_file) {
         srv->ssl_ctx = make_ssl_ctx(cfg);
@@ -735,6 +861,7 @@ fail:
     pthread_mutex_destroy(&srv->work_lock);
     pthread_cond_destroy(&srv->work_cond);
     pthread_cond_destroy(&srv->ready_cond);
+    pthread_cond_destroy(&srv->resumed_cond);
     free(srv);
     return rc;
 }
@@ -811,6 +938,7 @@ loop_begin_shutdown(kc_httpd_loop *loop)
         h2o_linklist_init_anchor(&st->link); /* so that stream_close's unlink is harmless */
         kc_httpd_stream_end(st);
     }
+    kc_httpd_ws_loop_shutdown(loop);
     h2o_context_request_shutdown(&loop->ctx);
 }
 
@@ -826,6 +954,7 @@ loop_setup(kc_httpd_loop *loop)
     loop->accept_ctx.hosts = srv->h2o_cfg.hosts;
     loop->accept_ctx.ssl_ctx = srv->ssl_ctx;
     h2o_linklist_init_anchor(&loop->streams);
+    h2o_linklist_init_anchor(&loop->websockets);
     h2o_multithread_register_receiver(loop->ctx.queue, &loop->recv, on_messages);
     int fd = dup(srv->fd);
     if (fd < 0)
@@ -884,8 +1013,9 @@ loop_main(void *p)
         }
         if (deadline >= 0) {
             int64_t now = (int64_t)h2o_now(loop->ctx.loop);
-            if (now >= deadline || (__atomic_load_n(&loop->inflight, __ATOMIC_SEQ_CST) == 0 &&
-                                    h2o_linklist_is_empty(&loop->streams) && loop->nconns == 0))
+            if (now >= deadline ||
+                (__atomic_load_n(&loop->inflight, __ATOMIC_SEQ_CST) == 0 && h2o_linklist_is_empty(&loop->streams) &&
+                 loop->nconns == 0 && h2o_linklist_is_empty(&loop->websockets)))
                 break;
         }
         int64_t wait = 1000;
@@ -957,10 +1087,8 @@ kc_httpd_stop(kc_httpd *srv, int grace_ms)
         }
     }
     /* Each loop ends its streams, waits out its requests (up to the grace period) and frees itself. */
-    for (int i = 0; i < srv->loops_started; i++) {
+    for (int i = 0; i < srv->loops_started; i++)
         pthread_join(srv->loops[i].thread, NULL);
-        pthread_rwlock_destroy(&srv->loops[i].alive_lock);
-    }
     /* Work still queued finishes with done(NULL): its loop is gone. */
     pthread_mutex_lock(&srv->work_lock);
     srv->workers_stop = true;
@@ -968,6 +1096,14 @@ kc_httpd_stop(kc_httpd *srv, int grace_ms)
     pthread_mutex_unlock(&srv->work_lock);
     for (int i = 0; i < srv->workers_started; i++)
         pthread_join(srv->workers[i], NULL);
+    /* Requests still suspended finish with done(NULL) on the thread that resumes them, which still sends to the
+     * loop first: wait for them before the loops' locks go. */
+    pthread_mutex_lock(&srv->work_lock);
+    while (srv->suspended > 0)
+        pthread_cond_wait(&srv->resumed_cond, &srv->work_lock);
+    pthread_mutex_unlock(&srv->work_lock);
+    for (int i = 0; i < srv->loops_started; i++)
+        pthread_rwlock_destroy(&srv->loops[i].alive_lock);
 }
 
 void
@@ -988,5 +1124,6 @@ kc_httpd_free(kc_httpd *srv)
     pthread_mutex_destroy(&srv->work_lock);
     pthread_cond_destroy(&srv->work_cond);
     pthread_cond_destroy(&srv->ready_cond);
+    pthread_cond_destroy(&srv->resumed_cond);
     free(srv);
 }

@@ -20,6 +20,7 @@ struct kc_httpd_loop {
     bool alive;                    /* the loop still takes messages */
     struct kc_httpd_timer *timers; /* armed timers, soonest first */
     h2o_linklist_t streams;        /* open kc_httpd_stream, for shutdown */
+    h2o_linklist_t websockets;     /* open kc_ws (ws.c), for shutdown */
     long inflight;                 /* deferred work items not yet done (atomic) */
     int nconns;                    /* open connections (sockets accepted and not yet closed) */
     bool ready;                    /* set up (under srv->work_lock) */
@@ -52,6 +53,8 @@ struct kc_httpd {
     bool stopped;
     int stopping; /* set by kc_httpd_stop; read by the loops (atomic) */
     int grace_ms;
+    long suspended;              /* suspended requests not yet done (under work_lock) */
+    pthread_cond_t resumed_cond; /* signalled when suspended drops to 0 */
 };
 
 struct kc_httpd_req {
@@ -65,5 +68,8 @@ struct kc_httpd_req {
 /* Fills *peer from the verified client certificate on sock. Returns 0, or KC_ENOTFOUND when the connection has
  * no TLS or no verified client certificate. */
 int kc_httpd_peer_from_socket(h2o_socket_t *sock, struct kc_httpd_peer *peer);
+
+/* Ends the loop's WebSocket connections (ws.c); called when the loop begins its shutdown. */
+void kc_httpd_ws_loop_shutdown(kc_httpd_loop *loop);
 
 #endif
