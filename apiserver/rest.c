@@ -1361,10 +1361,6 @@ parse_delete_opts(struct api_request *rq, struct api_reply *rep, struct delete_o
         strcmp(o->propagation, "Foreground") != 0) {
         api_reply_statusf(rep, 422, "Invalid",
                           "DeleteOptions.propagationPolicy: Unsupported value: \"%s\": supported "
-        if (bit == API_SUB_EXEC) { /* exec.c: the WebSocket upgrade, proxied to the pod's kubelet */
-            api_exec_handle(rq, rep);
-            return;
-        }
                           "values: \"Foreground\", \"Background\", \"Orphan\"",
                           o->propagation);
         json_decref(o->body);
@@ -1773,6 +1769,10 @@ api_rest_handle(struct api_request *rq, struct api_reply *rep)
         }
         if (bit == API_SUB_LOG && strcmp(verb, "get") == 0) {
             do_log(rq, rep);
+            return;
+        }
+        if (bit == API_SUB_EXEC) { /* exec.c: the WebSocket upgrade, proxied to the pod's kubelet */
+            api_exec_handle(rq, rep);
             return;
         }
         api_reply_statusf(rep, 501, "NotImplemented", "%s/%s is not implemented yet", r->plural, sub);
