@@ -59,8 +59,7 @@ const struct api_resource *api_review_find(const char *group, const char *versio
  * the limit; 400/415 from api_parse_body; 400 for a mismatched kind or apiVersion or a rules review without
  * spec.namespace; 422 for an access review naming both or neither of resourceAttributes and
  * nonResourceAttributes, or with metadata. SelfSubjectReview's uid is that of the bearer token the request
- * authenticated with (client certificates carry none), found again from the Authorization header because
- * struct api_user has no uid field yet. */
+ * authenticated with (client certificates carry none): struct api_user's uid. */
 bool api_review_serve(kc_httpd_req *req, struct api_request *rq);
 
 /* The review itself, without HTTP: fills rep (status and body) for rq (rq->res a review row, verb create, the

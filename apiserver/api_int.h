@@ -23,6 +23,7 @@ struct api_token {
 /* The authenticated caller. */
 struct api_user {
     char name[256];
+    char uid[256]; /* the token file's uid for a bearer token; "" for a client certificate (which carries none) */
     char groups[16][256];
     int ngroups;
 };
@@ -65,6 +66,10 @@ struct api_request {
     const char *label_selector, *field_selector, *resource_version, *resource_version_match, *limit, *continue_;
     const char *timeout_seconds, *watch, *allow_bookmarks, *send_initial_events, *dry_run, *field_manager,
         *field_validation, *propagation_policy, *grace_period, *pretty;
+    const char *force;      /* the force query parameter of a patch (server-side apply), NULL when absent */
+    const char *user_agent; /* the User-Agent header (a copy, e.g. in user_agent_buf), NULL when absent: the
+                               default field manager is its text before the first '/' */
+    char user_agent_buf[256];
     int64_t started_ns;
 };
 
@@ -75,7 +80,7 @@ struct api_reply {
     json_t *body;
     char *raw;
     size_t raw_len;
-    char *warnings[16];
+    char *warnings[100]; /* as many as the strict decoding errors upstream reports (KC_STRICT_MAX_ERRORS) */
     int nwarnings;
 };
 
@@ -108,11 +113,143 @@ int api_parse_body(struct api_request *rq, struct api_reply *rep, json_t **obj);
 /* Adds a `Warning: 299 - "text"` header to the reply. */
 void api_reply_warn(struct api_reply *rep, const char *text);
 
+/* --- apply.c: server-side apply, managedFields, field validation (common/kc_managed.h, kc_strict.h) --- */
+
+/* A write's fieldValidation directive. */
+enum api_field_validation {
+    API_FV_IGNORE,
+    API_FV_WARN, /* the default when the parameter is absent or empty */
+    API_FV_STRICT,
+};
+
+/* How a patch body is read, for field validation. */
+enum api_patch_kind {
+    API_PATCH_MERGE,
+    API_PATCH_JSON,
+    API_PATCH_STRATEGIC,
+};
+
+/* rq's fieldValidation directive; meaningful once api_check_options accepted it. */
+enum api_field_validation api_field_validation(const struct api_request *rq);
+
+/* The field manager of a write: the fieldManager parameter, else the User-Agent up to its first '/' (printable
+ * characters, at most 128 bytes), as upstream's managerOrUserAgent; "" when neither is given (recorded as
+ * "unknown"). Points into rq. */
+const char *api_field_manager(const struct api_request *rq, char *buf, size_t len);
+
+/* Checks rq's options as upstream's ValidateCreateOptions / ValidateUpdateOptions / ValidatePatchOptions:
+ * fieldValidation is "", Ignore, Warn or Strict; dryRun is absent or All; fieldManager has at most 128 bytes, all
+ * printable; on patches
+ * force only with apply, and apply needs a fieldManager. kind: "CreateOptions", "UpdateOptions" or
+ * "PatchOptions". Replies 422 Invalid (`PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is
+ * required for apply patch`) and returns -1 when an option is wrong; 0 otherwise. */
+int api_check_options(struct api_request *rq, struct api_reply *rep, const char *kind, bool apply);
+
+/* A 422 Invalid Status for errors of an options kind ("CreateOptions", "DeleteOptions", ...), as upstream's
+ * NewInvalid(meta.k8s.io/<kind>, "", errs): message `DeleteOptions.meta.k8s.io "" is invalid: <field>: <message>`
+ * (several: [a, b]), details {group "meta.k8s.io", kind, causes}. Takes errs (frees them). */
+void api_reply_options_invalid(struct api_reply *rep, const char *kind, struct api_errors *errs);
+
+/* Adds upstream's ValidateDryRun error for a dryRun value other than "All" (value: the parameter's text, NULL
+ * when absent: no error): `dryRun: Unsupported value: []string{"x"}: supported values: "All"`. */
+void api_check_dry_run(struct api_errors *errs, const char *value);
+
+/* Field validation of a create or update body, obj being what api_parse_body made of rq's body: unknown and
+ * duplicate fields of a JSON body in document order (YAML bodies: unknown fields in key order). Strict: 400
+ * BadRequest `Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field
+ * "spec.foo", ...` and -1; Warn: one `Warning: 299 - "unknown field \"spec.foo\""` each. In every mode the unknown
+ * fields are removed from obj. Returns 0, or -1 after replying. */
+int api_strict_body(struct api_request *rq, struct api_reply *rep, json_t *obj);
+
+/* The strict errors of a patch body itself (duplicates of a merge or strategic patch; unknown and duplicate
+ * members of JSON patch operations, "json patch ..."), for api_strict_patch_result; NULL when the directive is
+ * Ignore or there is nothing (or no memory). */
+json_t *api_strict_patch_scan(const struct api_request *rq, enum api_patch_kind kind);
+
+/* Field validation of a patch's result doc: errs (from api_strict_patch_scan, taken) plus doc's unknown fields in
+ * key order. Strict: 422 Invalid `"" is invalid: patch: Invalid value: "<the patched object, or the strategic
+ * patch as Go prints it>": strict decoding error: ...` and -1; Warn: one warning each. doc's unknown fields are
+ * removed in every mode (strategic patches leave stray directives such as "$setElementOrder/..." in new values:
+ * they go too). patch: the parsed patch body. Returns 0, or -1 after replying. */
+int api_strict_patch_result(struct api_request *rq, struct api_reply *rep, json_t *errs, json_t *doc,
+                            const json_t *patch, enum api_patch_kind kind);
+
+/* The managedFields of an Update operation (create, PUT, JSON/merge/strategic PATCH, /status, /scale): what
+ * tracked (obj when NULL) changes against old (NULL on create: compared with the kind's empty object) goes to
+ * rq's manager, into obj's metadata.managedFields, as upstream's fieldmanager UpdateNoErrors: managedFields in
+ * obj are used when valid, reset by [] or [{}] (an update then stores none, as upstream stops tracking), else
+ * taken from old; subresources always take old's. On any failure obj is left without managedFields. */
+void api_managed_update(const struct api_request *rq, const json_t *old, const json_t *tracked, json_t *obj);
+
+/* Server-side apply of rq's body (application/apply-patch+yaml, YAML or JSON) to old (the stored object, NULL when
+ * there is none: the apply creates it), on the main resource or /status. On success *out is the object to store
+ * (a new reference) with its managedFields, after the same checks as upstream: 400 for a body that does not
+ * decode, a wrong apiVersion/kind ("invalid object type: apps/v1, Kind=Pod"), managedFields in the body, a name
+ * that is not the URL's, duplicate fields with fieldValidation=Strict; 500 for fields or values the schema does
+ * not allow ("failed to create typed patch object (default/x; apps/v1, Kind=Deployment): .spec.foo: field not
+ * declared in schema", as upstream 1.33 answers); 409 Conflict with details.causes for conflicts unless force=true.
+ * Returns 0, or -1 after replying. */
+int api_apply_patch(struct api_request *rq, struct api_reply *rep, const json_t *old, bool status, json_t **out);
+
 /* --- rest.c: the verbs on resources --- */
 
 /* Runs one resource request (on a worker thread: it may block on the store) and fills rep. Watches are not
  * handled here. */
 void api_rest_handle(struct api_request *rq, struct api_reply *rep);
+
+/* A DELETE's options (meta.k8s.io/v1 DeleteOptions). The strings point into body (or into the request). */
+struct api_delete_opts {
+    bool grace_set; /* gracePeriodSeconds given (any value; the delete treats a negative one as 1) */
+    int64_t grace;
+    const char *propagation;      /* propagationPolicy, NULL when not given (validated, not acted on: no GC) */
+    int orphan;                   /* orphanDependents (deprecated; body only): -1 not given, 0 false, 1 true */
+    const char *pre_uid, *pre_rv; /* preconditions (body only), NULL when not given */
+    bool dry_run;                 /* dryRun: ["All"] */
+    json_t *body;                 /* the decoded options the strings point into (owned), or NULL */
+};
+
+/* Reads rq's DeleteOptions as upstream's DeleteResource and DeleteCollection handlers do: from the body when
+ * there is one (JSON, YAML with Content-Type application/yaml, or protobuf; the query's options are then not read,
+ * as upstream), else from the query (gracePeriodSeconds, propagationPolicy, dryRun); then validates them as
+ * ValidateDeleteOptions. Replies and returns -1 on error: 500 for a body that does not decode (upstream's
+ * decoder error is no Status: "couldn't get version/kind; json parse error: ...", "json: cannot unmarshal string
+ * into Go struct field DeleteOptions.gracePeriodSeconds of type int64"), 400 for a query gracePeriodSeconds that
+ * is not an integer (`strconv.ParseInt: parsing "x": invalid syntax`), 422 `DeleteOptions.meta.k8s.io "" is
+ * invalid: propagationPolicy: Unsupported value: "X": supported values: "Foreground", "Background", "Orphan",
+ * "nil"` (also dryRun: `Unsupported value: []string{"x"}: supported values: "All"`, and orphanDependents with
+ * propagationPolicy). Returns 0 otherwise; release o with api_delete_opts_close (also after an error). */
+int api_delete_opts_parse(struct api_request *rq, struct api_reply *rep, struct api_delete_opts *o);
+
+/* The fields of an already decoded DeleteOptions object v (borrowed: o's strings point into it; NULL or JSON
+ * null: no options), validated as api_delete_opts_parse does (o->body stays NULL). Same errors. */
+int api_delete_opts_from_json(const json_t *v, struct api_reply *rep, struct api_delete_opts *o);
+
+void api_delete_opts_close(struct api_delete_opts *o);
+
+/* What a DELETE that removed obj answers, as upstream's generic registry: obj itself (a new reference) when
+ * r->delete_returns_object, else {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success",
+ * "details":{"name":...,"group":...,"kind":<plural>,"uid":...}} (no code; empty members left out, as Go's
+ * omitempty does). NULL when out of memory. */
+json_t *api_delete_result(const struct api_resource *r, const json_t *obj);
+
+/* Checks a POST to pods/<name>/eviction (rq: the pod's request) and its decoded body ev (policy/v1 or v1beta1
+ * Eviction; kind and apiVersion may be missing) as upstream's create handler and EvictionREST do, and gives the
+ * options of the pod's delete in o (release with api_delete_opts_close): the Eviction's deleteOptions, with the
+ * request's dryRun when they have none (propagateDryRun). Replies and returns -1: 400 `Pod in version "v1"
+ * cannot be handled as a Eviction: ...` for another kind, 400 "the namespace of the provided object does not
+ * match the namespace sent on the request", 400 "name in URL does not match name in Eviction object", 500
+ * "Non-matching dry-run options in request and content: [All] and [x]", and api_delete_opts_from_json's 422s.
+ * Pure. */
+int api_eviction_check(struct api_request *rq, struct api_reply *rep, json_t *ev, struct api_delete_opts *o);
+
+/* Replies to a patch that kc_patch_merge / kc_patch_json / kc_patch_strategic refused (rc, with its message
+ * err), as upstream's patch handler answers: JSON patch: an operation that fails (KC_EINVALID) is 422 Invalid
+ * with the generic "the server rejected our request due to an error in our request" and empty details
+ * (NewGenericServerResponse drops the reason), a malformed patch 400 BadRequest with err, too many operations 413;
+ * strategic merge patch: the malformed-patch errors upstream lists (primitive list, retainKeys, setElementOrder,
+ * a non-object patch) 400 BadRequest with err, "lists of lists are not supported" 422 with the generic message,
+ * every other error 500 with err and no reason (upstream passes them through unconverted); -ENOMEM 500. */
+void api_patch_error(struct api_reply *rep, enum api_patch_kind kind, int rc, const char *err);
 
 /* The storage key of an object: /registry/[<group>/]<plural>/[<namespace>/]<name>; name "" gives the prefix of
  * a collection (ending in '/'). */

@@ -97,6 +97,11 @@ struct api_resource {
     unsigned verbs;                     /* enum api_verb */
     unsigned subs;                      /* enum api_sub */
     bool generation_on_spec;            /* metadata.generation counts changes to everything but metadata and status */
+    bool delete_returns_object;         /* a DELETE that removes the object answers the object, as upstream's
+                                           registries with ReturnDeletedObject (pods, services, namespaces, ...);
+                                           false: a Status {status: Success, details: {name, group, kind: <plural>,
+                                           uid}}. An object that stays (finalizers, graceful deletion) is always
+                                           answered as itself. */
     const char *schema;                 /* OpenAPI schema name (common/kc_schema.h), e.g. "io.k8s.api.core.v1.Pod" */
     const char *const *field_selectors; /* fields a fieldSelector may name besides metadata.name/namespace;
                                            NULL-terminated; NULL = none */

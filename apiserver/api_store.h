@@ -104,4 +104,65 @@ typedef int (*api_obj_raw_fn)(const char *key, size_t key_len, const char *value
 int api_obj_list_raw(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                      api_obj_raw_fn fn, void *arg, int64_t *list_rev, bool *more);
 
+/* One stored object of a page (api_obj_list_page): its key, its stored bytes (the object's JSON as written,
+ * without metadata.resourceVersion; not NUL-terminated) and its mod_revision. */
+struct api_obj_kv {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+    int64_t mod_revision;
+};
+
+/* One range of stored objects, read without parsing them. Everything it points to lives until
+ * api_obj_page_free. */
+struct api_obj_page {
+    struct api_obj_kv *kvs;
+    size_t n;
+    int64_t revision; /* the revision read at */
+    bool more;        /* keys remain after the last one */
+    /* private */
+    struct api_store *s;
+    struct kvs_resp *resp;
+    char **own; /* a served-but-not-stored prefix: converted values (n), then served keys (n) */
+};
+
+/* Like api_obj_list (same range, revision, limit, `after`), but *out holds the stored bytes of each key in key
+ * order (for a prefix of api_storage_maps, keys and bytes as served: converted). Returns 0, KC_EINVALID, the
+ * errors of api_store_range (KC_ECOMPACTED, KC_EFUTUREREV, ...), KC_EINTERNAL (a value a conversion cannot
+ * read) or -ENOMEM. Free *out with api_obj_page_free. */
+int api_obj_list_page(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+                      struct api_obj_page **out);
+void api_obj_page_free(struct api_obj_page *p);
+
+/* Parses stored bytes as the object helpers do: *out is a new JSON object with metadata.resourceVersion = rev.
+ * KC_EINTERNAL when the bytes are not a JSON object (or metadata is not an object), -ENOMEM. */
+int api_obj_decode(const char *value, size_t len, int64_t rev, json_t **out);
+
+/* As api_obj_create; with json non-NULL, *json also gets the created object's JSON text with
+ * metadata.resourceVersion = *rev (malloc'ed, *json_len bytes, not NUL-terminated; the caller frees), made from
+ * the bytes written rather than by encoding the object a second time. */
+int api_obj_create_json(struct api_store *s, const char *key, const json_t *obj, int64_t lease, int64_t *rev,
+                        char **json, size_t *json_len);
+
+/* --- kinds served in one version and stored in another ---
+ *
+ * Upstream stores one resource and converts on the way in and out: an events.k8s.io/v1 Event is the core/v1
+ * Event at /registry/events/<ns>/<name>. The object helpers above translate keys under `served` to `stored` and
+ * convert every object that crosses (get, create, update, delete, list, pages); the watch cache watches the
+ * stored prefix and watch.c converts events. */
+struct api_storage_map {
+    const char *served;                        /* key prefix as api_storage_key gives it for the served kind */
+    const char *stored;                        /* where those objects are stored */
+    json_t *(*to_stored)(const json_t *obj);   /* served -> stored form; new reference, NULL without memory */
+    json_t *(*from_stored)(const json_t *obj); /* stored -> served form */
+};
+
+/* The map whose served prefix key starts with, or NULL (apiserver/events.c holds the table). */
+const struct api_storage_map *api_storage_map_find(const char *key);
+
+/* The stored key of a served one (key with m->served replaced by m->stored) in buf. Returns buf, or NULL when it
+ * does not fit. */
+const char *api_storage_map_key(const struct api_storage_map *m, const char *key, char *buf, size_t len);
+
 #endif

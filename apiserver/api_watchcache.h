@@ -1,6 +1,7 @@
 /* api_watchcache.h - the watch cache: one store watch per resource kind (key prefix /registry/[<group>/]<plural>/)
- * keeps that kind's current objects and a bounded ring of its recent events; every client watch of the kind is
- * served from it (watch.c). Private to the apiserver library and its unit tests.
+ * keeps that kind's current objects (as their JSON text: a tenth of the memory of parsed trees) and a bounded ring
+ * of its recent events; every client watch of the kind is served from it (watch.c). Private to the apiserver
+ * library and its unit tests.
  *
  * Threading: a cache's store watch is drained by the cache's own thread (or, with no_thread, by whoever calls
  * api_wcache_pump). Readers on other threads take positions in the ring by revision: api_wcache_read hands out
@@ -30,7 +31,8 @@ struct kc_field_selector;
 
 struct api_wcache_config {
     size_t max_events; /* ring bound in events; 0 = API_WCACHE_EVENTS */
-    size_t max_bytes;  /* ring bound in bytes of stored values (deletes count 512); 0 = API_WCACHE_BYTES */
+    size_t max_bytes;  /* ring bound in bytes of stored values and their text (deletes count 512); 0 =
+                          API_WCACHE_BYTES */
     int retry_ms;      /* wait before retrying a failed re-watch or relist; 0 = API_WCACHE_RETRY */
     bool no_thread;    /* no thread per cache: the caller drives each cache with api_wcache_pump (tests) */
 };
@@ -38,7 +40,20 @@ struct api_wcache_config {
 struct api_wcaches; /* the registry: one cache per key prefix, created on first use, kept until freed */
 struct api_wcache;  /* one resource kind's cache */
 
-/* One event of the ring. Immutable once published: read it from any thread while holding a reference. */
+/* How a watcher sees an event (upstream's cacheWatcher.convertToWatchEvent). */
+enum api_wcache_view {
+    API_WCACHE_NOTHING = -1, /* the watcher is not interested */
+    API_WCACHE_ADDED = 0,    /* created, or it starts passing the selectors */
+    API_WCACHE_MODIFIED,     /* changed and passes them before and after */
+    API_WCACHE_DELETED,      /* deleted (its last state) */
+    API_WCACHE_LEFT,         /* it stops passing them: DELETED with its previous state and the event's revision */
+    API_WCACHE_NVIEWS
+};
+
+struct api_wcache_line; /* an encoded event line */
+
+/* One event of the ring. Immutable once published (the lazily encoded parts are set once, atomically): read it
+ * from any thread while holding a reference. */
 struct api_wcache_event {
     int64_t rev;  /* its revision (a put's mod_revision, the delete's revision) */
     bool deleted; /* a delete (else a put) */
@@ -46,8 +61,12 @@ struct api_wcache_event {
     char *key;    /* the storage key */
     json_t *obj;  /* put: the object now; delete: its last state; metadata.resourceVersion = rev in both */
     json_t *prev; /* put: the state before, or NULL when the key did not exist */
+    char *text;   /* obj's JSON text, made from the stored bytes (NULL: encode obj when needed) */
+    size_t text_len;
     size_t bytes; /* what it counts against max_bytes */
     int refs;     /* private: atomic reference count */
+    json_t *left; /* private: prev with metadata.resourceVersion = rev, made on first use */
+    struct api_wcache_line *lines[API_WCACHE_NVIEWS]; /* private: each view's line, made on first use */
 };
 
 /* A client watch's place in a cache: events after pos are due. The owner sets pos before joining a group and
@@ -116,8 +135,8 @@ int api_wcache_pump(struct api_wcache *c, int timeout_ms);
 void api_wcache_stats(struct api_wcache *c, struct api_wcache_stats *out);
 
 /* The current objects under key_prefix (a namespace's prefix or the cache's own; NULL = all) that pass the
- * selectors (NULL = any), sorted by key, as a new JSON array (objects shared with the cache: read only), and the
- * revision they are at (watch from there). Returns 0 or -ENOMEM. */
+ * selectors (NULL = any), sorted by key, as a new JSON array of new objects (the cache keeps each current object
+ * as its JSON text and parses it here), and the revision they are at (watch from there). Returns 0 or -ENOMEM. */
 int api_wcache_snapshot(struct api_wcache *c, const char *key_prefix, const struct kc_label_selector *ls,
                         const struct kc_field_selector *fs, json_t **items, int64_t *rev);
 
@@ -131,10 +150,33 @@ int api_wcache_read(struct api_wcache *c, int64_t after, size_t max, struct api_
 /* Drops the references api_wcache_read gave and frees the array (NULL is fine). Any thread. */
 void api_wcache_events_release(struct api_wcache_event **evs, size_t n);
 
-/* What a watcher of key_prefix (NULL = any key) with the selectors sees of e, as upstream: "ADDED", "MODIFIED",
- * "DELETED" or NULL (nothing), and in *send the object to send (e's, read only). An object that starts passing
- * the selectors is ADDED, one that stops passing them is DELETED (with its new state). */
-const char *api_wcache_event_type(const struct api_wcache_event *e, const char *key_prefix,
+/* The view of an event with these facts for a watcher with these selectors (NULL = any): a delete is DELETED
+ * when obj (its last state) passes; a put is ADDED when obj passes and prev (NULL: none) does not (or it was
+ * created), MODIFIED when both pass, LEFT when only prev passes, NOTHING otherwise. Pure. */
+enum api_wcache_view api_wcache_view(bool deleted, bool created, const json_t *obj, const json_t *prev,
+                                     const struct kc_label_selector *ls, const struct kc_field_selector *fs);
+
+/* The view of e for a watcher of key_prefix (NULL = any key; others see NOTHING) with the selectors. */
+enum api_wcache_view api_wcache_event_view(const struct api_wcache_event *e, const char *key_prefix,
+                                           const struct kc_label_selector *ls, const struct kc_field_selector *fs);
+
+/* The object a view of e sends: e->obj, or for LEFT e->prev with metadata.resourceVersion = e->rev (made once,
+ * kept with e). Read only; valid while the reference to e is held. NULL when out of memory. */
+const json_t *api_wcache_event_object(struct api_wcache_event *e, enum api_wcache_view view);
+
+/* The watch event line of a view of e, {"type":"<TYPE>","object":<object>}\n (LEFT is type DELETED), encoded
+ * once per event and view whichever watcher asks first, in *line and *len (valid while the reference to e is
+ * held). Returns 0, KC_EINVALID for NOTHING, -ENOMEM. */
+int api_wcache_event_line(struct api_wcache_event *e, enum api_wcache_view view, const char **line, size_t *len);
+
+/* The watch event type of a view: "ADDED", "MODIFIED", "DELETED" (DELETED and LEFT), NULL for NOTHING. */
+const char *api_wcache_view_type(enum api_wcache_view view);
+
+/* What a watcher of key_prefix with the selectors sees of e, as a type ("ADDED", "MODIFIED", "DELETED" or NULL:
+ * nothing) and in *send the object to send (api_wcache_event_object). An object that starts passing the
+ * selectors is ADDED; one that stops passing them is DELETED with its previous state and e's revision, as
+ * upstream's watch cache sends it. */
+const char *api_wcache_event_type(struct api_wcache_event *e, const char *key_prefix,
                                   const struct kc_label_selector *ls, const struct kc_field_selector *fs,
                                   const json_t **send);
 

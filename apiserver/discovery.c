@@ -62,6 +62,8 @@ subs_of(const struct api_resource *r, struct sub_desc out[8])
         out[n++] = (struct sub_desc){ "finalize", NULL, NULL, r->kind, verbs_update };
     if (r->subs & API_SUB_BINDING)
         out[n++] = (struct sub_desc){ "binding", NULL, NULL, "Binding", verbs_create };
+    if (r->subs & API_SUB_EVICTION) /* kubectl drain evicts when this entry names policy/v1 */
+        out[n++] = (struct sub_desc){ "eviction", "policy", "v1", "Eviction", verbs_create };
     if (r->subs & API_SUB_LOG)
         out[n++] = (struct sub_desc){ "log", NULL, NULL, r->kind, verbs_get };
     if (r->subs & API_SUB_SCALE)

@@ -543,6 +543,7 @@ static const int C_200_202[] = { 200, 202, 0 };
 #define S_STATUS  META "Status"
 #define S_SCALE   "io.k8s.api.autoscaling.v1.Scale"
 #define S_BINDING "io.k8s.api.core.v1.Binding"
+#define S_EVICT   "io.k8s.api.policy.v1.Eviction"
 #define S_RESLIST META "APIResourceList"
 
 /* The paths of one resource, and the schemas they name (marked in b->seen). */
@@ -597,10 +598,15 @@ resource_paths(struct build *b, json_t *paths, const struct api_resource *r)
                &(struct opdesc){ "patch", "patch", "", "", "patch", P_WRITE, S_PATCH, true, s, C_200_201, g, v, k });
     }
     if (r->verbs & API_VERB_DELETE) {
+        /* the deleted object for registries with ReturnDeletedObject, else a Status; namespaces answer the object
+         * but their registry does not say so, and upstream's document names a Status */
+        bool obj = r->delete_returns_object && !(!r->group[0] && strcmp(r->kind, "Namespace") == 0);
+        const char *resp = obj ? s : S_STATUS;
         mark_name(b, S_DELETE);
-        add_op(
-            b, paths, item, r,
-            &(struct opdesc){ "delete", "delete", "", "", "delete", P_DELETE, S_DELETE, false, s, C_200_202, g, v, k });
+        mark_name(b, resp);
+        add_op(b, paths, item, r,
+               &(struct opdesc){ "delete", "delete", "", "", "delete", P_DELETE, S_DELETE, false, resp, C_200_202, g, v,
+                                 k });
     }
     if (r->subs & API_SUB_STATUS) {
         mark_name(b, S_PATCH);
@@ -633,6 +639,13 @@ resource_paths(struct build *b, json_t *paths, const struct api_resource *r)
         add_op(b, paths, sub, r,
                &(struct opdesc){ "post", "create", "", "Binding", "post", P_WRITE, S_BINDING, false, S_BINDING,
                                  C_200_201_202, "", "v1", "Binding" });
+    }
+    if (r->subs & API_SUB_EVICTION) {
+        mark_name(b, S_EVICT);
+        snprintf(sub, sizeof(sub), "%s/eviction", item);
+        add_op(b, paths, sub, r,
+               &(struct opdesc){ "post", "create", "", "Eviction", "post", P_WRITE, S_EVICT, false, S_EVICT,
+                                 C_200_201_202, "policy", "v1", "Eviction" });
     }
     if (r->subs & API_SUB_LOG) {
         snprintf(sub, sizeof(sub), "%s/log", item);

@@ -1,5 +1,7 @@
 /* resources.c - the resource table: every kind the API server serves, one row each. Names, scopes, short
- * names, categories and subresources are upstream's (Kubernetes 1.33 discovery). */
+ * names, categories, verbs and subresources are upstream's (Kubernetes 1.33 discovery); delete_returns_object is
+ * upstream's ReturnDeletedObject (pkg/registry/<group>/<kind>/storage/storage.go: namespaces, pods, services,
+ * persistentvolumes, persistentvolumeclaims, serviceaccounts, storageclasses). */
 #include "api_kinds.h"
 #include "api_res.h"
 
@@ -37,6 +39,7 @@ static const char *const fields_events_event[] = { "regarding.kind",
                                                    "regarding.fieldPath",
                                                    "reason",
                                                    "reportingController",
+                                                   "source", /* upstream still maps it (to the same field) */
                                                    "type",
                                                    NULL };
 
@@ -50,9 +53,10 @@ const struct api_resource api_resources[] = {
         .short_names = { "ns", NULL },
         .categories = { NULL },
         .namespaced = false,
-        .verbs = API_VERBS_ALL,
+        .verbs = API_VERBS_ALL & ~API_VERB_DELETECOLLECTION, /* upstream's namespace storage has no DeleteCollection */
         .subs = API_SUB_STATUS,
         .generation_on_spec = false,
+        .delete_returns_object = true,
         .schema = "io.k8s.api.core.v1.Namespace",
         .field_selectors = fields_core_namespace,
         .validate = api_validate_core_namespace,
@@ -72,6 +76,7 @@ const struct api_resource api_resources[] = {
         .verbs = API_VERBS_ALL,
         .subs = API_SUB_STATUS | API_SUB_BINDING | API_SUB_LOG | API_SUB_EXEC | API_SUB_EVICTION,
         .generation_on_spec = false,
+        .delete_returns_object = true,
         .schema = "io.k8s.api.core.v1.Pod",
         .field_selectors = fields_core_pod,
         .validate = api_validate_core_pod,
@@ -91,6 +96,7 @@ const struct api_resource api_resources[] = {
         .verbs = API_VERBS_ALL,
         .subs = API_SUB_STATUS,
         .generation_on_spec = false,
+        .delete_returns_object = true,
         .schema = "io.k8s.api.core.v1.Service",
         .field_selectors = fields_core_service,
         .validate = api_validate_core_service,
@@ -148,6 +154,7 @@ const struct api_resource api_resources[] = {
         .verbs = API_VERBS_ALL,
         .subs = API_SUB_STATUS,
         .generation_on_spec = false,
+        .delete_returns_object = true,
         .schema = "io.k8s.api.core.v1.PersistentVolume",
         .field_selectors = NULL,
         .validate = api_validate_core_persistentvolume,
@@ -167,6 +174,7 @@ const struct api_resource api_resources[] = {
         .verbs = API_VERBS_ALL,
         .subs = API_SUB_STATUS,
         .generation_on_spec = false,
+        .delete_returns_object = true,
         .schema = "io.k8s.api.core.v1.PersistentVolumeClaim",
         .field_selectors = NULL,
         .validate = api_validate_core_persistentvolumeclaim,
@@ -224,6 +232,7 @@ const struct api_resource api_resources[] = {
         .verbs = API_VERBS_ALL,
         .subs = 0,
         .generation_on_spec = false,
+        .delete_returns_object = true,
         .schema = "io.k8s.api.core.v1.ServiceAccount",
         .field_selectors = NULL,
         .validate = api_validate_core_serviceaccount,
@@ -452,6 +461,7 @@ const struct api_resource api_resources[] = {
         .verbs = API_VERBS_ALL,
         .subs = 0,
         .generation_on_spec = false,
+        .delete_returns_object = true,
         .schema = "io.k8s.api.storage.v1.StorageClass",
         .field_selectors = NULL,
         .validate = api_validate_storage_storageclass,

@@ -1,30 +1,30 @@
 /* rest.c - the REST verbs on every resource of the table: get, list (selectors, limit/continue, resourceVersion),
  * create, update, patch, delete (graceful pods, finalizers, namespaces), deletecollection, and the subresources
- * status, scale, binding and log. Runs on worker threads: store calls may block. */
+ * status, scale, binding, log and eviction. Runs on worker threads: store calls may block. */
 #include "api_exec.h"
 #include "api_int.h"
+#include "api_list.h"
 #include "api_validate.h"
 #include "kc_crypto.h"
 #include "kc_error.h"
 #include "kc_fault.h"
 #include "kc_json.h"
+#include "kc_k8sproto.h"
 #include "kc_log.h"
 #include "kc_patch.h"
-#include "kc_k8sproto.h"
 #include "kc_schema.h"
 #include "kc_selector.h"
 #include "kc_time.h"
+#include "kc_yaml.h"
 
 #include <arpa/inet.h>
-#include "kc_yaml.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/rand.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define API_MAX_LIST_ITEMS 500000 /* a list without limit reads at most this many objects */
 
 void
 api_storage_key(const struct api_resource *r, const char *ns, const char *name, char *buf, size_t len)
@@ -92,8 +92,13 @@ api_parse_body(struct api_request *rq, struct api_reply *rep, json_t **obj)
                           "application/json, application/yaml, application/vnd.kubernetes.protobuf");
         return -1;
     } else if (kc_json_parse(rq->body, rq->body_len, obj, err, sizeof(err)) != 0) {
-        api_reply_statusf(rep, 400, "BadRequest", "the request body is not valid JSON: %s", err);
-        return -1;
+        /* a repeated key decodes with the last one winning, as upstream's decoder does (field validation reports
+         * it, apply.c) */
+        json_error_t je;
+        if (!(*obj = json_loadb(rq->body, rq->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je))) {
+            api_reply_statusf(rep, 400, "BadRequest", "the request body is not valid JSON: %s", err);
+            return -1;
+        }
     }
     if (!json_is_object(*obj)) {
         json_decref(*obj);
@@ -425,521 +430,19 @@ do_get(struct api_request *rq, struct api_reply *rep)
     reply_object(rq, rep, 200, obj);
 }
 
-/* A continue token as upstream writes it: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key suffix>\u0000"}. */
-static char *
-make_continue(int64_t rv, const char *start)
-{
-    json_t *t = json_pack("{s:s,s:I,s:s}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rv, "start", start);
-    char *text = json_dumps(t, JSON_COMPACT);
-    json_decref(t);
-    char *b64 = text ? kc_base64_encode(text, strlen(text)) : NULL;
-    free(text);
-    return b64;
-}
-
-static int
-parse_continue(const char *tok, int64_t *rv, char *start, size_t len)
-{
-    uint8_t *raw;
-    size_t n;
-    json_t *t;
-    if (kc_base64_decode(tok, strlen(tok), &raw, &n) != 0)
-        return -1;
-    int rc = kc_json_parse((const char *)raw, n, &t, NULL, 0);
-    free(raw);
-    if (rc != 0)
-        return -1;
-    const char *s = json_string_value(json_object_get(t, "start"));
-    json_int_t r = json_integer_value(json_object_get(t, "rv"));
-    if (!s || r <= 0 || strcmp(json_string_value(json_object_get(t, "v")) ?: "", "meta.k8s.io/v1") != 0) {
-        json_decref(t);
-        return -1;
-    }
-    snprintf(start, len, "%s", s);
-    *rv = r;
-    json_decref(t);
-    return 0;
-}
-
-/* Parses the selectors of a list or watch. Replies 400 on errors. */
-int
-api_parse_selectors(struct api_request *rq, struct api_reply *rep, struct kc_label_selector **ls,
-                    struct kc_field_selector **fs)
-{
-    char err[512];
-    *ls = NULL;
-    *fs = NULL;
-    if (rq->label_selector && kc_label_selector_parse(rq->label_selector, ls, err, sizeof(err)) != 0) {
-        api_reply_statusf(rep, 400, "BadRequest", "%s", err);
-        return -1;
-    }
-    if (rq->field_selector && kc_field_selector_parse(rq->field_selector, fs, err, sizeof(err)) != 0) {
-        kc_label_selector_free(*ls);
-        *ls = NULL;
-        api_reply_statusf(rep, 400, "BadRequest", "%s", err);
-        return -1;
-    }
-    if (*fs) {
-        static const char *const always[] = { "metadata.name", "metadata.namespace", NULL };
-        const char *const *allowed = rq->res->field_selectors;
-        for (size_t i = 0; i < kc_field_selector_count(*fs); i++) {
-            const char *field, *value;
-            enum kc_field_op op;
-            kc_field_selector_term(*fs, i, &field, &op, &value);
-            bool ok = false;
-            for (const char *const *a = always; *a; a++)
-                ok = ok || strcmp(*a, field) == 0;
-            for (const char *const *a = allowed; a && *a; a++)
-                ok = ok || strcmp(*a, field) == 0;
-            if (!ok) {
-                char av[128];
-                api_resource_api_version(rq->res, av, sizeof(av));
-                api_reply_statusf(rep, 400, "BadRequest", "field label not supported: %s", field);
-                kc_label_selector_free(*ls);
-                kc_field_selector_free(*fs);
-                *ls = NULL;
-                *fs = NULL;
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
-
-bool
-api_selectors_match(const struct kc_label_selector *ls, const struct kc_field_selector *fs, const json_t *obj)
-{
-    if (ls && !kc_label_selector_matches(ls, kc_json_get(obj, "metadata.labels")))
-        return false;
-    if (fs && !kc_field_selector_matches(fs, obj))
-        return false;
-    return true;
-}
-
-/* --- the list fast path: the response assembled from the stored bytes --- */
-
-/* A growing output buffer; oom is set (and further adds ignored) when it cannot grow. */
-struct rawbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void
-rb_add(struct rawbuf *b, const void *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *p = kc_realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static size_t
-skip_ws(const char *s, size_t n, size_t i)
-{
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* The index after the JSON string that starts at s[i] ('"'), or 0 when it is malformed. */
-static size_t
-scan_string(const char *s, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"')
-            return i + 1;
-        if (c < 0x20)
-            return 0;
-        if (c == '\\' && ++i >= n)
-            return 0;
-    }
-    return 0;
-}
-
-/* The index after the JSON value that starts at s[i], or 0 when it is malformed or nested too deeply. Checks
- * the structure (strings, brackets, separators), not the spelling of numbers and literals. */
-static size_t
-scan_value(const char *s, size_t n, size_t i, int depth)
-{
-    if (i >= n || depth > 64)
-        return 0;
-    if (s[i] == '"')
-        return scan_string(s, n, i);
-    if (s[i] == '{' || s[i] == '[') {
-        bool obj = s[i] == '{';
-        char close = obj ? '}' : ']';
-        i = skip_ws(s, n, i + 1);
-        if (i < n && s[i] == close)
-            return i + 1;
-        for (;;) {
-            if (obj) {
-                if (i >= n || s[i] != '"' || !(i = scan_string(s, n, i)))
-                    return 0;
-                i = skip_ws(s, n, i);
-                if (i >= n || s[i] != ':')
-                    return 0;
-                i = skip_ws(s, n, i + 1);
-            }
-            if (!(i = scan_value(s, n, i, depth + 1)))
-                return 0;
-            i = skip_ws(s, n, i);
-            if (i >= n)
-                return 0;
-            if (s[i] == close)
-                return i + 1;
-            if (s[i] != ',')
-                return 0;
-            i = skip_ws(s, n, i + 1);
-        }
-    }
-    size_t start = i;
-    while (i < n && (strchr("+-.eE", s[i]) || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z')))
-        i++;
-    return i > start ? i : 0;
-}
-
-/* One member of an object: the key's bytes between its quotes, the span from the key's opening quote to the
- * end of the value, and where the value starts. */
-struct member {
-    const char *key;
-    size_t key_len;
-    size_t start, end, value;
-};
-
-/* Reads the member at *i of an object whose '{' is passed (first: no ',' before it). Returns 1 and m, 0 at the
- * closing '}' (*i after it), -1 when malformed or when the key has escapes (compared as bytes below). */
-static int
-next_member(const char *s, size_t n, size_t *i, bool first, struct member *m)
-{
-    size_t j = skip_ws(s, n, *i);
-    if (j < n && s[j] == '}') {
-        *i = j + 1;
-        return 0;
-    }
-    if (!first) {
-        if (j >= n || s[j] != ',')
-            return -1;
-        j = skip_ws(s, n, j + 1);
-    }
-    if (j >= n || s[j] != '"')
-        return -1;
-    size_t k = scan_string(s, n, j);
-    if (!k || memchr(s + j + 1, '\\', k - j - 2))
-        return -1;
-    m->key = s + j + 1;
-    m->key_len = k - j - 2;
-    m->start = j;
-    k = skip_ws(s, n, k);
-    if (k >= n || s[k] != ':')
-        return -1;
-    k = skip_ws(s, n, k + 1);
-    m->value = k;
-    size_t e = scan_value(s, n, k, 1);
-    if (!e)
-        return -1;
-    m->end = e;
-    *i = e;
-    return 1;
-}
-
-static bool
-key_is(const struct member *m, const char *lit)
-{
-    return strlen(lit) == m->key_len && memcmp(m->key, lit, m->key_len) == 0;
-}
-
-/* Appends the metadata object at s[i] with resourceVersion (first) set to rv; -1 when it is not an object. */
-static int
-add_meta(struct rawbuf *b, const char *s, size_t n, size_t i, const char *rv)
-{
-    if (i >= n || s[i] != '{')
-        return -1;
-    rb_add(b, "{\"resourceVersion\":\"", 20);
-    rb_add(b, rv, strlen(rv));
-    rb_add(b, "\"", 1);
-    i++;
-    struct member m;
-    int r;
-    for (bool first = true; (r = next_member(s, n, &i, first, &m)) == 1; first = false) {
-        if (key_is(&m, "resourceVersion"))
-            continue;
-        rb_add(b, ",", 1);
-        rb_add(b, s + m.start, m.end - m.start);
-    }
-    rb_add(b, "}", 1);
-    return r;
-}
-
-/* Appends a stored object as a list item: kind and apiVersion dropped, metadata.resourceVersion = rev. Returns
- * -1 when the object is not as expected (the caller takes the jansson path, which reports it). */
-static int
-add_item(struct rawbuf *b, const char *s, size_t n, int64_t rev)
-{
-    char rv[24];
-    snprintf(rv, sizeof(rv), "%" PRId64, rev);
-    size_t i = skip_ws(s, n, 0);
-    if (i >= n || s[i] != '{')
-        return -1;
-    i++;
-    rb_add(b, "{", 1);
-    bool out_first = true, have_meta = false;
-    struct member m;
-    int r;
-    for (bool first = true; (r = next_member(s, n, &i, first, &m)) == 1; first = false) {
-        if (key_is(&m, "kind") || key_is(&m, "apiVersion"))
-            continue;
-        if (!out_first)
-            rb_add(b, ",", 1);
-        out_first = false;
-        if (key_is(&m, "metadata")) {
-            if (have_meta)
-                return -1; /* a duplicate: leave it to the parser's rules */
-            have_meta = true;
-            rb_add(b, "\"metadata\":", 11);
-            if (add_meta(b, s, n, m.value, rv) != 0)
-                return -1;
-        } else {
-            rb_add(b, s + m.start, m.end - m.start);
-        }
-    }
-    if (r != 0 || skip_ws(s, n, i) != n)
-        return -1;
-    if (!have_meta) {
-        rb_add(b, out_first ? "\"metadata\":{\"resourceVersion\":\"" : ",\"metadata\":{\"resourceVersion\":\"",
-               out_first ? 31 : 32);
-        rb_add(b, rv, strlen(rv));
-        rb_add(b, "\"}", 2);
-    }
-    rb_add(b, "}", 1);
-    return 0;
-}
-
-struct raw_list {
-    struct rawbuf out;
-    size_t count;
-    char last_key[2100];
-};
-
-/* api_obj_list_raw's callback: appends one item; 1 (stop, fall back) when it is unusual. */
-static int
-raw_list_item(const char *key, size_t key_len, const char *value, size_t value_len, int64_t mod_revision, void *arg)
-{
-    struct raw_list *l = arg;
-    if (key_len >= sizeof(l->last_key) || memchr(key, '\0', key_len) || !value)
-        return 1;
-    memcpy(l->last_key, key, key_len);
-    l->last_key[key_len] = '\0';
-    if (l->count > 0)
-        rb_add(&l->out, ",", 1);
-    if (add_item(&l->out, value, value_len, mod_revision) != 0)
-        return 1;
-    l->count++;
-    return l->out.oom ? -ENOMEM : 0;
-}
-
-/* Replies the error of a list's store read (at: the revision asked for, list_rev: the last one read). */
-static void
-list_error(struct api_request *rq, struct api_reply *rep, int rc, int64_t at, int64_t list_rev)
-{
-    if (rc == KC_ECOMPACTED && rq->continue_)
-        api_reply_statusf(rep, 410, "Expired",
-                          "The provided continue parameter is too old to display a consistent list result. You "
-                          "can start a new list without the continue parameter.");
-    else if (rc == KC_EFUTUREREV)
-        api_reply_statusf(rep, 504, "Timeout", "Too large resource version: %s, current: %" PRId64,
-                          rq->resource_version ? rq->resource_version : "", list_rev);
-    else if (rc == KC_ECOMPACTED)
-        api_reply_statusf(rep, 410, "Expired", "too old resource version: %" PRId64, at);
-    else
-        api_reply_error(rep, rq, rc);
-}
-
-/* The whole list of a plain JSON list request (no selectors, no Table) from the stored bytes: one range read
- * of at most limit keys (without selectors every object read is an item, so this gives the jansson path's
- * pages and continue token), answered as a raw body. Returns 0 after replying (store errors as list_error), or
- * 1 when the caller should take the jansson path (an unusual stored object, or no memory for the header). */
-static int
-list_fast(struct api_request *rq, struct api_reply *rep, const char *prefix, int64_t at, int64_t limit,
-          const char *afterp)
-{
-    struct raw_list *l = kc_calloc(1, sizeof(*l));
-    if (!l)
-        return 1;
-    int64_t list_rev = 0;
-    bool more = false;
-    int rc = api_obj_list_raw(rq->srv->store, prefix, at, limit, afterp, raw_list_item, l, &list_rev, &more);
-    if (rc != 0 && rc != 1 && rc != -ENOMEM) {
-        free(l->out.p);
-        free(l);
-        list_error(rq, rep, rc, at, list_rev);
-        return 0;
-    }
-    json_t *meta = NULL, *head = NULL;
-    char *htext = NULL;
-    if (rc == 0)
-        meta = json_pack("{s:o}", "resourceVersion", json_sprintf("%" PRId64, list_rev));
-    if (meta && limit && more && l->count > 0) {
-        char *tok = make_continue(list_rev, l->last_key + strlen(prefix));
-        if (tok)
-            json_object_set_new(meta, "continue", json_string(tok));
-        free(tok);
-    }
-    if (meta) {
-        char av[128], kind[160];
-        api_resource_api_version(rq->res, av, sizeof(av));
-        snprintf(kind, sizeof(kind), "%sList", rq->res->kind);
-        head = json_pack("{s:s,s:s,s:o}", "kind", kind, "apiVersion", av, "metadata", meta);
-    }
-    htext = head ? json_dumps(head, JSON_COMPACT) : NULL;
-    json_decref(head);
-    /* {"kind":..,"apiVersion":..,"metadata":{..}} without its '}', then ,"items":[<items>]} */
-    size_t hlen = htext ? strlen(htext) - 1 : 0, ilen = l->out.len;
-    char *body = htext ? kc_realloc(l->out.p, hlen + 10 + ilen + 2) : NULL;
-    if (!body) {
-        free(htext);
-        free(l->out.p);
-        free(l);
-        return 1;
-    }
-    memmove(body + hlen + 10, body, ilen);
-    memcpy(body, htext, hlen);
-    memcpy(body + hlen, ",\"items\":[", 10);
-    memcpy(body + hlen + 10 + ilen, "]}", 2);
-    free(htext);
-    free(l);
-    rep->status = 200;
-    rep->raw = body;
-    rep->raw_len = hlen + 10 + ilen + 2;
-    return 0;
-}
-
-static void
-do_list(struct api_request *rq, struct api_reply *rep)
-{
-    struct kc_label_selector *ls;
-    struct kc_field_selector *fs;
-    if (api_parse_selectors(rq, rep, &ls, &fs) != 0)
-        return;
-    char prefix[1024], start[1024] = "";
-    api_storage_key(rq->res, rq->namespace, NULL, prefix, sizeof(prefix));
-    int64_t at = 0, limit = 0;
-    if (rq->limit) {
-        limit = strtoll(rq->limit, NULL, 10);
-        if (limit < 0)
-            limit = 0;
-    }
-    if (rq->continue_ && *rq->continue_) {
-        if (parse_continue(rq->continue_, &at, start, sizeof(start)) != 0) {
-            api_reply_statusf(rep, 400, "BadRequest",
-                              "continue key is not valid: incorrect encoded start resourceVersion "
-                              "(version meta.k8s.io/v1)");
-            goto out;
-        }
-    } else if (rq->resource_version && *rq->resource_version && strcmp(rq->resource_version, "0") != 0) {
-        char *end;
-        int64_t v = strtoll(rq->resource_version, &end, 10);
-        if (*end || v <= 0) {
-            api_reply_statusf(rep, 400, "BadRequest",
-                              "resourceVersion: Invalid value: \"%s\": must be a non-negative integer",
-                              rq->resource_version);
-            goto out;
-        }
-        if (rq->resource_version_match && strcmp(rq->resource_version_match, "Exact") == 0)
-            at = v;
-        /* NotOlderThan (and the legacy default): the current state is not older than v */
-    }
-
-    char after[2100];
-    snprintf(after, sizeof(after), "%s%s", prefix, start);
-    const char *afterp = start[0] ? after : NULL;
-    /* A plain JSON list is assembled from the stored bytes, without parsing them (1: take the jansson path). */
-    if (!ls && !fs && !rq->want_table && list_fast(rq, rep, prefix, at, limit, afterp) == 0)
-        goto out;
-
-    json_t *items = json_array();
-    int64_t list_rev = 0;
-    bool more = true;
-    char last_key[2100] = "";
-    /* Read pages until limit matching objects are collected (selectors filter after reading), as upstream. */
-    while (more) {
-        json_t *page;
-        int64_t want = limit ? limit - (int64_t)json_array_size(items) : 0;
-        int64_t chunk = limit ? (want < 100 ? 100 : want) : 0;
-        int rc = api_obj_list(rq->srv->store, prefix, at, chunk, afterp, &page, &list_rev, &more);
-        if (rc != 0) {
-            json_decref(items);
-            list_error(rq, rep, rc, at, list_rev);
-            goto out;
-        }
-        at = list_rev; /* every further page reads the same snapshot */
-        size_t i;
-        json_t *o;
-        bool full = false;
-        json_array_foreach(page, i, o)
-        {
-            const char *ns = kc_json_get_string(o, "metadata.namespace");
-            snprintf(last_key, sizeof(last_key), "%s%s%s%s", prefix, rq->namespace[0] || !ns ? "" : ns,
-                     rq->namespace[0] || !ns ? "" : "/", obj_name(o));
-            if (api_selectors_match(ls, fs, o))
-                json_array_append(items, o);
-            if (limit && (int64_t)json_array_size(items) >= limit) {
-                full = true;
-                more = more || i + 1 < json_array_size(page);
-                break;
-            }
-        }
-        json_decref(page);
-        if (full || json_array_size(items) > API_MAX_LIST_ITEMS)
-            break;
-        afterp = last_key;
-    }
-    json_t *meta = json_pack("{s:o}", "resourceVersion", json_sprintf("%" PRId64, list_rev));
-    if (limit && more && last_key[0]) {
-        char *tok = make_continue(list_rev, last_key + strlen(prefix));
-        if (tok)
-            json_object_set_new(meta, "continue", json_string(tok));
-        free(tok);
-    }
-    rep->status = 200;
-    if (rq->want_table) {
-        rep->body = api_table(rq, items, false, meta, true);
-        json_decref(items);
-        json_decref(meta);
-    } else {
-        strip_type(items);
-        char av[128], kind[160];
-        api_resource_api_version(rq->res, av, sizeof(av));
-        snprintf(kind, sizeof(kind), "%sList", rq->res->kind);
-        rep->body = json_pack("{s:s,s:s,s:o,s:o}", "kind", kind, "apiVersion", av, "metadata", meta, "items", items);
-    }
-out:
-    kc_label_selector_free(ls);
-    kc_field_selector_free(fs);
-}
+/* LIST is list.c's (api_list). */
 
 /* --- create, update --- */
 
-/* Common checks and preparation of a new object: type, namespace, name/generateName, defaults, validation.
- * Returns 0 with obj ready to store, or -1 after replying. */
+/* Common checks and preparation of a new object: type, namespace, name/generateName, defaults, managedFields (an
+ * Update entry when track; a server-side apply brings its own), validation. Returns 0 with obj ready to store, or
+ * -1 after replying. */
 static int
-prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
+prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool track)
 {
     const struct api_resource *r = rq->res;
     json_t *meta = meta_of(obj);
+    bool asked_finalizers = kc_json_get(obj, "spec.finalizers") != NULL;
     if (check_type(rq, rep, obj) != 0)
         return -1;
     const char *ns = json_string_value(json_object_get(meta, "namespace"));
@@ -998,6 +501,15 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
     api_prepare_create(r, obj); /* what upstream's strategies set on create (pod qosClass, ...) */
     if (r->defaults)
         r->defaults(r, obj);
+    if (track) {
+        /* upstream's fieldmanager sees the decoded, defaulted object: a namespace's spec.finalizers (set by
+         * PrepareForCreate) and a Service's ClusterIP (allocated later) are not the client's */
+        json_t *tracked = NULL;
+        if (strcmp(r->kind, "Namespace") == 0 && !r->group[0] && !asked_finalizers && (tracked = json_deep_copy(obj)))
+            kc_json_del(tracked, "spec.finalizers");
+        api_managed_update(rq, NULL, tracked, obj);
+        json_decref(tracked);
+    }
     struct api_errors errs = { 0 };
     api_validate_meta(r, obj, NULL, &errs);
     if (r->validate)
@@ -1038,16 +550,10 @@ event_lease(struct api_server *srv, int64_t *lease)
     return rc;
 }
 
+/* Stores a prepared new object and replies 201 (takes obj). */
 static void
-do_create(struct api_request *rq, struct api_reply *rep)
+store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
 {
-    json_t *obj;
-    if (api_parse_body(rq, rep, &obj) != 0)
-        return;
-    if (prepare_create(rq, rep, obj) != 0) {
-        json_decref(obj);
-        return;
-    }
     if (dry_run(rq)) {
         reply_object(rq, rep, 201, obj);
         return;
@@ -1059,15 +565,37 @@ do_create(struct api_request *rq, struct api_reply *rep)
     int rc = 0;
     if (strcmp(rq->res->kind, "Event") == 0)
         rc = event_lease(rq->srv, &lease);
+    char *json = NULL;
+    size_t json_len = 0;
     if (rc == 0)
-        rc = api_obj_create(rq->srv->store, key, obj, lease, &rev);
+        rc = api_obj_create_json(rq->srv->store, key, obj, lease, &rev, rq->want_table ? NULL : &json, &json_len);
     if (rc != 0) {
         json_decref(obj);
         api_reply_error(rep, rq, rc);
         return;
     }
+    if (json) { /* the reply is the bytes stored, with their resourceVersion: no second encoding */
+        json_decref(obj);
+        rep->status = 201;
+        rep->raw = json;
+        rep->raw_len = json_len;
+        return;
+    }
     kc_json_set(obj, "metadata.resourceVersion", json_sprintf("%" PRId64, rev));
     reply_object(rq, rep, 201, obj);
+}
+
+static void
+do_create(struct api_request *rq, struct api_reply *rep)
+{
+    json_t *obj;
+    if (api_check_options(rq, rep, "CreateOptions", false) != 0 || api_parse_body(rq, rep, &obj) != 0)
+        return;
+    if (api_strict_body(rq, rep, obj) != 0 || prepare_create(rq, rep, obj, true) != 0) {
+        json_decref(obj);
+        return;
+    }
+    store_create(rq, rep, obj);
 }
 
 /* Carries what only the server may set from old to obj; bumps generation on spec changes. status_only: the
@@ -1130,10 +658,11 @@ merge_update(const struct api_resource *r, const json_t *old, json_t *obj, enum 
     return out;
 }
 
-/* Stores a full new version of the object named by rq, from a complete object (PUT) or a patched copy. */
+/* Stores a full new version of the object named by rq, from a complete object (PUT), a patched copy or a
+ * server-side apply's result; track: record an Update in managedFields (an apply brings its own). */
 static void
 finish_update(struct api_request *rq, struct api_reply *rep, json_t *obj, const json_t *old, int64_t old_rev,
-              enum update_mode mode)
+              enum update_mode mode, bool track)
 {
     bool status_only = mode != UPDATE_MAIN;
     const struct api_resource *r = rq->res;
@@ -1171,9 +700,18 @@ finish_update(struct api_request *rq, struct api_reply *rep, json_t *obj, const 
         expected = old_rev; /* an unconditional update still must not lose a concurrent one */
     }
     json_t *next = merge_update(r, old, obj, mode);
+    if (!track && mode == UPDATE_STATUS) { /* an apply to /status brings the object's managedFields */
+        json_t *mf = kc_json_get(obj, "metadata.managedFields");
+        if (mf)
+            kc_json_set(next, "metadata.managedFields", json_incref(mf));
+        else
+            kc_json_del(next, "metadata.managedFields");
+    }
     json_decref(obj);
     if (!status_only && r->defaults)
         r->defaults(r, next);
+    if (track)
+        api_managed_update(rq, old, NULL, next);
     struct api_errors errs = { 0 };
     api_validate_meta(r, next, old, &errs);
     if (r->validate)
@@ -1233,8 +771,12 @@ do_update(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
 {
     json_t *obj, *old;
     int64_t old_rev;
-    if (api_parse_body(rq, rep, &obj) != 0)
+    if (api_check_options(rq, rep, "UpdateOptions", false) != 0 || api_parse_body(rq, rep, &obj) != 0)
         return;
+    if (api_strict_body(rq, rep, obj) != 0) {
+        json_decref(obj);
+        return;
+    }
     char key[1024];
     api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
     int rc = api_obj_get(rq->srv->store, key, &old, &old_rev);
@@ -1243,26 +785,236 @@ do_update(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
         api_reply_error(rep, rq, rc);
         return;
     }
-    finish_update(rq, rep, obj, old, old_rev, mode);
+    finish_update(rq, rep, obj, old, old_rev, mode, true);
+    json_decref(old);
+}
+
+/* Server-side apply: the object is created when missing (main resource only), else updated (apply.c computes
+ * the object and its managedFields). */
+static void
+do_apply(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
+{
+    if (api_check_options(rq, rep, "PatchOptions", true) != 0)
+        return;
+    json_t *old = NULL, *obj;
+    int64_t old_rev = 0;
+    char key[1024];
+    api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
+    int rc = api_obj_get(rq->srv->store, key, &old, &old_rev);
+    if (rc != 0 && !(rc == KC_ENOTFOUND && mode == UPDATE_MAIN)) {
+        api_reply_error(rep, rq, rc);
+        return;
+    }
+    if (rc != 0)
+        old = NULL;
+    if (api_apply_patch(rq, rep, old, mode == UPDATE_STATUS, &obj) != 0) {
+        json_decref(old);
+        return;
+    }
+    if (!old) {
+        if (prepare_create(rq, rep, obj, false) == 0)
+            store_create(rq, rep, obj);
+        else
+            json_decref(obj);
+        return;
+    }
+    finish_update(rq, rep, obj, old, old_rev, mode, false);
     json_decref(old);
 }
 
 /* --- patch --- */
 
+/* Go's name of a JSON value's type in encoding/json errors. */
+static const char *
+go_json_type(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "number";
+    default:
+        return "bool";
+    }
+}
+
+/* upstream's NewGenericServerResponse(422, ...): the reason dropped, empty details. */
+static void
+reply_generic_invalid(struct api_reply *rep)
+{
+    json_t *st = api_status(422, "Invalid", KC_PATCH_JSON_INVALID_MESSAGE, NULL, NULL, NULL);
+    json_t *code = json_incref(json_object_get(st, "code"));
+    json_object_del(st, "code");
+    json_object_set_new(st, "details", json_object());
+    json_object_set_new(st, "code", code);
+    json_decref(rep->body);
+    rep->status = 422;
+    rep->body = st;
+}
+
+void
+api_patch_error(struct api_reply *rep, enum api_patch_kind kind, int rc, const char *err)
+{
+    static const char *const smp_bad_request[] = { "invalid JSON document",
+                                                   "invalid patch format of primitive list",
+                                                   "invalid patch format of retainKeys",
+                                                   "invalid patch format of setElementOrder list",
+                                                   "strategic merge patch format is not supported",
+                                                   NULL };
+    const char *msg = err && *err ? err : kc_strerror(rc);
+    if (rc == -ENOMEM) {
+        api_reply_statusf(rep, 500, "InternalError", "%s", kc_strerror(rc));
+        return;
+    }
+    if (kind == API_PATCH_JSON) {
+        if (rc == KC_EINVALID)
+            reply_generic_invalid(rep);
+        else if (rc == KC_EBADREQUEST)
+            api_reply_statusf(rep, 400, "BadRequest", "%s", msg);
+        else if (rc == KC_ETOOLARGE)
+            api_reply_statusf(rep, 413, "RequestEntityTooLarge", "%s", msg);
+        else
+            api_reply_statusf(rep, 500, "", "%s", msg);
+        return;
+    }
+    if (kind == API_PATCH_STRATEGIC) {
+        /* interpretStrategicMergePatchError: these are 400 and 422; everything else passes through as a plain
+         * error, which the handler answers 500 without a reason */
+        bool bad = strncmp(msg, "json: cannot unmarshal ", 23) == 0;
+        for (size_t i = 0; !bad && smp_bad_request[i]; i++)
+            bad = strcmp(msg, smp_bad_request[i]) == 0;
+        if (bad)
+            api_reply_statusf(rep, 400, "BadRequest", "%s", msg);
+        else if (strcmp(msg, "lists of lists are not supported") == 0 ||
+                 strcmp(msg, "patch content doesn't match retainKeys list") == 0)
+            reply_generic_invalid(rep);
+        else
+            api_reply_statusf(rep, 500, "", "%s", msg);
+        return;
+    }
+    api_reply_statusf(rep, 500, "", "%s", msg); /* jsonpatch.MergePatch's errors are not Statuses either */
+}
+
+/* 422 for a patched document that is no object, as upstream's DecodeInto failure: `"" is invalid: patch: Invalid
+ * value: "<the patched JSON>": couldn't get version/kind; json parse error: ...` */
+static void
+reply_patched_not_object(struct api_reply *rep, const json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    char detail[320];
+    snprintf(detail, sizeof(detail),
+             "couldn't get version/kind; json parse error: json: cannot unmarshal %s into Go value of type struct { "
+             "APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }",
+             go_json_type(doc));
+    struct api_errors e = { 0 };
+    api_err_invalid_str(&e, "patch", text ? text : "", detail);
+    free(text);
+    const char *m = json_string_value(json_object_get(json_array_get(e.causes, 0), "message"));
+    struct api_sb msg = { 0 };
+    api_sb_printf(&msg, " \"\" is invalid: patch: %s", m ? m : "");
+    json_t *st = api_status(422, "Invalid", api_sb_str(&msg), NULL, NULL, NULL);
+    json_t *code = json_incref(json_object_get(st, "code"));
+    json_object_del(st, "code");
+    json_object_set_new(st, "details", json_pack("{s:O}", "causes", e.causes ? e.causes : json_array()));
+    json_object_set_new(st, "code", code);
+    api_sb_free(&msg);
+    api_errors_free(&e);
+    json_decref(rep->body);
+    rep->status = 422;
+    rep->body = st;
+}
+
+/* Decodes a JSON, merge or strategic merge patch body as upstream's handler does before applying it, with its
+ * errors: with fieldValidation Warn or Strict a JSON or merge patch is first decoded strictly into
+ * []jsonPatchOp or map[string]interface{} ("error decoding patch: ..."); a merge patch that is null or (without
+ * strict decoding) not an object or array is jsonpatch's ErrBadJSONPatch. Returns 0 with *out, or -1 after
+ * replying 400. */
+static int
+decode_patch(struct api_request *rq, struct api_reply *rep, enum api_patch_kind type, json_t **out)
+{
+    bool strict = api_field_validation(rq) != API_FV_IGNORE && type != API_PATCH_STRATEGIC;
+    const char *pfx = strict ? "error decoding patch: " : "";
+    char err[512];
+    json_t *patch = NULL;
+    if (kc_json_parse(rq->body ? rq->body : "", rq->body_len, &patch, err, sizeof(err)) != 0) {
+        /* duplicate keys are the strict check's business (a patch decodes with the last one winning) */
+        json_error_t je;
+        patch = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        if (!patch) {
+            if (type == API_PATCH_MERGE && !strict)
+                api_reply_statusf(rep, 400, "BadRequest", "Invalid JSON Patch");
+            else
+                api_reply_statusf(rep, 400, "BadRequest", "%s%s", pfx, err);
+            return -1;
+        }
+    }
+    const char *bad = NULL, *go_type = NULL, *field = NULL;
+    if (strict && type == API_PATCH_JSON) {
+        if (!json_is_array(patch) && !json_is_null(patch)) {
+            bad = go_json_type(patch);
+            go_type = "[]handlers.jsonPatchOp";
+        }
+        size_t i;
+        json_t *op;
+        json_array_foreach(patch, i, op)
+        {
+            if (bad)
+                break;
+            if (!json_is_object(op) && !json_is_null(op)) {
+                bad = go_json_type(op);
+                go_type = "handlers.jsonPatchOp";
+            }
+            static const char *const strs[] = { "op", "path", "from" };
+            for (size_t k = 0; !bad && json_is_object(op) && k < 3; k++) {
+                json_t *v = json_object_get(op, strs[k]);
+                if (v && !json_is_null(v) && !json_is_string(v)) {
+                    bad = go_json_type(v);
+                    field = strs[k];
+                }
+            }
+        }
+    } else if (strict && type == API_PATCH_MERGE && !json_is_object(patch) && !json_is_null(patch)) {
+        bad = go_json_type(patch);
+        go_type = "map[string]interface {}";
+    }
+    if (bad) {
+        if (field)
+            api_reply_statusf(rep, 400, "BadRequest",
+                              "%sjson: cannot unmarshal %s into Go struct field jsonPatchOp.%s of type string", pfx,
+                              bad, field);
+        else
+            api_reply_statusf(rep, 400, "BadRequest", "%sjson: cannot unmarshal %s into Go value of type %s", pfx, bad,
+                              go_type);
+        json_decref(patch);
+        return -1;
+    }
+    if (type == API_PATCH_MERGE && !json_is_object(patch) && !json_is_array(patch)) {
+        api_reply_statusf(rep, 400, "BadRequest", "Invalid JSON Patch");
+        json_decref(patch);
+        return -1;
+    }
+    *out = patch;
+    return 0;
+}
+
 static void
 do_patch(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
 {
     const char *ct = rq->content_type ? rq->content_type : "";
-    enum { MERGE, JSONPATCH, STRATEGIC } type;
+    enum api_patch_kind type;
     if (strncmp(ct, "application/merge-patch+json", 28) == 0)
-        type = MERGE;
+        type = API_PATCH_MERGE;
     else if (strncmp(ct, "application/json-patch+json", 27) == 0)
-        type = JSONPATCH;
+        type = API_PATCH_JSON;
     else if (strncmp(ct, "application/strategic-merge-patch+json", 38) == 0)
-        type = STRATEGIC;
+        type = API_PATCH_STRATEGIC;
     else if (strncmp(ct, "application/apply-patch+yaml", 28) == 0) {
-        api_reply_statusf(rep, 415, "UnsupportedMediaType",
-                          "server-side apply (application/apply-patch+yaml) is not implemented yet");
+        do_apply(rq, rep, mode);
         return;
     } else {
         api_reply_statusf(rep, 415, "UnsupportedMediaType",
@@ -1271,49 +1023,56 @@ do_patch(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
                           "application/strategic-merge-patch+json");
         return;
     }
-    json_t *patch;
-    char err[512];
-    if (kc_json_parse(rq->body ? rq->body : "", rq->body_len, &patch, err, sizeof(err)) != 0) {
-        api_reply_statusf(rep, 400, "BadRequest", "the request body is not valid JSON: %s", err);
+    if (api_check_options(rq, rep, "PatchOptions", false) != 0)
         return;
-    }
-    json_t *old;
+    json_t *patch, *old;
+    char err[512] = "";
     int64_t old_rev;
     char key[1024];
+    /* upstream reads the object first (a missing one is 404 whatever the patch), then decodes the patch */
     api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
     int rc = api_obj_get(rq->srv->store, key, &old, &old_rev);
     if (rc != 0) {
-        json_decref(patch);
         api_reply_error(rep, rq, rc);
+        return;
+    }
+    if (decode_patch(rq, rep, type, &patch) != 0) {
+        json_decref(old);
         return;
     }
     json_t *doc = json_deep_copy(old);
     /* A resourceVersion in the patch is a precondition (409 on mismatch); none means "the current one". */
     switch (type) {
-    case MERGE:
+    case API_PATCH_MERGE:
         rc = kc_patch_merge(&doc, patch);
         break;
-    case JSONPATCH:
+    case API_PATCH_JSON:
         rc = kc_patch_json(&doc, patch, err, sizeof(err));
         break;
-    case STRATEGIC:
+    case API_PATCH_STRATEGIC:
         rc = kc_patch_strategic(&doc, patch, kc_schema_find(rq->res->schema), err, sizeof(err));
         break;
     }
+    if (rc != 0) {
+        json_decref(patch);
+        json_decref(doc);
+        json_decref(old);
+        api_patch_error(rep, type, rc, err);
+        return;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(patch);
+        reply_patched_not_object(rep, doc);
+        json_decref(doc);
+        json_decref(old);
+        return;
+    }
+    /* field validation of the body and of the result; unknown fields never reach the store */
+    rc = api_strict_patch_result(rq, rep, api_strict_patch_scan(rq, type), doc, patch, type);
     json_decref(patch);
     if (rc != 0) {
         json_decref(doc);
         json_decref(old);
-        if (rc == KC_ECONFLICT)
-            api_reply_statusf(rep, 409, "Conflict", "%s", err);
-        else
-            api_reply_statusf(rep, 422, "Invalid", "%s", err[0] ? err : kc_strerror(rc));
-        return;
-    }
-    if (!json_is_object(doc)) {
-        json_decref(doc);
-        json_decref(old);
-        api_reply_statusf(rep, 422, "Invalid", "the patched object is not a JSON object");
         return;
     }
     const char *prv = kc_json_get_string(doc, "metadata.resourceVersion");
@@ -1321,151 +1080,511 @@ do_patch(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
         kc_json_del(doc, "metadata.resourceVersion");
         kc_json_set(doc, "metadata.resourceVersion", json_sprintf("%" PRId64, old_rev));
     }
-    finish_update(rq, rep, doc, old, old_rev, mode);
+    finish_update(rq, rep, doc, old, old_rev, mode, true);
     json_decref(old);
 }
 
 /* --- delete --- */
 
-struct delete_opts {
-    int64_t grace; /* -1: not given */
-    const char *propagation;
-    const char *pre_uid, *pre_rv;
-    json_t *body;
-};
-
-static int
-parse_delete_opts(struct api_request *rq, struct api_reply *rep, struct delete_opts *o)
+void
+api_delete_opts_close(struct api_delete_opts *o)
 {
-    memset(o, 0, sizeof(*o));
-    o->grace = -1;
-    if (rq->grace_period)
-        o->grace = strtoll(rq->grace_period, NULL, 10);
-    o->propagation = rq->propagation_policy;
-    if (rq->body && rq->body_len) {
-        char err[256];
-        if (kc_json_parse(rq->body, rq->body_len, &o->body, err, sizeof(err)) != 0) {
-            api_reply_statusf(rep, 400, "BadRequest", "the DeleteOptions body is not valid JSON: %s", err);
-            return -1;
-        }
-        json_t *g = json_object_get(o->body, "gracePeriodSeconds");
-        if (json_is_integer(g))
-            o->grace = json_integer_value(g);
-        const char *p = json_string_value(json_object_get(o->body, "propagationPolicy"));
-        if (p)
-            o->propagation = p;
-        o->pre_uid = kc_json_get_string(o->body, "preconditions.uid");
-        o->pre_rv = kc_json_get_string(o->body, "preconditions.resourceVersion");
+    json_decref(o->body);
+    o->body = NULL;
+}
+
+/* ValidateDeleteOptions. Returns 0, or -1 after replying 422. */
+static int
+validate_delete_opts(struct api_reply *rep, const struct api_delete_opts *o, const char *dry_run_text)
+{
+    struct api_errors errs = { 0 };
+    if (o->orphan >= 0 && o->propagation) {
+        struct api_sb v = { 0 };
+        api_go_quote(&v, o->propagation);
+        api_err_invalid_raw(&errs, "propagationPolicy", api_sb_str(&v),
+                            "orphanDependents and deletionPropagation cannot be both set");
+        api_sb_free(&v);
     }
-    if (o->propagation && strcmp(o->propagation, "Orphan") != 0 && strcmp(o->propagation, "Background") != 0 &&
-        strcmp(o->propagation, "Foreground") != 0) {
-        api_reply_statusf(rep, 422, "Invalid",
-                          "DeleteOptions.propagationPolicy: Unsupported value: \"%s\": supported "
-                          "values: \"Foreground\", \"Background\", \"Orphan\"",
-                          o->propagation);
-        json_decref(o->body);
+    if (o->propagation && strcmp(o->propagation, "Foreground") != 0 && strcmp(o->propagation, "Background") != 0 &&
+        strcmp(o->propagation, "Orphan") != 0) {
+        static const char *const valid[] = { "Foreground", "Background", "Orphan", "nil", NULL };
+        api_err_not_supported(&errs, "propagationPolicy", o->propagation, valid);
+    }
+    if (dry_run_text) {
+        static const char *const valid[] = { "All", NULL };
+        api_err_not_supported_raw(&errs, "dryRun", dry_run_text, valid);
+    }
+    if (errs.n) {
+        api_reply_options_invalid(rep, "DeleteOptions", &errs);
         return -1;
     }
     return 0;
 }
 
-/* Deletes one object: graceful for bound pods, deferred by finalizers, namespaces become Terminating. *result is
- * the object as answered (new reference). */
+static void reply_unknown(struct api_reply *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* 500 with no reason: what upstream answers for an error that is not a Status (a decoder's). */
+static void
+reply_unknown(struct api_reply *rep, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_decref(rep->body);
+    rep->status = 500;
+    rep->body = api_status(500, NULL, msg, NULL, NULL, NULL);
+}
+
+int
+api_delete_opts_from_json(const json_t *v, struct api_reply *rep, struct api_delete_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->orphan = -1;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_object(v)) {
+        reply_unknown(rep, "json: cannot unmarshal %s into Go value of type %s", go_json_type(v), "v1.DeleteOptions");
+        return -1;
+    }
+    /* the members with the wrong JSON type fail the decode, as Go's decoder does */
+    static const struct {
+        const char *name;
+        json_type type;
+        const char *go;
+    } members[] = { { "gracePeriodSeconds", JSON_INTEGER, "int64" },
+                    { "propagationPolicy", JSON_STRING, "v1.DeletionPropagation" },
+                    { "orphanDependents", JSON_TRUE, "bool" },
+                    { "preconditions", JSON_OBJECT, "v1.Preconditions" },
+                    { "dryRun", JSON_ARRAY, "[]string" } };
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        json_t *m = json_object_get(v, members[i].name);
+        if (!m || json_is_null(m))
+            continue;
+        bool ok = members[i].type == JSON_TRUE ? json_is_boolean(m) : json_typeof(m) == members[i].type;
+        if (!ok) {
+            char field[96];
+            snprintf(field, sizeof(field), "%s of type %s", members[i].name, members[i].go);
+            reply_unknown(rep, "json: cannot unmarshal %s into Go struct field DeleteOptions.%s", go_json_type(m),
+                          field);
+            return -1;
+        }
+    }
+    json_t *g = json_object_get(v, "gracePeriodSeconds");
+    if (json_is_integer(g)) {
+        o->grace_set = true;
+        o->grace = json_integer_value(g);
+    }
+    o->propagation = json_string_value(json_object_get(v, "propagationPolicy"));
+    json_t *orphan = json_object_get(v, "orphanDependents");
+    if (json_is_boolean(orphan))
+        o->orphan = json_is_true(orphan);
+    json_t *pre = json_object_get(v, "preconditions");
+    for (int i = 0; i < 2 && json_is_object(pre); i++) {
+        json_t *s = json_object_get(pre, i ? "resourceVersion" : "uid");
+        if (s && !json_is_null(s) && !json_is_string(s)) {
+            reply_unknown(rep, "json: cannot unmarshal %s into Go struct field Preconditions.preconditions.%s",
+                          go_json_type(s), i ? "resourceVersion of type string" : "uid of type types.UID");
+            return -1;
+        }
+    }
+    o->pre_uid = json_string_value(kc_json_get(v, "preconditions.uid"));
+    o->pre_rv = json_string_value(kc_json_get(v, "preconditions.resourceVersion"));
+    json_t *dry = json_object_get(v, "dryRun");
+    size_t i;
+    json_t *d;
+    bool bad = false;
+    json_array_foreach(dry, i, d)
+    {
+        if (!json_is_string(d)) {
+            reply_unknown(rep, "json: cannot unmarshal %s into Go struct field DeleteOptions.%s", go_json_type(d),
+                          "dryRun of type string");
+            return -1;
+        }
+        if (strcmp(json_string_value(d), "All") != 0)
+            bad = true;
+    }
+    o->dry_run = json_array_size(dry) > 0 && !bad;
+    char *dry_text = NULL;
+    if (bad) {
+        struct api_sb sb = { 0 };
+        api_go_string_slice(&sb, dry);
+        dry_text = strdup(api_sb_str(&sb));
+        api_sb_free(&sb);
+    }
+    int rc = validate_delete_opts(rep, o, bad ? (dry_text ? dry_text : "[]string{}") : NULL);
+    free(dry_text);
+    return rc;
+}
+
+int
+api_delete_opts_parse(struct api_request *rq, struct api_reply *rep, struct api_delete_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->orphan = -1;
+    if (rq->body && rq->body_len) {
+        /* the body's DeleteOptions (JSON or YAML); the query's are then not read */
+        const char *ct = rq->content_type ? rq->content_type : "";
+        json_t *v = NULL;
+        if (kc_k8sproto_is_media_type(ct)) { /* client-go's typed clients may send it as protobuf */
+            char err[256];
+            int rc = kc_k8sproto_decode(rq->body, rq->body_len, "v1", "DeleteOptions", &v, err, sizeof(err));
+            if (rc != 0) {
+                if (rc == -ENOMEM)
+                    api_reply_error(rep, rq, rc);
+                else
+                    reply_unknown(rep, "%s", err);
+                return -1;
+            }
+        } else if (strcspn(ct, "; \t") == 16 && strncasecmp(ct, "application/yaml", 16) == 0) {
+            struct kc_yaml_error ye = { 0 };
+            if (kc_yaml_load_one(rq->body, rq->body_len, &v, &ye) != 0) {
+                reply_unknown(rep, "error converting YAML to JSON: %s", ye.message);
+                return -1;
+            }
+        } else {
+            char err[256];
+            json_error_t je;
+            if (kc_json_parse(rq->body, rq->body_len, &v, err, sizeof(err)) != 0 &&
+                !(v = json_loadb(rq->body, rq->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je))) {
+                reply_unknown(rep, "couldn't get version/kind; json parse error: %s", err);
+                return -1;
+            }
+        }
+        int rc = api_delete_opts_from_json(v, rep, o);
+        o->body = v;
+        return rc;
+    }
+    if (rq->grace_period) {
+        char *end;
+        errno = 0;
+        long long g = strtoll(rq->grace_period, &end, 10);
+        if (!*rq->grace_period || *end || errno) {
+            api_reply_statusf(rep, 400, "BadRequest", "strconv.ParseInt: parsing \"%s\": %s", rq->grace_period,
+                              errno == ERANGE ? "value out of range" : "invalid syntax");
+            return -1;
+        }
+        o->grace_set = true;
+        o->grace = g;
+    }
+    o->propagation = rq->propagation_policy;
+    o->dry_run = rq->dry_run && strcmp(rq->dry_run, "All") == 0;
+    struct api_sb sb = { 0 };
+    if (rq->dry_run && !o->dry_run) {
+        api_sb_puts(&sb, "[]string{");
+        api_go_quote(&sb, rq->dry_run);
+        api_sb_puts(&sb, "}");
+    }
+    int rc = validate_delete_opts(rep, o, rq->dry_run && !o->dry_run ? api_sb_str(&sb) : NULL);
+    api_sb_free(&sb);
+    return rc;
+}
+
+json_t *
+api_delete_result(const struct api_resource *r, const json_t *obj)
+{
+    if (r->delete_returns_object)
+        return json_deep_copy(obj);
+    json_t *d = json_object();
+    const char *name = kc_json_get_string(obj, "metadata.name");
+    const char *uid = kc_json_get_string(obj, "metadata.uid");
+    if (!d || (name && *name && json_object_set_new(d, "name", json_string(name)) != 0) ||
+        (r->group[0] && json_object_set_new(d, "group", json_string(r->group)) != 0) ||
+        json_object_set_new(d, "kind", json_string(r->plural)) != 0 ||
+        (uid && *uid && json_object_set_new(d, "uid", json_string(uid)) != 0)) {
+        json_decref(d);
+        return NULL;
+    }
+    return json_pack("{s:s,s:s,s:{},s:s,s:o}", "kind", "Status", "apiVersion", "v1", "metadata", "status", "Success",
+                     "details", d);
+}
+
+/* The outcome of one object's delete. */
+struct delete_outcome {
+    json_t *answer; /* what the DELETE answers (api_delete_result, or the object that stays); new reference */
+    bool deleted;   /* removed from the store (false: it stays, being deleted) */
+};
+
+/* 409 for a precondition the object does not meet, as upstream's BeforeDelete words it (the resource named by
+ * its kind, "Pod" or "Deployment.apps"). */
+static void
+reply_precondition(struct api_reply *rep, const struct api_resource *r, const char *name, const char *what,
+                   const char *want, const char *have, const char *tail)
+{
+    char res[160], msg[1024];
+    snprintf(res, sizeof(res), "%s%s%s", r->kind, r->group[0] ? "." : "", r->group);
+    snprintf(msg, sizeof(msg),
+             "Operation cannot be fulfilled on %s \"%s\": the %s in the precondition (%s) does not match the %s in "
+             "record (%s). %s",
+             res, name, what, want, what, have, tail);
+    json_decref(rep->body);
+    rep->status = 409;
+    rep->body = api_status(409, "Conflict", msg, name, r->group, r->kind);
+}
+
+/* 409 for a namespace's precondition, as the namespace registry words it. */
+static void
+reply_ns_precondition(struct api_reply *rep, const char *name, const char *what, const char *want, const char *have)
+{
+    char msg[1024];
+    snprintf(msg, sizeof(msg),
+             "Operation cannot be fulfilled on namespaces \"%s\": Precondition failed: %s in precondition: %s, %s in "
+             "object meta: %s",
+             name, what, want, what, have);
+    json_decref(rep->body);
+    rep->status = 409;
+    rep->body = api_status(409, "Conflict", msg, name, NULL, "namespaces");
+}
+
+/* Writes obj over key (expected revision *rev) unless dry-run; *rev gets the new revision. An object equal to
+ * the stored one is not written (upstream's GuaranteedUpdate skips no-op updates). */
 static int
-delete_one(struct api_request *rq, const char *key, const struct delete_opts *o, json_t **result)
+delete_write(struct api_request *rq, const struct api_delete_opts *o, const char *key, json_t *obj,
+             const json_t *stored, int64_t *rev)
+{
+    if (json_equal(obj, stored))
+        return 0;
+    int64_t nrev = *rev;
+    kc_json_del(obj, "metadata.resourceVersion");
+    int rc = o->dry_run ? 0 : api_obj_update(rq->srv->store, key, obj, *rev, &nrev);
+    if (rc == 0)
+        *rev = nrev;
+    kc_json_set(obj, "metadata.resourceVersion", json_sprintf("%" PRId64, *rev));
+    return rc;
+}
+
+static void
+set_deletion(json_t *obj, struct kc_time t, int64_t grace)
+{
+    char ts[KC_TIME_BUF];
+    kc_time_format(t, ts);
+    kc_json_set(obj, "metadata.deletionTimestamp", json_string(ts));
+    kc_json_set(obj, "metadata.deletionGracePeriodSeconds", json_integer(grace));
+}
+
+static void
+bump_generation(json_t *obj)
+{
+    json_int_t g = json_integer_value(kc_json_get(obj, "metadata.generation"));
+    if (g > 0)
+        kc_json_set(obj, "metadata.generation", json_integer(g + 1));
+}
+
+#define REPLIED 1 /* delete_attempt's "answered already" (error codes are negative) */
+
+/* One attempt at deleting the object at key, as upstream's registry (generic Store.Delete with BeforeDelete, the
+ * pod strategy's graceful deletion, the namespace registry's Terminating phase). 0 with *out filled; KC_ECONFLICT
+ * when the object changed under us (the caller retries); REPLIED after replying; another error code. */
+static int
+delete_attempt(struct api_request *rq, struct api_reply *rep, const char *key, const struct api_delete_opts *o,
+               struct delete_outcome *out)
 {
     const struct api_resource *r = rq->res;
-    json_t *obj;
+    json_t *obj, *stored;
     int64_t rev;
-    int rc = api_obj_get(rq->srv->store, key, &obj, &rev);
+    int rc = api_obj_get(rq->srv->store, key, &stored, &rev);
     if (rc != 0)
         return rc;
-    if ((o->pre_uid && strcmp(o->pre_uid, kc_json_get_string(obj, "metadata.uid") ?: "") != 0) ||
-        (o->pre_rv && strtoll(o->pre_rv, NULL, 10) != rev)) {
-        json_decref(obj);
-        return KC_ECONFLICT;
+    obj = json_deep_copy(stored);
+    if (!obj) {
+        json_decref(stored);
+        return -ENOMEM;
     }
+    const char *name = kc_json_get_string(obj, "metadata.name") ?: "";
+    const char *uid = kc_json_get_string(obj, "metadata.uid") ?: "";
+    const char *orv = kc_json_get_string(obj, "metadata.resourceVersion") ?: "";
     bool is_pod = strcmp(r->kind, "Pod") == 0 && !r->group[0];
     bool is_ns = strcmp(r->kind, "Namespace") == 0 && !r->group[0];
-    int64_t grace = o->grace;
-    if (is_pod && grace < 0) {
-        json_t *g = kc_json_get(obj, "spec.terminationGracePeriodSeconds");
-        grace = json_is_integer(g) ? json_integer_value(g) : 30;
-    }
-    bool bound = is_pod && kc_json_get_string(obj, "spec.nodeName") && *kc_json_get_string(obj, "spec.nodeName");
-    bool finalizers = json_array_size(kc_json_get(obj, "metadata.finalizers")) > 0 ||
-                      (is_ns && json_array_size(kc_json_get(obj, "spec.finalizers")) > 0);
-    bool graceful = (is_pod && bound && grace > 0) || finalizers;
-    if (graceful) {
-        if (!kc_json_get(obj, "metadata.deletionTimestamp")) {
+    bool deleting = kc_json_get(obj, "metadata.deletionTimestamp") != NULL;
+    out->deleted = false;
+    out->answer = NULL;
+
+    if (is_ns) {
+        /* the namespace registry: its own preconditions; a first delete only marks it Terminating (the namespace
+         * controller empties it and finalizes), later ones wait for spec.finalizers to empty, then the generic
+         * delete below runs */
+        if (o->pre_uid && strcmp(o->pre_uid, uid) != 0) {
+            reply_ns_precondition(rep, name, "UID", o->pre_uid, uid);
+            rc = REPLIED;
+        } else if (o->pre_rv && strcmp(o->pre_rv, orv) != 0) {
+            reply_ns_precondition(rep, name, "ResourceVersion", o->pre_rv, orv);
+            rc = REPLIED;
+        } else if (!deleting) {
             char ts[KC_TIME_BUF];
-            struct kc_time t = kc_time_now();
-            t.sec += is_pod ? grace : 0;
-            kc_time_format(t, ts);
+            kc_time_format(kc_time_now(), ts);
             kc_json_set(obj, "metadata.deletionTimestamp", json_string(ts));
-            kc_json_set(obj, "metadata.deletionGracePeriodSeconds", json_integer(is_pod ? grace : 0));
-            if (is_ns)
-                kc_json_set(obj, "status.phase", json_string("Terminating"));
-            int64_t nrev;
-            kc_json_del(obj, "metadata.resourceVersion");
-            rc = dry_run(rq) ? 0 : api_obj_update(rq->srv->store, key, obj, rev, &nrev);
-            if (rc != 0) {
-                json_decref(obj);
-                return rc;
-            }
-            kc_json_set(obj, "metadata.resourceVersion", json_sprintf("%" PRId64, dry_run(rq) ? rev : nrev));
+            kc_json_set(obj, "status.phase", json_string("Terminating"));
+            rc = delete_write(rq, o, key, obj, stored, &rev);
         }
-        *result = obj;
-        return 0;
+        if (rc != 0 || !deleting || json_array_size(kc_json_get(obj, "spec.finalizers")) > 0) {
+            if (rc == 0)
+                out->answer = json_incref(obj);
+            json_decref(obj);
+            json_decref(stored);
+            return rc;
+        }
+    } else if (o->pre_uid && strcmp(o->pre_uid, uid) != 0) { /* BeforeDelete: preconditions first */
+        reply_precondition(rep, r, name, "UID", o->pre_uid, uid,
+                           "The object might have been deleted and then recreated");
+        rc = REPLIED;
+    } else if (o->pre_rv && strcmp(o->pre_rv, orv) != 0) {
+        reply_precondition(rep, r, name, "ResourceVersion", o->pre_rv, orv, "The object might have been modified");
+        rc = REPLIED;
     }
-    int64_t drev;
-    rc = dry_run(rq) ? 0 : api_obj_delete(rq->srv->store, key, rev, &drev);
     if (rc != 0) {
         json_decref(obj);
+        json_decref(stored);
         return rc;
     }
-    *result = obj;
-    return 0;
+    bool grace_set = o->grace_set;
+    int64_t grace = o->grace < 0 ? 1 : o->grace; /* negative values are 1s on the delete path */
+    json_t *dgs = kc_json_get(obj, "metadata.deletionGracePeriodSeconds");
+    if (json_is_integer(dgs) && json_integer_value(dgs) < 0)
+        kc_json_set(obj, "metadata.deletionGracePeriodSeconds", json_integer(1));
+    bool graceful = false, pending = false;
+    int64_t period = 0;
+    if (is_pod) { /* the only kind of ours with a graceful delete strategy */
+        if (deleting) {
+            /* already being deleted: only a shorter grace period changes anything */
+            json_int_t cur = json_integer_value(kc_json_get(obj, "metadata.deletionGracePeriodSeconds"));
+            if (!kc_json_get(obj, "metadata.deletionGracePeriodSeconds") || cur <= 0) {
+                graceful = false;
+            } else if (grace_set && grace < cur) {
+                struct kc_time t;
+                if (kc_time_parse(kc_json_get_string(obj, "metadata.deletionTimestamp"), &t) != 0)
+                    t = kc_time_now();
+                t.sec += grace - cur;
+                set_deletion(obj, t, grace);
+                graceful = true;
+                period = grace;
+            } else {
+                pending = true;
+            }
+        } else {
+            /* the pod strategy's CheckGracefulDelete */
+            json_t *tg = kc_json_get(obj, "spec.terminationGracePeriodSeconds");
+            period = grace_set ? grace : json_is_integer(tg) ? json_integer_value(tg) : 0;
+            const char *node = kc_json_get_string(obj, "spec.nodeName");
+            const char *phase = kc_json_get_string(obj, "status.phase");
+            if (!node || !*node)
+                period = 0; /* never scheduled: nothing to stop */
+            if (phase && (strcmp(phase, "Failed") == 0 || strcmp(phase, "Succeeded") == 0))
+                period = 0; /* terminated already */
+            if (period < 0)
+                period = 1;
+            struct kc_time t = kc_time_now();
+            t.sec += period;
+            set_deletion(obj, t, period);
+            bump_generation(obj);
+            graceful = true;
+        }
+    }
+    if (pending) { /* upstream's errAlreadyDeleting: nothing changes, the object answers as deleted would */
+        out->answer = api_delete_result(r, obj);
+        json_decref(obj);
+        json_decref(stored);
+        return out->answer ? 0 : -ENOMEM;
+    }
+    bool finalizers = json_array_size(kc_json_get(obj, "metadata.finalizers")) > 0;
+    if (graceful || finalizers) {
+        if (!graceful) {
+            /* markAsDeleting: deletion requested now (an earlier request's time is kept), no grace */
+            char now[KC_TIME_BUF];
+            kc_time_format(kc_time_now(), now);
+            const char *cur = kc_json_get_string(obj, "metadata.deletionTimestamp");
+            if (!cur) {
+                bump_generation(obj);
+                kc_json_set(obj, "metadata.deletionTimestamp", json_string(now));
+            } else if (strcmp(cur, now) > 0) {
+                kc_json_set(obj, "metadata.deletionTimestamp", json_string(now));
+            }
+            kc_json_set(obj, "metadata.deletionGracePeriodSeconds", json_integer(0));
+        }
+        rc = delete_write(rq, o, key, obj, stored, &rev);
+        if (rc != 0 || finalizers || (graceful && period > 0)) {
+            if (rc == 0)
+                out->answer = json_incref(obj); /* it stays: the object itself, with its deletionTimestamp */
+            json_decref(obj);
+            json_decref(stored);
+            return rc;
+        }
+        /* a zero grace period: the deletion is recorded, then the object goes */
+    }
+    int64_t drev;
+    rc = o->dry_run ? 0 : api_obj_delete(rq->srv->store, key, rev, &drev);
+    if (rc == 0) {
+        out->answer = api_delete_result(r, obj);
+        out->deleted = true;
+        if (!out->answer)
+            rc = -ENOMEM;
+    }
+    json_decref(obj);
+    json_decref(stored);
+    return rc;
+}
+
+/* Deletes one object, retrying when it changed between our read and our write (as GuaranteedUpdate retries).
+ * Returns 0 with *out filled, or -1 after replying. */
+static int
+delete_one(struct api_request *rq, struct api_reply *rep, const char *key, const struct api_delete_opts *o,
+           struct delete_outcome *out)
+{
+    int rc = KC_ECONFLICT;
+    for (int attempt = 0; attempt < 16 && rc == KC_ECONFLICT; attempt++)
+        rc = delete_attempt(rq, rep, key, o, out);
+    if (rc < 0)
+        api_reply_error(rep, rq, rc);
+    return rc == 0 ? 0 : -1;
 }
 
 static void
 do_delete(struct api_request *rq, struct api_reply *rep)
 {
-    struct delete_opts o;
-    if (parse_delete_opts(rq, rep, &o) != 0)
-        return;
-    char key[1024];
-    json_t *obj;
-    api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
-    int rc = delete_one(rq, key, &o, &obj);
-    json_decref(o.body);
-    if (rc != 0) {
-        if (rc == KC_ECONFLICT && (o.pre_uid || o.pre_rv))
-            api_reply_statusf(rep, 409, "Conflict",
-                              "Operation cannot be fulfilled on %s \"%s\": Precondition failed: UID in precondition: "
-                              "%s, UID in object meta: %s",
-                              rq->res->plural, rq->name, o.pre_uid ? o.pre_uid : "", "");
-        else
-            api_reply_error(rep, rq, rc);
+    struct api_delete_opts o;
+    if (api_delete_opts_parse(rq, rep, &o) != 0) {
+        api_delete_opts_close(&o);
         return;
     }
-    reply_object(rq, rep, 200, obj);
+    char key[1024];
+    struct delete_outcome out;
+    api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
+    int rc = delete_one(rq, rep, key, &o, &out);
+    int orphan = o.orphan;
+    api_delete_opts_close(&o);
+    if (rc != 0)
+        return;
+    /* 202 only when the object stays and the (deprecated) orphanDependents=false asked for a cascade */
+    int status = !out.deleted && orphan == 0 ? 202 : 200;
+    const char *akind = json_string_value(json_object_get(out.answer, "kind"));
+    if (akind && strcmp(akind, "Status") == 0) { /* no Table of a Status */
+        rep->status = status;
+        rep->body = out.answer;
+        return;
+    }
+    reply_object(rq, rep, status, out.answer);
 }
 
+/* DELETE on a collection, as upstream's Store.DeleteCollection with one worker: the matching objects are listed,
+ * then deleted one by one with the same options; the first failure (but NotFound) stops it and is the answer;
+ * otherwise the answer is the list as it was read. */
 static void
 do_deletecollection(struct api_request *rq, struct api_reply *rep)
 {
-    struct delete_opts o;
+    struct api_delete_opts o;
     struct kc_label_selector *ls;
     struct kc_field_selector *fs;
-    if (parse_delete_opts(rq, rep, &o) != 0)
-        return;
-    if (api_parse_selectors(rq, rep, &ls, &fs) != 0) {
-        json_decref(o.body);
+    if (api_delete_opts_parse(rq, rep, &o) != 0) {
+        api_delete_opts_close(&o);
         return;
     }
+    if (api_parse_selectors(rq, rep, &ls, &fs) != 0) {
+        api_delete_opts_close(&o);
+        return;
+    }
+    long long limit = rq->limit ? strtoll(rq->limit, NULL, 10) : 0;
     char prefix[1024];
-    json_t *items, *deleted = json_array();
+    json_t *items, *listed = json_array();
     int64_t rev;
     bool more;
     api_storage_key(rq->res, rq->namespace, NULL, prefix, sizeof(prefix));
@@ -1477,29 +1596,53 @@ do_deletecollection(struct api_request *rq, struct api_reply *rep)
         {
             if (!api_selectors_match(ls, fs, it))
                 continue;
-            char key[1024];
-            json_t *res;
-            api_storage_key(rq->res, kc_json_get_string(it, "metadata.namespace"), obj_name(it), key, sizeof(key));
-            if (delete_one(rq, key, &o, &res) == 0)
-                json_array_append_new(deleted, res);
+            if (limit > 0 && (long long)json_array_size(listed) >= limit)
+                break;
+            json_array_append(listed, it);
         }
         json_decref(items);
     }
     kc_label_selector_free(ls);
     kc_field_selector_free(fs);
-    json_decref(o.body);
     if (rc != 0) {
-        json_decref(deleted);
+        api_delete_opts_close(&o);
+        json_decref(listed);
         api_reply_error(rep, rq, rc);
         return;
     }
-    strip_type(deleted);
+    size_t i;
+    json_t *it;
+    json_array_foreach(listed, i, it)
+    {
+        char key[1024];
+        struct delete_outcome out;
+        struct api_reply err = { 0 };
+        snprintf(rq->name, sizeof(rq->name), "%s", obj_name(it));
+        api_storage_key(rq->res, kc_json_get_string(it, "metadata.namespace"), obj_name(it), key, sizeof(key));
+        if (delete_one(rq, &err, key, &o, &out) == 0) {
+            json_decref(out.answer);
+            continue;
+        }
+        if (err.status == 404) { /* gone meanwhile */
+            json_decref(err.body);
+            continue;
+        }
+        rq->name[0] = '\0';
+        rep->status = err.status;
+        rep->body = err.body;
+        api_delete_opts_close(&o);
+        json_decref(listed);
+        return;
+    }
+    rq->name[0] = '\0';
+    api_delete_opts_close(&o);
+    strip_type(listed);
     char av[128], kind[160];
     api_resource_api_version(rq->res, av, sizeof(av));
     snprintf(kind, sizeof(kind), "%sList", rq->res->kind);
     rep->status = 200;
     rep->body = json_pack("{s:s,s:s,s:{s:o},s:o}", "kind", kind, "apiVersion", av, "metadata", "resourceVersion",
-                          json_sprintf("%" PRId64, rev), "items", deleted);
+                          json_sprintf("%" PRId64, rev), "items", listed);
 }
 
 /* --- subresources: binding, scale, log --- */
@@ -1647,6 +1790,7 @@ do_scale(struct api_request *rq, struct api_reply *rep, const char *method_verb)
     if (rq->res->generation_on_spec && spec_changed(obj, next))
         kc_json_set(next, "metadata.generation",
                     json_integer(json_integer_value(kc_json_get(obj, "metadata.generation")) + 1));
+    api_managed_update(rq, obj, NULL, next); /* an Update entry with subresource "scale": spec.replicas */
     kc_json_del(next, "metadata.resourceVersion");
     int64_t nrev = rev;
     rc = dry_run(rq) ? 0 : api_obj_update(rq->srv->store, key, next, rev, &nrev);
@@ -1685,6 +1829,227 @@ do_log(struct api_request *rq, struct api_reply *rep)
                           "pods/log: the kubelet's log endpoint is not implemented yet (pod %s is on node %s)",
                           rq->name, node);
     json_decref(pod);
+}
+
+/* --- pods/eviction (policy/v1 Eviction; no PodDisruptionBudgets are served, so every eviction deletes) --- */
+
+/* The rest of `%s in version "%s" cannot be handled as a Eviction: <why>` for a body of another kind: a kind we
+ * serve fails to convert, another one is unknown to the scheme. */
+static void
+eviction_wrong_kind(struct api_reply *rep, const char *api_version, const char *kind)
+{
+    const char *slash = strchr(api_version, '/');
+    const char *version = slash ? slash + 1 : api_version;
+    char group[128];
+    snprintf(group, sizeof(group), "%.*s", slash ? (int)(slash - api_version) : 0, api_version);
+    const struct api_resource *r = api_resource_by_kind(group, kind);
+    if (r && strcmp(r->version, version) == 0)
+        api_reply_statusf(rep, 400, "BadRequest",
+                          "%s in version \"%s\" cannot be handled as a Eviction: converting (%s.%s) to "
+                          "(policy.Eviction): unknown conversion",
+                          kind, version, version, kind);
+    else
+        api_reply_statusf(rep, 400, "BadRequest",
+                          "%s in version \"%s\" cannot be handled as a Eviction: no kind \"%s\" is registered for "
+                          "version \"%s\" in scheme \"pkg/api/legacyscheme/scheme.go:30\"",
+                          kind, version, kind, api_version);
+}
+
+int
+api_eviction_check(struct api_request *rq, struct api_reply *rep, json_t *ev, struct api_delete_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->orphan = -1;
+    /* the create handler: decoded as policy/v1 Eviction (the missing parts of the type defaulted from it) */
+    const char *kind = json_string_value(json_object_get(ev, "kind"));
+    const char *av = json_string_value(json_object_get(ev, "apiVersion"));
+    if (!av || !*av)
+        av = "policy/v1";
+    if (!kind || !*kind)
+        kind = "Eviction";
+    if (strcmp(kind, "Eviction") != 0 || (strcmp(av, "policy/v1") != 0 && strcmp(av, "policy/v1beta1") != 0)) {
+        eviction_wrong_kind(rep, av, kind);
+        return -1;
+    }
+    const char *ns = kc_json_get_string(ev, "metadata.namespace");
+    if (ns && *ns && strcmp(ns, rq->namespace) != 0) {
+        api_reply_statusf(rep, 400, "BadRequest",
+                          "the namespace of the provided object does not match the namespace sent on the request");
+        return -1;
+    }
+    /* EvictionREST.Create */
+    const char *name = kc_json_get_string(ev, "metadata.name");
+    if (!name || strcmp(name, rq->name) != 0) {
+        api_reply_statusf(rep, 400, "BadRequest", "name in URL does not match name in Eviction object");
+        return -1;
+    }
+    json_t *dopts = json_object_get(ev, "deleteOptions");
+    int invalid = api_delete_opts_from_json(dopts, rep, o);
+    if (invalid != 0 && rep->status == 500) { /* a decoding error: the create handler's 400 */
+        static const char field[] = "Go struct field DeleteOptions.";
+        const char *m = json_string_value(json_object_get(rep->body, "message")) ?: "";
+        const char *f = strstr(m, field);
+        char msg[700];
+        if (f)
+            snprintf(msg, sizeof(msg), "%.*sGo struct field Eviction.deleteOptions.%s", (int)(f - m), m,
+                     f + sizeof(field) - 1);
+        else
+            snprintf(msg, sizeof(msg), "%s", m);
+        api_reply_statusf(rep, 400, "BadRequest", "Eviction in version \"%s\" cannot be handled as a Eviction: %s",
+                          strchr(av, '/') + 1, msg);
+        return -1;
+    }
+    /* propagateDryRun: the request's dryRun (validated: All) applies when the content has none */
+    json_t *ddry = json_is_object(dopts) ? json_object_get(dopts, "dryRun") : NULL;
+    if (rq->dry_run && json_array_size(ddry) > 0 &&
+        !(json_array_size(ddry) == 1 && strcmp(json_string_value(json_array_get(ddry, 0)), "All") == 0)) {
+        struct api_sb v = { 0 };
+        size_t i;
+        json_t *d;
+        json_array_foreach(ddry, i, d) api_sb_printf(&v, "%s%s", i ? " " : "", json_string_value(d));
+        char msg[600];
+        snprintf(msg, sizeof(msg), "Non-matching dry-run options in request and content: [%s] and [%s]", rq->dry_run,
+                 api_sb_str(&v));
+        api_sb_free(&v);
+        json_decref(rep->body);
+        rep->status = 500;
+        rep->body = api_status(500, NULL, msg, NULL, NULL, NULL);
+        return -1;
+    }
+    if (invalid != 0) /* ValidateDeleteOptions runs in the delete, after propagateDryRun */
+        return -1;
+    if (rq->dry_run)
+        o->dry_run = true;
+    return 0;
+}
+
+/* The Eviction body: JSON, YAML or protobuf (whose envelope defaults to policy/v1 Eviction). */
+static int
+eviction_body(struct api_request *rq, struct api_reply *rep, json_t **ev)
+{
+    if (!kc_k8sproto_is_media_type(rq->content_type ? rq->content_type : ""))
+        return api_parse_body(rq, rep, ev);
+    char err[256];
+    int rc = kc_k8sproto_decode(rq->body ? rq->body : "", rq->body_len, "policy/v1", "Eviction", ev, err, sizeof(err));
+    if (rc == KC_EPARSE || rc == KC_EUNSUPPORTED)
+        api_reply_statusf(rep, 400, "BadRequest", "the request body is not a valid protobuf object: %s", err);
+    else if (rc != 0)
+        api_reply_error(rep, rq, rc);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Adds the DisruptionTarget condition the eviction API sets before it deletes (podutil.UpdatePodCondition: the
+ * transition time stays when the status does not change). */
+static void
+add_disruption_condition(json_t *pod)
+{
+    char now[KC_TIME_BUF];
+    kc_time_format(kc_time_now(), now);
+    json_t *conds = kc_json_get(pod, "status.conditions");
+    if (!json_is_array(conds)) {
+        conds = json_array();
+        kc_json_set(pod, "status.conditions", conds);
+    }
+    json_t *c =
+        json_pack("{s:s,s:s,s:n,s:s,s:s,s:s}", "type", "DisruptionTarget", "status", "True", "lastProbeTime",
+                  "lastTransitionTime", now, "reason", "EvictionByEvictionAPI", "message", "Eviction API: evicting");
+    size_t i;
+    json_t *old;
+    json_array_foreach(conds, i, old)
+    {
+        const char *t = json_string_value(json_object_get(old, "type"));
+        if (t && strcmp(t, "DisruptionTarget") == 0) {
+            const char *st = json_string_value(json_object_get(old, "status"));
+            json_t *lt = json_object_get(old, "lastTransitionTime");
+            if (st && strcmp(st, "True") == 0 && lt)
+                json_object_set(c, "lastTransitionTime", lt);
+            json_array_set_new(conds, i, c);
+            return;
+        }
+    }
+    json_array_append_new(conds, c);
+}
+
+/* POST pods/<name>/eviction, as upstream's EvictionREST with no PodDisruptionBudget: the pod gets the
+ * DisruptionTarget condition, then it is deleted with the Eviction's deleteOptions; 201 and a Success Status. */
+static void
+do_eviction(struct api_request *rq, struct api_reply *rep)
+{
+    json_t *ev;
+    struct api_delete_opts o;
+    if (api_check_options(rq, rep, "CreateOptions", false) != 0 || eviction_body(rq, rep, &ev) != 0)
+        return;
+    int rc = api_eviction_check(rq, rep, ev, &o);
+    if (rc != 0) {
+        api_delete_opts_close(&o);
+        json_decref(ev);
+        return;
+    }
+    char key[1024], rvbuf[32];
+    api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
+    const char *user_rv = o.pre_rv;
+    bool done = false;
+    for (int attempt = 0; attempt < 20 && !done; attempt++) {
+        json_t *pod;
+        int64_t rev;
+        if ((rc = api_obj_get(rq->srv->store, key, &pod, &rev)) != 0) {
+            api_reply_error(rep, rq, rc);
+            break;
+        }
+        const char *phase = kc_json_get_string(pod, "status.phase") ?: "";
+        bool terminal = strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0 ||
+                        kc_json_get(pod, "metadata.deletionTimestamp") != NULL;
+        struct api_delete_opts d = o;
+        if (!user_rv && !terminal) { /* not racing another disruption: the pod as read here is the one deleted */
+            snprintf(rvbuf, sizeof(rvbuf), "%" PRId64, rev);
+            d.pre_rv = rvbuf;
+        }
+        struct api_reply r = { 0 };
+        if (!o.dry_run) {
+            /* the preconditions hold for the pod as it is now, then the condition is written */
+            const char *uid = kc_json_get_string(pod, "metadata.uid") ?: "";
+            const char *prv = kc_json_get_string(pod, "metadata.resourceVersion") ?: "";
+            if (o.pre_uid && *o.pre_uid && strcmp(o.pre_uid, uid) != 0) {
+                reply_precondition(&r, rq->res, rq->name, "UID", o.pre_uid, uid,
+                                   "The object might have been deleted and then recreated");
+            } else if (user_rv && *user_rv && strcmp(user_rv, prv) != 0) {
+                reply_precondition(&r, rq->res, rq->name, "ResourceVersion", user_rv, prv,
+                                   "The object might have been modified");
+            } else {
+                add_disruption_condition(pod);
+                kc_json_del(pod, "metadata.resourceVersion");
+                int64_t nrev;
+                rc = api_obj_update(rq->srv->store, key, pod, rev, &nrev);
+                if (rc == 0 && d.pre_rv) { /* our own write moves the resourceVersion the delete expects */
+                    snprintf(rvbuf, sizeof(rvbuf), "%" PRId64, nrev);
+                    d.pre_rv = rvbuf;
+                } else if (rc != 0) {
+                    api_reply_error(&r, rq, rc);
+                }
+            }
+        }
+        json_decref(pod);
+        struct delete_outcome out = { 0 };
+        if (!r.body && delete_one(rq, &r, key, &d, &out) == 0) {
+            json_decref(out.answer);
+            done = true;
+            break;
+        }
+        if (r.status == 409 && !user_rv && attempt + 1 < 20) { /* conflicts are retried unless the caller pinned one */
+            json_decref(r.body);
+            continue;
+        }
+        rep->status = r.status;
+        rep->body = r.body;
+        break;
+    }
+    api_delete_opts_close(&o);
+    json_decref(ev);
+    if (!done)
+        return;
+    rep->status = 201;
+    rep->body = json_pack("{s:s,s:s,s:{},s:s,s:i}", "kind", "Status", "apiVersion", "v1", "metadata", "status",
+                          "Success", "code", 201);
 }
 
 /* --- dispatch --- */
@@ -1775,6 +2140,14 @@ api_rest_handle(struct api_request *rq, struct api_reply *rep)
             api_exec_handle(rq, rep);
             return;
         }
+        if (bit == API_SUB_EVICTION) {
+            if (strcmp(verb, "create") == 0)
+                do_eviction(rq, rep);
+            else
+                api_reply_statusf(rep, 405, "MethodNotAllowed",
+                                  "the server does not allow this method on the requested resource");
+            return;
+        }
         api_reply_statusf(rep, 501, "NotImplemented", "%s/%s is not implemented yet", r->plural, sub);
         return;
     }
@@ -1787,7 +2160,7 @@ api_rest_handle(struct api_request *rq, struct api_reply *rep)
     if (strcmp(verb, "get") == 0)
         do_get(rq, rep);
     else if (strcmp(verb, "list") == 0)
-        do_list(rq, rep);
+        api_list(rq, rep);
     else if (strcmp(verb, "create") == 0) {
         if (rq->name[0]) {
             api_reply_statusf(rep, 405, "MethodNotAllowed",

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 const struct api_resource api_review_resources[] = {
     {
@@ -330,25 +329,6 @@ api_review_answer(struct api_request *rq, const char *user_uid, json_t *obj, str
 
 /* --- HTTP --- */
 
-/* The uid of the bearer token the request authenticated with; "" for a client certificate (which wins, as in
- * server.c's authenticate) or no match. */
-static void
-token_uid(const struct api_server *srv, kc_httpd_req *req, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (kc_httpd_req_peer(req))
-        return;
-    size_t len;
-    const char *auth = kc_httpd_req_header(req, "authorization", &len);
-    if (!auth || len <= 7 || strncasecmp(auth, "Bearer ", 7) != 0)
-        return;
-    for (int i = 0; i < srv->ntokens; i++)
-        if (strlen(srv->tokens[i].token) == len - 7 && memcmp(srv->tokens[i].token, auth + 7, len - 7) == 0) {
-            snprintf(out, cap, "%s", srv->tokens[i].uid);
-            return;
-        }
-}
-
 bool
 api_review_serve(kc_httpd_req *req, struct api_request *rq)
 {
@@ -368,9 +348,7 @@ api_review_serve(kc_httpd_req *req, struct api_request *rq)
             api_reply_statusf(&rep, 413, "RequestEntityTooLarge", "the request body is larger than %zu bytes",
                               rq->srv->cfg.max_body);
         } else {
-            char uid[256];
-            token_uid(rq->srv, req, uid, sizeof(uid));
-            api_review_handle(rq, uid, &rep);
+            api_review_handle(rq, rq->user.uid, &rep); /* the uid authenticate() found (server.c) */
         }
     }
     kc_httpd_reply_json(req, rep.status, rep.body, false);

@@ -123,7 +123,8 @@ load_tokens(struct api_server *srv, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* Who is asking: the client certificate's CN/O, or the bearer token's user. Returns false when neither. */
+/* Who is asking: the client certificate's CN/O (no uid), or the bearer token's user, uid and groups. Returns false
+ * when neither. */
 static bool
 authenticate(struct api_server *srv, kc_httpd_req *req, struct api_user *u)
 {
@@ -144,6 +145,7 @@ authenticate(struct api_server *srv, kc_httpd_req *req, struct api_user *u)
         for (int i = 0; i < srv->ntokens; i++) {
             if (strlen(srv->tokens[i].token) == tlen && memcmp(srv->tokens[i].token, tok, tlen) == 0) {
                 snprintf(u->name, sizeof(u->name), "%s", srv->tokens[i].user);
+                snprintf(u->uid, sizeof(u->uid), "%s", srv->tokens[i].uid ? srv->tokens[i].uid : "");
                 for (int g = 0; g < srv->tokens[i].ngroups && g < 15; g++)
                     snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "%s", srv->tokens[i].groups[g]);
                 snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "system:authenticated");
@@ -342,6 +344,7 @@ parse_query(kc_httpd_req *req, struct api_request *rq)
     rq->propagation_policy = kc_httpd_req_param(req, "propagationPolicy", 0);
     rq->grace_period = kc_httpd_req_param(req, "gracePeriodSeconds", 0);
     rq->pretty = kc_httpd_req_param(req, "pretty", 0);
+    rq->force = kc_httpd_req_param(req, "force", 0);
 }
 
 /* Accept: application/json;as=Table;v=v1;g=meta.k8s.io,... */
@@ -471,6 +474,7 @@ on_request(kc_httpd_req *req, void *arg)
     rq->started_ns = kc_time_mono_ns();
     rq->content_type = dup_header(req, "content-type", j->ctype, sizeof(j->ctype));
     rq->accept = dup_header(req, "accept", j->accept, sizeof(j->accept));
+    rq->user_agent = dup_header(req, "user-agent", rq->user_agent_buf, sizeof(rq->user_agent_buf));
     parse_accept(rq);
     parse_query(req, rq);
 

@@ -1,6 +1,8 @@
 /* store.c - the api_store calls, dispatched to the backend's vtable, and the object helpers on top of them: one
- * JSON object per key, resourceVersion = the key's mod_revision, preconditions as txn compares.
+ * JSON object per key, resourceVersion = the key's mod_revision, preconditions as txn compares, pages of stored
+ * bytes for the lists, and the key translation and conversion of kinds stored in another version.
  */
+#include "api_rawjson.h"
 #include "kc_fault.h"
 #include "store_int.h"
 
@@ -112,33 +114,38 @@ api_store_watch_free(struct api_store_watch *w)
 
 /* --- objects --- */
 
-/* The compact JSON of obj without metadata.resourceVersion (copied shallowly, so obj is not touched). */
+/* The compact JSON of obj without metadata.resourceVersion (obj is not touched: a stored resourceVersion is
+ * left out of a shallow copy). */
 static int
 encode_obj(const json_t *obj, char **text)
 {
     if (!json_is_object(obj))
         return KC_EINVALID;
+    json_t *meta = json_object_get(obj, "metadata");
+    if (!json_is_object(meta) || !json_object_get(meta, "resourceVersion")) {
+        *text = api_raw_dumps(obj, NULL);
+        return *text ? 0 : -ENOMEM;
+    }
     json_t *copy = json_copy((json_t *)obj);
     if (!copy)
         return -ENOMEM;
-    json_t *meta = json_object_get(copy, "metadata");
-    if (json_is_object(meta) && json_object_get(meta, "resourceVersion")) {
-        json_t *m = json_copy(meta);
-        if (!m || json_object_del(m, "resourceVersion") != 0 || json_object_set_new(copy, "metadata", m) != 0) {
-            json_decref(copy);
-            return -ENOMEM;
-        }
+    json_t *m = json_copy(meta);
+    if (!m || json_object_del(m, "resourceVersion") != 0 || json_object_set_new(copy, "metadata", m) != 0) {
+        json_decref(copy);
+        return -ENOMEM;
     }
-    *text = json_dumps(copy, JSON_COMPACT);
+    *text = api_raw_dumps(copy, NULL);
     json_decref(copy);
     return *text ? 0 : -ENOMEM;
 }
 
-/* The stored object of kv with metadata.resourceVersion set to its mod_revision. */
-static int
-decode_obj(const struct kvs_kv *kv, json_t **out)
+int
+api_obj_decode(const char *value, size_t len, int64_t rev, json_t **out)
 {
-    json_t *o = json_loadb((const char *)kv->value, kv->value_len, 0, NULL);
+    /* the fast parser gives jansson's tree; what it cannot take, jansson decides */
+    json_t *o = api_raw_parse(value, len, false);
+    if (!o && value)
+        o = json_loadb(value, len, 0, NULL);
     if (!json_is_object(o)) {
         json_decref(o);
         return KC_EINTERNAL;
@@ -155,7 +162,7 @@ decode_obj(const struct kvs_kv *kv, json_t **out)
         return KC_EINTERNAL;
     }
     char rv[24];
-    snprintf(rv, sizeof(rv), "%" PRId64, kv->mod_revision);
+    snprintf(rv, sizeof(rv), "%" PRId64, rev);
     if (json_object_set_new(meta, "resourceVersion", json_string(rv)) != 0) {
         json_decref(o);
         return -ENOMEM;
@@ -164,10 +171,52 @@ decode_obj(const struct kvs_kv *kv, json_t **out)
     return 0;
 }
 
+/* The stored object of kv with metadata.resourceVersion set to its mod_revision, converted to the served form
+ * when m is set. */
+static int
+decode_obj(const struct kvs_kv *kv, const struct api_storage_map *m, json_t **out)
+{
+    json_t *o;
+    int rc = api_obj_decode((const char *)kv->value, kv->value_len, kv->mod_revision, &o);
+    if (rc != 0 || !m) {
+        if (rc == 0)
+            *out = o;
+        return rc;
+    }
+    json_t *c = m->from_stored(o);
+    json_decref(o);
+    if (!c)
+        return -ENOMEM;
+    *out = c;
+    return 0;
+}
+
+#define KEY_MAX 2048 /* a stored key translated from a served one */
+
+const char *
+api_storage_map_key(const struct api_storage_map *m, const char *key, char *buf, size_t len)
+{
+    size_t sl = strlen(m->served);
+    int n = snprintf(buf, len, "%s%s", m->stored, key + sl);
+    return n >= 0 && (size_t)n < len ? buf : NULL;
+}
+
+/* key, or its stored form in buf when a map applies (*m set). NULL when the stored key does not fit. */
+static const char *
+storage_key(const char *key, char *buf, size_t len, const struct api_storage_map **m)
+{
+    *m = key ? api_storage_map_find(key) : NULL;
+    return *m ? api_storage_map_key(*m, key, buf, len) : key;
+}
+
 int
 api_obj_get(struct api_store *s, const char *key, json_t **obj, int64_t *rev)
 {
     if (!s || !key || !*key || !obj)
+        return KC_EINVALID;
+    const struct api_storage_map *m;
+    char kbuf[KEY_MAX];
+    if (!(key = storage_key(key, kbuf, sizeof(kbuf), &m)))
         return KC_EINVALID;
     struct kvs_range_req r = { .key = kvs_str(key) };
     struct kvs_resp *resp;
@@ -178,7 +227,7 @@ api_obj_get(struct api_store *s, const char *key, json_t **obj, int64_t *rev)
         rc = KC_ENOTFOUND;
     } else {
         int64_t mod = resp->kvs[0].mod_revision;
-        rc = decode_obj(&resp->kvs[0], obj);
+        rc = decode_obj(&resp->kvs[0], m, obj);
         if (rc == 0 && rev)
             *rev = mod;
     }
@@ -186,13 +235,67 @@ api_obj_get(struct api_store *s, const char *key, json_t **obj, int64_t *rev)
     return rc;
 }
 
+/* The stored text of obj (converted when m is set). */
+static int
+encode_stored(const json_t *obj, const struct api_storage_map *m, char **text)
+{
+    if (!m)
+        return encode_obj(obj, text);
+    if (!json_is_object(obj))
+        return KC_EINVALID;
+    json_t *c = m->to_stored(obj);
+    if (!c)
+        return -ENOMEM;
+    int rc = encode_obj(c, text);
+    json_decref(c);
+    return rc;
+}
+
+/* The reply text of a created object: the stored bytes with resourceVersion injected, or (a converted kind, or
+ * bytes this cannot rewrite in place) obj encoded with it. */
+static int
+created_json(const json_t *obj, const char *text, bool converted, int64_t rev, char **json, size_t *json_len)
+{
+    struct api_raw_shape *sh = kc_malloc(sizeof(*sh));
+    if (!sh)
+        return -ENOMEM;
+    if (!converted && api_raw_shape(text, strlen(text), sh) == 0) {
+        struct api_rawbuf b = { 0 };
+        api_raw_object(&b, sh, rev, true);
+        free(sh);
+        if (b.oom) {
+            free(b.p);
+            return -ENOMEM;
+        }
+        *json = b.p;
+        *json_len = b.len;
+        return 0;
+    }
+    free(sh);
+    json_t *copy = json_copy((json_t *)obj), *meta = json_copy(json_object_get(obj, "metadata"));
+    if (!meta)
+        meta = json_object();
+    int rc = -ENOMEM;
+    if (copy && meta && json_object_set_new(meta, "resourceVersion", json_sprintf("%" PRId64, rev)) == 0 &&
+        json_object_set(copy, "metadata", meta) == 0 && (*json = api_raw_dumps(copy, json_len)))
+        rc = 0;
+    json_decref(meta);
+    json_decref(copy);
+    return rc;
+}
+
 int
-api_obj_create(struct api_store *s, const char *key, const json_t *obj, int64_t lease, int64_t *rev)
+api_obj_create_json(struct api_store *s, const char *key, const json_t *obj, int64_t lease, int64_t *rev, char **json,
+                    size_t *json_len)
 {
     if (!s || !key || !*key)
         return KC_EINVALID;
+    const struct api_storage_map *m;
+    char kbuf[KEY_MAX];
+    if (!(key = storage_key(key, kbuf, sizeof(kbuf), &m)))
+        return KC_EINVALID;
     char *text;
-    int rc = encode_obj(obj, &text);
+    int rc = encode_stored(obj, m, &text);
     if (rc != 0)
         return rc;
     struct kvs_compare c = { .result = KVS_CMP_EQUAL, .target = KVS_CMP_CREATE, .key = kvs_str(key), .number = 0 };
@@ -200,15 +303,26 @@ api_obj_create(struct api_store *s, const char *key, const json_t *obj, int64_t 
     struct kvs_txn_req t = { .compare = &c, .n_compare = 1, .success = &put, .n_success = 1 };
     struct kvs_resp *resp;
     rc = api_store_txn(s, &t, &resp);
-    free(text);
-    if (rc != 0)
+    if (rc != 0) {
+        free(text);
         return rc;
+    }
+    int64_t r = resp->revision;
     if (!resp->succeeded)
         rc = KC_EEXIST;
-    else if (rev)
-        *rev = resp->revision;
     api_store_resp_free(s, resp);
+    if (rc == 0 && json)
+        rc = created_json(obj, text, m != NULL, r, json, json_len);
+    free(text);
+    if (rc == 0 && rev)
+        *rev = r;
     return rc;
+}
+
+int
+api_obj_create(struct api_store *s, const char *key, const json_t *obj, int64_t lease, int64_t *rev)
+{
+    return api_obj_create_json(s, key, obj, lease, rev, NULL, NULL);
 }
 
 /* The compare of a precondition: mod_revision == expected_rev, or (0) that the key exists at all. */
@@ -255,8 +369,12 @@ api_obj_update(struct api_store *s, const char *key, const json_t *obj, int64_t 
 {
     if (!s || !key || !*key || expected_rev < 0)
         return KC_EINVALID;
+    const struct api_storage_map *m;
+    char kbuf[KEY_MAX];
+    if (!(key = storage_key(key, kbuf, sizeof(kbuf), &m)))
+        return KC_EINVALID;
     char *text;
-    int rc = encode_obj(obj, &text);
+    int rc = encode_stored(obj, m, &text);
     if (rc != 0)
         return rc;
     /* ignore_lease: the object keeps the lease it was created with (an Event keeps its TTL). */
@@ -271,6 +389,10 @@ int
 api_obj_delete(struct api_store *s, const char *key, int64_t expected_rev, int64_t *rev)
 {
     if (!s || !key || !*key || expected_rev < 0)
+        return KC_EINVALID;
+    const struct api_storage_map *m;
+    char kbuf[KEY_MAX];
+    if (!(key = storage_key(key, kbuf, sizeof(kbuf), &m)))
         return KC_EINVALID;
     struct kvs_op del = { .type = KVS_OP_DELETE_RANGE, .del = { .key = kvs_str(key) } };
     return conditional(s, key, expected_rev, &del, rev);
@@ -298,11 +420,16 @@ prefix_end(const char *prefix, size_t len, char **end, size_t *end_len)
     return 0;
 }
 
-int
-api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
-             json_t **items, int64_t *list_rev, bool *more)
+/* The range read of a list (prefix, revision, limit, after; translated into stored keys when a map applies). */
+static int
+list_range(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+           const struct api_storage_map **m, struct kvs_resp **out)
 {
-    if (!s || !prefix || !items || revision < 0 || limit < 0)
+    char pbuf[KEY_MAX], abuf[KEY_MAX];
+    if (!(prefix = storage_key(prefix, pbuf, sizeof(pbuf), m)))
+        return KC_EINVALID;
+    if (after && *m && strncmp(after, (*m)->served, strlen((*m)->served)) == 0 &&
+        !(after = api_storage_map_key(*m, after, abuf, sizeof(abuf))))
         return KC_EINVALID;
     size_t plen = strlen(prefix);
     char *end;
@@ -324,9 +451,20 @@ api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t 
         if (c > 0 || (c == 0 && a.len > r.key.len))
             r.key = a;
     }
-    struct kvs_resp *resp;
-    rc = api_store_range(s, &r, &resp);
+    rc = api_store_range(s, &r, out);
     free(end);
+    return rc;
+}
+
+int
+api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+             json_t **items, int64_t *list_rev, bool *more)
+{
+    if (!s || !prefix || !items || revision < 0 || limit < 0)
+        return KC_EINVALID;
+    const struct api_storage_map *m;
+    struct kvs_resp *resp;
+    int rc = list_range(s, prefix, revision, limit, after, &m, &resp);
     if (rc != 0)
         return rc;
     json_t *arr = json_array();
@@ -334,7 +472,7 @@ api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t 
         rc = -ENOMEM;
     for (size_t i = 0; rc == 0 && i < resp->n_kvs; i++) {
         json_t *o;
-        rc = decode_obj(&resp->kvs[i], &o);
+        rc = decode_obj(&resp->kvs[i], m, &o);
         if (rc == 0 && json_array_append_new(arr, o) != 0)
             rc = -ENOMEM;
     }
@@ -351,47 +489,114 @@ api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t 
     return rc;
 }
 
+void
+api_obj_page_free(struct api_obj_page *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; p->own && i < 2 * p->n; i++)
+        free(p->own[i]); /* values, then keys */
+    free(p->own);
+    free(p->kvs);
+    api_store_resp_free(p->s, p->resp);
+    free(p);
+}
+
+/* A converted page: each value in the served form (a value that cannot be read stays as stored, for the caller's
+ * parser to report), each key in the served key space. */
+static int
+convert_page(struct api_obj_page *p, const struct api_storage_map *m)
+{
+    p->own = kc_calloc(p->n ? p->n * 2 : 1, sizeof(char *));
+    if (!p->own)
+        return -ENOMEM;
+    size_t sl = strlen(m->stored), vl = strlen(m->served);
+    for (size_t i = 0; i < p->n; i++) {
+        struct api_obj_kv *kv = &p->kvs[i];
+        json_t *o = kv->value ? json_loadb(kv->value, kv->value_len, 0, NULL) : NULL;
+        if (json_is_object(o)) {
+            json_t *c = m->from_stored(o);
+            char *text = c ? api_raw_dumps(c, NULL) : NULL;
+            json_decref(c);
+            if (!text) {
+                json_decref(o);
+                return -ENOMEM;
+            }
+            p->own[i] = text;
+            kv->value = text;
+            kv->value_len = strlen(text);
+        }
+        json_decref(o);
+        if (kv->key_len >= sl && memcmp(kv->key, m->stored, sl) == 0) {
+            char *k = kc_malloc(vl + kv->key_len - sl + 1);
+            if (!k)
+                return -ENOMEM;
+            memcpy(k, m->served, vl);
+            memcpy(k + vl, kv->key + sl, kv->key_len - sl);
+            k[vl + kv->key_len - sl] = '\0';
+            p->own[p->n + i] = k;
+            kv->key = k;
+            kv->key_len = vl + kv->key_len - sl;
+        }
+    }
+    return 0;
+}
+
+int
+api_obj_list_page(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+                  struct api_obj_page **out)
+{
+    if (!s || !prefix || !out || revision < 0 || limit < 0)
+        return KC_EINVALID;
+    const struct api_storage_map *m;
+    struct kvs_resp *resp;
+    int rc = list_range(s, prefix, revision, limit, after, &m, &resp);
+    if (rc != 0)
+        return rc;
+    struct api_obj_page *p = kc_calloc(1, sizeof(*p));
+    if (!p || !(p->kvs = kc_malloc((resp->n_kvs ? resp->n_kvs : 1) * sizeof(*p->kvs)))) {
+        free(p);
+        api_store_resp_free(s, resp);
+        return -ENOMEM;
+    }
+    p->s = s;
+    p->resp = resp;
+    p->n = resp->n_kvs;
+    p->revision = revision > 0 ? revision : resp->revision;
+    p->more = resp->more;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct kvs_kv *kv = &resp->kvs[i];
+        p->kvs[i] = (struct api_obj_kv){ (const char *)kv->key, kv->key_len, (const char *)kv->value, kv->value_len,
+                                         kv->mod_revision };
+    }
+    if (m && (rc = convert_page(p, m)) != 0) {
+        api_obj_page_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
 int
 api_obj_list_raw(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                  api_obj_raw_fn fn, void *arg, int64_t *list_rev, bool *more)
 {
-    if (!s || !prefix || !fn || revision < 0 || limit < 0)
+    if (!fn)
         return KC_EINVALID;
-    size_t plen = strlen(prefix);
-    char *end;
-    size_t end_len;
-    int rc = prefix_end(prefix, plen, &end, &end_len);
+    struct api_obj_page *p;
+    int rc = api_obj_list_page(s, prefix, revision, limit, after, &p);
     if (rc != 0)
         return rc;
-    struct kvs_range_req r = {
-        .key = plen ? (struct kvs_buf){ prefix, plen } : (struct kvs_buf){ "", 1 },
-        .range_end = { end, end_len },
-        .revision = revision,
-        .limit = limit,
-    };
-    /* as api_obj_list: after + "\0" is the smallest key after `after`, never below the prefix */
-    if (after) {
-        struct kvs_buf a = { after, strlen(after) + 1 };
-        size_t n = a.len < r.key.len ? a.len : r.key.len;
-        int c = memcmp(a.data, r.key.data, n);
-        if (c > 0 || (c == 0 && a.len > r.key.len))
-            r.key = a;
-    }
-    struct kvs_resp *resp;
-    rc = api_store_range(s, &r, &resp);
-    free(end);
-    if (rc != 0)
-        return rc;
-    for (size_t i = 0; rc == 0 && i < resp->n_kvs; i++) {
-        const struct kvs_kv *kv = &resp->kvs[i];
-        rc = fn((const char *)kv->key, kv->key_len, (const char *)kv->value, kv->value_len, kv->mod_revision, arg);
+    for (size_t i = 0; rc == 0 && i < p->n; i++) {
+        const struct api_obj_kv *kv = &p->kvs[i];
+        rc = fn(kv->key, kv->key_len, kv->value, kv->value_len, kv->mod_revision, arg);
     }
     if (rc == 0) {
         if (list_rev)
-            *list_rev = revision > 0 ? revision : resp->revision;
+            *list_rev = p->revision;
         if (more)
-            *more = resp->more;
+            *more = p->more;
     }
-    api_store_resp_free(s, resp);
+    api_obj_page_free(p);
     return rc;
 }

@@ -1,6 +1,6 @@
 /* table.c - meta.k8s.io Table responses (kubectl get): column definitions from the kind's table row, one row
  * per object with its cells and a PartialObjectMetadata. */
-#include "api_int.h"
+#include "api_list.h"
 #include "kc_time.h"
 
 #include <string.h>
@@ -17,8 +17,8 @@ partial_meta(const json_t *obj, const char *table_version)
     return json_pack("{s:s,s:s,s:o}", "kind", "PartialObjectMetadata", "apiVersion", av, "metadata", meta);
 }
 
-static json_t *
-column_defs(const struct api_resource *r)
+json_t *
+api_table_columns(const struct api_resource *r)
 {
     json_t *cols = json_array();
     for (const struct api_column *c = r->columns; c && c->name; c++)
@@ -54,7 +54,7 @@ api_table(const struct api_request *rq, const json_t *items, bool single, const 
             json_object_set_new(meta, "resourceVersion", json_string(rv));
     }
     json_t *t = json_pack("{s:s,s:s,s:o}", "kind", "Table", "apiVersion", av, "metadata", meta);
-    json_object_set_new(t, "columnDefinitions", include_columns ? column_defs(r) : json_null());
+    json_object_set_new(t, "columnDefinitions", include_columns ? api_table_columns(r) : json_null());
     json_object_set_new(t, "rows", rows);
     return t;
 }

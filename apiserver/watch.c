@@ -1,13 +1,15 @@
 /* watch.c - watch requests: newline-delimited JSON events (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) served from
  * the resource's watch cache (watchcache.c), with label/field selector transitions as upstream (an object that
- * starts or stops matching is ADDED or DELETED), the synthetic ADDED events for resourceVersion "" / "0", WatchList
- * (sendInitialEvents) with its initial-events-end bookmark, 410 Expired as an ERROR event, Table events,
- * bookmarks, timeoutSeconds and a bounded send buffer (a slow client is cut off).
+ * starts matching is ADDED, one that stops is DELETED with its previous state), the synthetic ADDED events for
+ * resourceVersion "" / "0", WatchList (sendInitialEvents) with its initial-events-end bookmark, 410 Expired as an ERROR
+ * event, Table events, bookmarks, timeoutSeconds and a bounded send buffer (a slow client is cut off).
  *
  * Setup (finding or building the cache, the initial snapshot) runs on a worker. Each watch then joins its cache's
  * group for its loop; the cache's thread wakes the group with kc_httpd_post, and the loop reads every member's
- * events from the cache's ring and writes them to its stream. */
+ * events from the cache's ring and writes to its stream the event lines the cache encoded once for all watchers.
+ * events.k8s.io/v1 Events are watched in the core/v1 cache and converted per watcher. */
 #include "api_int.h"
+#include "api_rawjson.h"
 #include "api_watchcache.h"
 #include "kc_error.h"
 #include "kc_json.h"
@@ -31,8 +33,9 @@ struct watch {
     struct kc_label_selector *ls;
     struct kc_field_selector *fs;
     struct api_wcache *cache;
-    struct api_wcache_watcher cw; /* its place in the cache (pos: the last revision read) */
-    char key_prefix[1024];        /* the namespace's keys (or the whole resource's) */
+    const struct api_storage_map *map; /* the kind is stored in another version: convert (NULL: no) */
+    struct api_wcache_watcher cw;      /* its place in the cache (pos: the last revision read) */
+    char key_prefix[1024];             /* the namespace's keys (or the whole resource's) */
     kc_httpd_stream *st;
     kc_httpd_loop *loop;
     struct kc_httpd_timer timeout, bookmark;
@@ -86,6 +89,50 @@ end_watch(struct watch *w)
 
 /* Writes one event line. Returns -1 when the stream is over (slow client or gone). */
 static int
+send_line(struct watch *w, const char *line, size_t len)
+{
+    int rc = kc_httpd_stream_write(w->st, line, len);
+    if (rc == -ENOBUFS)
+        KC_LOG(KC_LOG_WARN, "apiserver", "watch too slow, ending it", "resource=%s", w->rq.res->plural);
+    if (rc != 0)
+        end_watch(w);
+    return rc == 0 ? 0 : -1;
+}
+
+static int send_event(struct watch *w, const char *type, const json_t *object);
+
+/* An event of a kind stored in another version (events.k8s.io/v1 Events in the core/v1 cache): the objects are
+ * converted first, then the selectors (which name the watcher's version's fields) read them. */
+static int
+send_converted(struct watch *w, struct api_wcache_event *ev)
+{
+    if (strncmp(ev->key, w->key_prefix, strlen(w->key_prefix)) != 0)
+        return 0;
+    json_t *cur = ev->obj ? w->map->from_stored(ev->obj) : NULL;
+    json_t *prev = ev->prev ? w->map->from_stored(ev->prev) : NULL;
+    enum api_wcache_view v = api_wcache_view(ev->deleted, ev->created, cur, prev, w->ls, w->fs);
+    json_t *send = NULL;
+    if (v == API_WCACHE_LEFT) {
+        const json_t *left = api_wcache_event_object(ev, v);
+        send = left ? w->map->from_stored(left) : NULL;
+    } else if (v != API_WCACHE_NOTHING) {
+        send = json_incref(cur);
+    }
+    int rc = 0;
+    if (v != API_WCACHE_NOTHING && !send) {
+        end_watch(w);
+        rc = -1;
+    } else if (send) {
+        rc = send_event(w, api_wcache_view_type(v), send);
+    }
+    json_decref(send);
+    json_decref(cur);
+    json_decref(prev);
+    return rc;
+}
+
+/* Writes one event of type with object. Returns -1 when the stream is over. */
+static int
 send_event(struct watch *w, const char *type, const json_t *object)
 {
     json_t *obj;
@@ -98,19 +145,44 @@ send_event(struct watch *w, const char *type, const json_t *object)
         obj = json_incref((json_t *)object); /* shared with the cache: only read */
     }
     json_t *ev = json_pack("{s:s,s:o}", "type", type, "object", obj);
-    char *text = json_dumps(ev, JSON_COMPACT);
+    size_t len;
+    char *text = ev ? api_raw_dumps(ev, &len) : NULL;
     json_decref(ev);
-    if (!text)
-        return -1;
-    size_t len = strlen(text);
-    text[len] = '\n'; /* over the NUL: the event ends with a newline, as clients need */
-    int rc = kc_httpd_stream_write(w->st, text, len + 1);
-    free(text);
-    if (rc == -ENOBUFS)
-        KC_LOG(KC_LOG_WARN, "apiserver", "watch too slow, ending it", "resource=%s", w->rq.res->plural);
-    if (rc != 0)
+    if (!text) {
         end_watch(w);
-    return rc == 0 ? 0 : -1;
+        return -1;
+    }
+    text[len] = '\n'; /* over the NUL: the event ends with a newline, as clients need */
+    int rc = send_line(w, text, len + 1);
+    free(text);
+    return rc;
+}
+
+/* Sends one event of the cache: the line the cache encoded once for every watcher that sees it this way, or,
+ * for Table watchers and a kind stored in another version, the object made for this watcher. */
+static int
+send_cached(struct watch *w, struct api_wcache_event *ev)
+{
+    if (w->map)
+        return send_converted(w, ev);
+    enum api_wcache_view v = api_wcache_event_view(ev, w->key_prefix, w->ls, w->fs);
+    if (v == API_WCACHE_NOTHING)
+        return 0;
+    if (w->table) {
+        const json_t *obj = api_wcache_event_object(ev, v);
+        if (!obj) {
+            end_watch(w);
+            return -1;
+        }
+        return send_event(w, api_wcache_view_type(v), obj);
+    }
+    const char *line;
+    size_t len;
+    if (api_wcache_event_line(ev, v, &line, &len) != 0) {
+        end_watch(w); /* out of memory: the client re-watches from its last revision */
+        return -1;
+    }
+    return send_line(w, line, len);
 }
 
 static int
@@ -155,10 +227,7 @@ pump(struct watch *w)
         if (n == 0)
             break;
         for (size_t i = 0; i < n && !w->done; i++) {
-            const json_t *send;
-            const char *type = api_wcache_event_type(evs[i], w->key_prefix, w->ls, w->fs, &send);
-            if (type)
-                send_event(w, type, send);
+            send_cached(w, evs[i]);
             w->cw.pos = evs[i]->rev;
             w->last_rev = evs[i]->rev;
         }
@@ -210,14 +279,50 @@ on_bookmark_timer(void *arg)
 
 /* --- setup on a worker --- */
 
+/* The synthetic ADDED objects of a kind stored in another version: converted, then selected. */
+static int
+converted_snapshot(struct watch *w)
+{
+    json_t *all;
+    int rc = api_wcache_snapshot(w->cache, w->key_prefix, NULL, NULL, &all, &w->start_rev);
+    if (rc != 0)
+        return rc;
+    w->initial = json_array();
+    size_t i;
+    json_t *o;
+    json_array_foreach(all, i, o)
+    {
+        json_t *c = w->map->from_stored(o);
+        if (!c || !w->initial) {
+            json_decref(c);
+            rc = -ENOMEM;
+            break;
+        }
+        if (api_selectors_match(w->ls, w->fs, c))
+            json_array_append(w->initial, c);
+        json_decref(c);
+    }
+    json_decref(all);
+    return rc;
+}
+
 static void
 setup_work(void *arg)
 {
     struct watch *w = arg;
     struct api_request *rq = &w->rq;
-    char prefix[1024];
+    char prefix[1024], served[1024];
     api_storage_key(rq->res, NULL, NULL, prefix, sizeof(prefix));
     api_storage_key(rq->res, rq->namespace, NULL, w->key_prefix, sizeof(w->key_prefix));
+    /* a kind stored in another version is watched in the stored version's cache */
+    if ((w->map = api_storage_map_find(prefix))) {
+        snprintf(served, sizeof(served), "%s", w->key_prefix);
+        if (!api_storage_map_key(w->map, served, w->key_prefix, sizeof(w->key_prefix)) ||
+            !api_storage_map_key(w->map, w->map->served, prefix, sizeof(prefix))) {
+            api_reply_error(&w->err, rq, KC_EINVALID);
+            return;
+        }
+    }
     const char *rv = rq->resource_version;
     bool initial = !rv || !*rv || strcmp(rv, "0") == 0;
     if (rq->send_initial_events) {
@@ -257,7 +362,8 @@ setup_work(void *arg)
         return;
     }
     if (initial) {
-        rc = api_wcache_snapshot(w->cache, w->key_prefix, w->ls, w->fs, &w->initial, &w->start_rev);
+        rc = w->map ? converted_snapshot(w)
+                    : api_wcache_snapshot(w->cache, w->key_prefix, w->ls, w->fs, &w->initial, &w->start_rev);
         if (rc != 0) {
             api_reply_error(&w->err, rq, rc);
             return;

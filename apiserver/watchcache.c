@@ -1,10 +1,12 @@
 /* watchcache.c - the per-resource watch cache (api_watchcache.h): one store watch per key prefix keeps the
  * current objects and a bounded ring of recent events; readers take events by revision, groups of watchers are
  * woken when events arrive, a cancelled store watch is resumed or, when its revision was compacted, rebuilt
- * from a list (positions before the list then get 410).
+ * from a list (positions before the list then get 410). Each event's text comes from the stored bytes; its
+ * lines are encoded once, by the first reader that needs each.
  */
 #include "api_watchcache.h"
 #include "api_int.h"
+#include "api_rawjson.h"
 #include "kc_error.h"
 #include "kc_fault.h"
 #include "kc_json.h"
@@ -40,7 +42,8 @@ struct api_wcache {
     int64_t resumed_ms; /* when the store watch was last resumed (a resume failing at once waits retry_ms) */
     bool watching;      /* under lock: sw is open (for api_wcache_stats) */
     /* under lock (the pumping thread, the only writer, reads them without it) */
-    json_t *objects; /* key -> current object (metadata.resourceVersion set), read only once stored */
+    json_t *objects; /* key -> current object's JSON text (metadata.resourceVersion set) as a JSON string: a
+                        tenth of the memory of its parsed tree; parsed when an event or a snapshot needs it */
     struct api_wcache_event **ring;
     size_t cap, start, count, bytes;
     bool evicted;     /* an event left the ring since the last list */
@@ -75,6 +78,12 @@ now_ms(void)
 
 /* --- events --- */
 
+/* An encoded event line. */
+struct api_wcache_line {
+    size_t len;
+    char text[];
+};
+
 static void
 event_unref(struct api_wcache_event *e)
 {
@@ -82,6 +91,10 @@ event_unref(struct api_wcache_event *e)
         return;
     json_decref(e->obj);
     json_decref(e->prev);
+    json_decref(e->left);
+    for (int v = 0; v < API_WCACHE_NVIEWS; v++)
+        free(e->lines[v]);
+    free(e->text);
     free(e->key);
     free(e);
 }
@@ -98,8 +111,8 @@ api_wcache_events_release(struct api_wcache_event **evs, size_t n)
 static json_t *
 decode(const uint8_t *value, size_t len, int64_t rev)
 {
-    json_t *o;
-    if (!value || kc_json_parse((const char *)value, len, &o, NULL, 0) != 0)
+    json_t *o = api_raw_parse((const char *)value, len, true); /* as kc_json_parse, faster */
+    if (!o && (!value || kc_json_parse((const char *)value, len, &o, NULL, 0) != 0))
         return NULL;
     if (!json_is_object(o)) {
         json_decref(o);
@@ -248,7 +261,42 @@ key_dup(const struct kvs_kv *kv)
     return kc_strndup((const char *)kv->key, kv->key_len);
 }
 
-/* Lists the prefix at revision (0: current) into a new key -> object map. */
+/* What the cache keeps of a current object: its JSON text with metadata.resourceVersion = rev, from the stored
+ * bytes when they can be rewritten in place, else encoded from obj (the same object, parsed). NULL when memory
+ * is short. */
+static json_t *
+kept_text(const char *value, size_t len, int64_t rev, const json_t *obj, struct api_raw_shape *shape)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    if (api_raw_shape(value, len, shape) == 0) {
+        struct api_rawbuf b = { 0 };
+        api_raw_object(&b, shape, rev, true);
+        if (!b.oom) {
+            text = b.p;
+            tlen = b.len;
+        } else {
+            free(b.p);
+        }
+    } else {
+        text = api_raw_dumps(obj, &tlen);
+    }
+    json_t *t = text ? json_stringn_nocheck(text, tlen) : NULL;
+    free(text);
+    return t;
+}
+
+/* The object a kept text stands for (a new reference), or NULL when memory is short. */
+static json_t *
+kept_object(const json_t *t)
+{
+    const char *s = json_string_value(t);
+    size_t n = json_string_length(t);
+    json_t *o = s ? api_raw_parse(s, n, false) : NULL;
+    return o || !s ? o : json_loadb(s, n, 0, NULL);
+}
+
+/* Lists the prefix at revision (0: current) into a new key -> kept text map. */
 static int
 list_all(struct api_wcache *c, int64_t revision, json_t **out, int64_t *list_rev)
 {
@@ -257,8 +305,9 @@ list_all(struct api_wcache *c, int64_t revision, json_t **out, int64_t *list_rev
     char *end = kc_strdup(c->prefix);
     json_t *map = json_object();
     char *after = NULL;
+    struct api_raw_shape *shape = kc_malloc(sizeof(*shape));
     int rc = 0;
-    if (!end || !map) {
+    if (!end || !map || !shape) {
         rc = -ENOMEM;
         goto out;
     }
@@ -279,13 +328,18 @@ list_all(struct api_wcache *c, int64_t revision, json_t **out, int64_t *list_rev
         for (size_t i = 0; rc == 0 && i < resp->n_kvs; i++) {
             const struct kvs_kv *kv = &resp->kvs[i];
             char *key = key_dup(kv);
+            /* parsed once, as the events are, so that only what decodes is kept */
             json_t *o = decode(kv->value, kv->value_len, kv->mod_revision);
-            if (!key)
+            json_t *t = o ? kept_text((const char *)kv->value, kv->value_len, kv->mod_revision, o, shape) : NULL;
+            if (!key || (o && !t))
                 rc = -ENOMEM;
-            else if (o && json_object_set_new(map, key, o) != 0)
+            else if (t && json_object_set_new(map, key, t) != 0)
                 rc = -ENOMEM;
             else if (!o)
                 KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: stored value is not a JSON object", "key=%s", key);
+            if (rc != 0 && t && !key)
+                json_decref(t);
+            json_decref(o);
             free(after);
             after = key;
         }
@@ -295,6 +349,7 @@ list_all(struct api_wcache *c, int64_t revision, json_t **out, int64_t *list_rev
             break;
     }
 out:
+    free(shape);
     free(after);
     free(end);
     if (rc == 0) {
@@ -376,6 +431,24 @@ build(struct api_wcache *c, int64_t revision)
     return 0;
 }
 
+/* e->text from the stored bytes of a put that decoded (so they are a JSON object with no duplicate member):
+ * resourceVersion injected; left NULL (encoded from e->obj when needed) when the bytes cannot be rewritten in
+ * place or memory is short. */
+static void
+stored_text(struct api_wcache_event *e, const char *value, size_t len, struct api_raw_shape *shape)
+{
+    if (api_raw_shape(value, len, shape) != 0)
+        return;
+    struct api_rawbuf b = { 0 };
+    api_raw_object(&b, shape, e->rev, true);
+    if (b.oom) {
+        free(b.p);
+        return;
+    }
+    e->text = b.p;
+    e->text_len = b.len;
+}
+
 /* Applies one batch of store events: objects, ring, revision. */
 static int
 apply(struct api_wcache *c, const struct kvs_watch_batch *b)
@@ -387,11 +460,15 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
     /* Build the events without the lock: this thread is the only writer of objects. A key changed twice in one
      * batch finds its first change in `pending`. */
     json_t *pending = json_object();
-    if (!pending) {
+    struct api_raw_shape *shape = kc_malloc(sizeof(*shape));
+    if (!pending || !shape) {
+        json_decref(pending);
+        free(shape);
         free(evs);
         return -ENOMEM;
     }
-    int rc = 0;
+    json_t *texts = json_object(); /* key -> the kept text of the batch's last put of it */
+    int rc = texts ? 0 : -ENOMEM;
     for (size_t i = 0; i < b->n_events && rc == 0; i++) {
         const struct kvs_event *ke = &b->events[i];
         struct api_wcache_event *e = kc_calloc(1, sizeof(*e));
@@ -405,47 +482,65 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
         e->refs = 1;
         e->key = key;
         e->rev = ke->kv.mod_revision;
-        json_t *before = json_object_get(pending, key);
-        if (!before)
-            before = json_object_get(c->objects, key);
-        if (json_is_null(before))
+        json_t *before = json_incref(json_object_get(pending, key)), *kept;
+        if (!before && (kept = json_object_get(c->objects, key)) && !(before = kept_object(kept))) {
+            event_unref(e);
+            rc = -ENOMEM;
+            break;
+        }
+        if (json_is_null(before)) {
+            json_decref(before);
             before = NULL;
+        }
         if (ke->type == KVS_EVENT_DELETE) {
             e->deleted = true;
             e->bytes = DELETE_BYTES;
             e->obj = before ? with_rev(before, e->rev) : NULL;
+            json_decref(before);
+            json_object_set_new(pending, key, json_null());
+            json_object_del(texts, key);
             if (!e->obj) { /* nothing known of it: nobody could have seen it */
                 event_unref(e);
-                json_object_set_new(pending, key, json_null());
                 continue;
             }
-            json_object_set_new(pending, key, json_null());
         } else {
             e->created = ke->kv.create_revision == ke->kv.mod_revision;
-            e->bytes = ke->kv.value_len + ke->kv.key_len;
             e->obj = decode(ke->kv.value, ke->kv.value_len, e->rev);
             if (!e->obj) {
                 KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: stored value is not a JSON object", "key=%s", key);
+                json_decref(before);
                 event_unref(e);
                 continue;
             }
-            e->prev = json_incref(before);
+            stored_text(e, (const char *)ke->kv.value, ke->kv.value_len, shape);
+            e->bytes = ke->kv.value_len + ke->kv.key_len + e->text_len;
+            e->prev = before;
             json_object_set(pending, key, e->obj);
+            json_t *t =
+                e->text ? json_stringn_nocheck(e->text, e->text_len) : kept_text(NULL, 0, e->rev, e->obj, shape);
+            if (!t || json_object_set_new(texts, key, t) != 0) {
+                evs[n++] = e;
+                rc = -ENOMEM;
+                break;
+            }
         }
         evs[n++] = e;
     }
+    free(shape);
     if (rc != 0) {
         json_decref(pending);
+        json_decref(texts);
         api_wcache_events_release(evs, n);
         return rc;
     }
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < n; i++) {
         struct api_wcache_event *e = evs[i];
+        json_t *t = json_object_get(texts, e->key);
         if (e->deleted)
             json_object_del(c->objects, e->key);
-        else
-            json_object_set(c->objects, e->key, e->obj);
+        else if (t)
+            json_object_set(c->objects, e->key, t); /* the batch's last put of the key */
         if (ring_push(c, e) != 0) {
             /* cannot keep it: readers before it can no longer be served */
             c->evicted = true;
@@ -463,6 +558,7 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
     c->received += (int64_t)b->n_events;
     pthread_mutex_unlock(&c->lock);
     json_decref(pending);
+    json_decref(texts);
     free(evs);
     if (c->reg->m_events && b->n_events)
         kc_metric_add(c->reg->m_events, (const char *[]){ c->label }, (double)b->n_events);
@@ -821,8 +917,12 @@ api_wcache_snapshot(struct api_wcache *c, const char *key_prefix, const struct k
     pthread_mutex_unlock(&c->lock);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        if (rc == 0 && api_selectors_match(ls, fs, pairs[i].obj) && json_array_append(arr, pairs[i].obj) != 0)
+        json_t *obj = rc == 0 ? kept_object(pairs[i].obj) : NULL;
+        if (rc == 0 && !obj)
             rc = -ENOMEM;
+        else if (obj && api_selectors_match(ls, fs, obj) && json_array_append(arr, obj) != 0)
+            rc = -ENOMEM;
+        json_decref(obj);
         json_decref(pairs[i].obj);
     }
     free(pairs);
@@ -884,22 +984,114 @@ api_wcache_read(struct api_wcache *c, int64_t after, size_t max, struct api_wcac
     return 0;
 }
 
-const char *
-api_wcache_event_type(const struct api_wcache_event *e, const char *key_prefix, const struct kc_label_selector *ls,
-                      const struct kc_field_selector *fs, const json_t **send)
+enum api_wcache_view
+api_wcache_view(bool deleted, bool created, const json_t *obj, const json_t *prev, const struct kc_label_selector *ls,
+                const struct kc_field_selector *fs)
+{
+    if (deleted)
+        return obj && api_selectors_match(ls, fs, obj) ? API_WCACHE_DELETED : API_WCACHE_NOTHING;
+    bool now_m = obj && api_selectors_match(ls, fs, obj);
+    bool before_m = prev && api_selectors_match(ls, fs, prev);
+    if (now_m)
+        return created || !before_m ? API_WCACHE_ADDED : API_WCACHE_MODIFIED;
+    return before_m ? API_WCACHE_LEFT : API_WCACHE_NOTHING;
+}
+
+enum api_wcache_view
+api_wcache_event_view(const struct api_wcache_event *e, const char *key_prefix, const struct kc_label_selector *ls,
+                      const struct kc_field_selector *fs)
 {
     if (key_prefix && strncmp(e->key, key_prefix, strlen(key_prefix)) != 0)
+        return API_WCACHE_NOTHING;
+    return api_wcache_view(e->deleted, e->created, e->obj, e->prev, ls, fs);
+}
+
+const char *
+api_wcache_view_type(enum api_wcache_view view)
+{
+    switch (view) {
+    case API_WCACHE_ADDED:
+        return "ADDED";
+    case API_WCACHE_MODIFIED:
+        return "MODIFIED";
+    case API_WCACHE_DELETED:
+    case API_WCACHE_LEFT:
+        return "DELETED";
+    default:
         return NULL;
-    *send = e->obj;
-    if (e->deleted)
-        return api_selectors_match(ls, fs, e->obj) ? "DELETED" : NULL;
-    bool now_m = api_selectors_match(ls, fs, e->obj);
-    bool before_m = e->prev && api_selectors_match(ls, fs, e->prev);
-    if (now_m)
-        return e->created || !before_m ? "ADDED" : "MODIFIED"; /* not before: it starts matching */
-    if (before_m)
-        return "DELETED"; /* it stops matching: its new state, as watch.c always sent */
-    return NULL;
+    }
+}
+
+const json_t *
+api_wcache_event_object(struct api_wcache_event *e, enum api_wcache_view view)
+{
+    if (view != API_WCACHE_LEFT)
+        return e->obj;
+    json_t *l = __atomic_load_n(&e->left, __ATOMIC_ACQUIRE);
+    if (l || !e->prev)
+        return l;
+    json_t *made = with_rev(e->prev, e->rev), *expected = NULL;
+    if (!made)
+        return NULL;
+    /* another reader may have made it meanwhile: keep the first */
+    if (!__atomic_compare_exchange_n(&e->left, &expected, made, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        json_decref(made);
+        return expected;
+    }
+    return made;
+}
+
+int
+api_wcache_event_line(struct api_wcache_event *e, enum api_wcache_view view, const char **line, size_t *len)
+{
+    const char *type = api_wcache_view_type(view);
+    if (!type)
+        return KC_EINVALID;
+    struct api_wcache_line *l = __atomic_load_n(&e->lines[view], __ATOMIC_ACQUIRE);
+    if (!l) {
+        const json_t *obj = api_wcache_event_object(e, view);
+        char *dumped = NULL;
+        const char *text = view != API_WCACHE_LEFT ? e->text : NULL;
+        size_t tlen = view != API_WCACHE_LEFT ? e->text_len : 0;
+        if (!text) {
+            if (!obj || !(dumped = api_raw_dumps(obj, &tlen)))
+                return -ENOMEM;
+            text = dumped;
+        }
+        char head[48];
+        int hl = snprintf(head, sizeof(head), "{\"type\":\"%s\",\"object\":", type);
+        struct api_wcache_line *made = kc_malloc(sizeof(*made) + (size_t)hl + tlen + 2);
+        if (!made) {
+            free(dumped);
+            return -ENOMEM;
+        }
+        memcpy(made->text, head, (size_t)hl);
+        memcpy(made->text + hl, text, tlen);
+        memcpy(made->text + hl + tlen, "}\n", 2);
+        made->len = (size_t)hl + tlen + 2;
+        free(dumped);
+        struct api_wcache_line *expected = NULL;
+        if (__atomic_compare_exchange_n(&e->lines[view], &expected, made, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            l = made;
+        } else {
+            free(made); /* another reader made it first */
+            l = expected;
+        }
+    }
+    *line = l->text;
+    *len = l->len;
+    return 0;
+}
+
+const char *
+api_wcache_event_type(struct api_wcache_event *e, const char *key_prefix, const struct kc_label_selector *ls,
+                      const struct kc_field_selector *fs, const json_t **send)
+{
+    enum api_wcache_view v = api_wcache_event_view(e, key_prefix, ls, fs);
+    if (v == API_WCACHE_NOTHING)
+        return NULL;
+    *send = api_wcache_event_object(e, v);
+    return *send ? api_wcache_view_type(v) : NULL;
 }
 
 /* --- groups --- */

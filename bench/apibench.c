@@ -3,7 +3,9 @@
  *
  *   apibench podjson FILE                               -> writes the create body of one pod (the store anchor's value)
  *   apibench create URL PKI_DIR CLIENTS PODS            -> ops/s, p50/p99 of POST .../namespaces/default/pods
- *   apibench list   URL PKI_DIR ITERATIONS LIMIT        -> p50/p99 of a whole list (LIMIT 0: one request; else pages)
+ *   apibench list   URL PKI_DIR ITERATIONS LIMIT [QUERY [table]]
+ *                                                       -> p50/p99 of a whole list (LIMIT 0: one request; else pages),
+ *                                                          QUERY added to it ("labelSelector=app%3Dweb"), as a Table
  *   apibench get    URL PKI_DIR ITERATIONS              -> p50/p99 of GET of one pod
  *   apibench watch  URL PKI_DIR WATCHERS EVENTS         -> p50/p99 lag, write acknowledged -> event received
  * PKI_DIR holds ca.crt, admin.crt, admin.key (`k8c server` writes them to <data-dir>/pki). Each command prints one
@@ -33,6 +35,7 @@
 static char host[64] = "127.0.0.1";
 static int port = 6443;
 static SSL_CTX *ctx;
+static const char *accept_hdr = "application/json"; /* the Accept header of every request */
 
 static double
 now_s(void)
@@ -237,12 +240,12 @@ send_request(struct conn *c, const char *method, const char *path, const char *c
     int n;
     if (body)
         n = snprintf(head, sizeof(head),
-                     "%s %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: application/json\r\nContent-Type: %s\r\n"
+                     "%s %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: %s\r\nContent-Type: %s\r\n"
                      "Content-Length: %zu\r\n\r\n",
-                     method, path, host, port, ctype, blen);
+                     method, path, host, port, accept_hdr, ctype, blen);
     else
-        n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: application/json\r\n\r\n", method,
-                     path, host, port);
+        n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: %s\r\n\r\n", method, path, host,
+                     port, accept_hdr);
     send_all(c, head, (size_t)n);
     if (blen)
         send_all(c, body, blen);
@@ -437,13 +440,13 @@ count_items(const char *body)
 {
     json_error_t err;
     json_t *j = json_loads(body, 0, &err);
-    size_t n = json_array_size(json_object_get(j, "items"));
+    size_t n = json_array_size(json_object_get(j, "items")) + json_array_size(json_object_get(j, "rows"));
     json_decref(j);
     return n;
 }
 
 static int
-cmd_list(int iterations, int limit)
+cmd_list(int iterations, int limit, const char *query)
 {
     struct conn *c = dial(60);
     struct body b = { 0 };
@@ -457,13 +460,15 @@ cmd_list(int iterations, int limit)
         int pg = 0;
         double t0 = now_s();
         do {
+            const char *amp = *query ? "&" : "";
             if (!limit)
-                snprintf(path, sizeof(path), "/api/v1/namespaces/default/pods");
+                snprintf(path, sizeof(path), "/api/v1/namespaces/default/pods%s%s", *query ? "?" : "", query);
             else if (!token[0])
-                snprintf(path, sizeof(path), "/api/v1/namespaces/default/pods?limit=%d", limit);
+                snprintf(path, sizeof(path), "/api/v1/namespaces/default/pods?limit=%d%s%s", limit, amp, query);
             else {
                 url_escape(token, esc, sizeof(esc));
-                snprintf(path, sizeof(path), "/api/v1/namespaces/default/pods?limit=%d&continue=%s", limit, esc);
+                snprintf(path, sizeof(path), "/api/v1/namespaces/default/pods?limit=%d&continue=%s%s%s", limit, esc,
+                         amp, query);
             }
             int st = request(c, "GET", path, NULL, NULL, &b);
             if (st != 200) {
@@ -722,8 +727,11 @@ main(int argc, char **argv)
     init_tls(argv[3]);
     if (strcmp(argv[1], "create") == 0 && argc == 6)
         return cmd_create(atoi(argv[4]), atoi(argv[5]));
-    if (strcmp(argv[1], "list") == 0 && argc == 6)
-        return cmd_list(atoi(argv[4]), atoi(argv[5]));
+    if (strcmp(argv[1], "list") == 0 && argc >= 6 && argc <= 8) {
+        if (argc == 8 && strcmp(argv[7], "table") == 0)
+            accept_hdr = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+        return cmd_list(atoi(argv[4]), atoi(argv[5]), argc >= 7 ? argv[6] : "");
+    }
     if (strcmp(argv[1], "get") == 0 && argc == 5)
         return cmd_get(atoi(argv[4]));
     if (strcmp(argv[1], "watch") == 0 && argc == 6)

@@ -39,7 +39,8 @@ struct kc_yaml_error {
  * Errors, all KC_EPARSE with err filled (err may be NULL):
  *   - syntax errors, with libyaml's problem text ("mapping values are not allowed in this context");
  *   - a key given twice in one mapping: `key "a" already set in map` at the second key (go-yaml v2's strict
- *     wording; plain go-yaml v2 would keep the last value, kubectl's apiserver in Strict mode rejects it);
+ *     wording; plain go-yaml v2 would keep the last value, which kc_yaml_load_flags with
+ *     KC_YAML_ALLOW_DUPLICATES does);
  *   - unknown anchor, an alias inside its own anchor, excessive aliasing (go-yaml v2's ratio limit), nesting
  *     deeper than KC_YAML_MAX_DEPTH;
  *   - a tag that does not fit the value ("cannot decode !!str `abc` as a !!int"), invalid !!binary;
@@ -52,6 +53,28 @@ int kc_yaml_load(const char *buf, size_t len, json_t **docs_out, struct kc_yaml_
  * JSON null when there is none. More than one non-empty document is KC_EPARSE ("expected a single document in
  * the stream, found a second one" with the position of the second). Returns 0, KC_EPARSE or -ENOMEM. */
 int kc_yaml_load_one(const char *buf, size_t len, json_t **doc_out, struct kc_yaml_error *err);
+
+/* Flags of kc_yaml_load_flags and kc_yaml_load_one_flags. */
+enum kc_yaml_load_flags {
+    KC_YAML_ALLOW_DUPLICATES = 1u << 0, /* a key given twice in one mapping is no error: the last value wins (its
+                                           key keeps the first one's place), as sigs.k8s.io/yaml's non-strict
+                                           Unmarshal over go-yaml v2 reads it (what kube-apiserver does with
+                                           fieldValidation Ignore or Warn) */
+};
+
+/* kc_yaml_load with flags (enum kc_yaml_load_flags; 0 is kc_yaml_load). With KC_YAML_ALLOW_DUPLICATES and dups
+ * non-NULL, *dups gets a new JSON array (the caller owns it, possibly empty) of go-yaml v2's strict-mode message
+ * for every repeated key in document order, `line 7: key "paused" already set in map` (the 1-based line of the
+ * repeated key's value; Go's %#v of the key: a number or bool key is not quoted, `line 3: key 1 already set in
+ * map`) -- the lines kube-apiserver reports or warns about. dups may be NULL; without the flag *dups (when
+ * dups is non-NULL) is an empty array. Same errors as kc_yaml_load but for the duplicate one. Outputs are
+ * untouched on failure. */
+int kc_yaml_load_flags(const char *buf, size_t len, unsigned flags, json_t **docs_out, json_t **dups,
+                       struct kc_yaml_error *err);
+
+/* kc_yaml_load_one with flags, as kc_yaml_load_flags. */
+int kc_yaml_load_one_flags(const char *buf, size_t len, unsigned flags, json_t **doc_out, json_t **dups,
+                           struct kc_yaml_error *err);
 
 /* Flags of kc_yaml_dump. */
 enum kc_yaml_dump_flags {

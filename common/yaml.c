@@ -565,8 +565,10 @@ rkind_tag(enum rkind k)
 
 struct ctx {
     struct kc_yaml_error *err;
-    int doc;     /* index of the last document started (-1 before the first) */
-    bool in_doc; /* between its start and end: errors outside belong to the next one */
+    int doc;        /* index of the last document started (-1 before the first) */
+    bool in_doc;    /* between its start and end: errors outside belong to the next one */
+    unsigned flags; /* enum kc_yaml_load_flags */
+    json_t *dups;   /* with KC_YAML_ALLOW_DUPLICATES: the repeated keys' messages, or NULL (not wanted) */
 };
 
 static int fail_at(struct ctx *c, int line0, int col0, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -958,10 +960,12 @@ leave_alias(struct dec *d, struct node *a)
 }
 
 /* The string a mapping key becomes: sigs.k8s.io/yaml converts int, float (as float32 'g'), bool keys and
- * rejects null and uint64 keys; go-yaml rejects collections as keys. *key is malloc'ed. */
+ * rejects null and uint64 keys; go-yaml rejects collections as keys. *key is malloc'ed; *is_str tells a key that
+ * was a string from one that was a number or a bool (go-yaml's %#v of it is quoted only in the first case). */
 static int
-key_string(struct dec *d, struct node *k, int depth, char **key, size_t *klen)
+key_string(struct dec *d, struct node *k, int depth, char **key, size_t *klen, bool *is_str)
 {
+    *is_str = true;
     struct node *a = NULL;
     int rc = dec_count(d, k);
     if (rc)
@@ -1014,15 +1018,18 @@ key_string(struct dec *d, struct node *k, int depth, char **key, size_t *klen)
     case R_BOOL:
         s = r.b ? "true" : "false";
         n = strlen(s);
+        *is_str = false;
         break;
     case R_INT:
         n = (size_t)snprintf(buf, sizeof(buf), "%lld", r.i);
         s = buf;
+        *is_str = false;
         break;
     case R_FLOAT:
         go_format_g(r.f, 32, buf);
         s = buf;
         n = strlen(buf);
+        *is_str = false;
         break;
     default:
         s = k->value;
@@ -1092,6 +1099,38 @@ merge(struct dec *d, struct node *v, json_t *obj, int depth)
     return 0;
 }
 
+/* Records `line N: key "k" already set in map` (go-yaml v2's strict wording: Go's %#v of the key, so a number or
+ * bool key is not quoted) in c->dups. */
+static int
+note_duplicate(struct ctx *c, int line, const char *key, size_t klen, bool is_str)
+{
+    char msg[600];
+    size_t n = (size_t)snprintf(msg, sizeof(msg), "line %d: key ", line);
+    if (is_str && n + 1 < sizeof(msg))
+        msg[n++] = '"';
+    for (size_t i = 0; i < klen && n + 8 < sizeof(msg); i++) {
+        unsigned char ch = (unsigned char)key[i];
+        if (is_str && (ch == '"' || ch == '\\')) {
+            msg[n++] = '\\';
+            msg[n++] = (char)ch;
+        } else if (is_str && (ch == '\n' || ch == '\t')) {
+            msg[n++] = '\\';
+            msg[n++] = ch == '\n' ? 'n' : 't';
+        } else if (is_str && ch < 0x20) {
+            n += (size_t)snprintf(msg + n, sizeof(msg) - n, "\\x%02x", ch);
+        } else {
+            msg[n++] = (char)ch;
+        }
+    }
+    if (is_str && n + 1 < sizeof(msg))
+        msg[n++] = '"';
+    msg[n] = '\0';
+    snprintf(msg + n, sizeof(msg) - n, " already set in map");
+    if (json_array_append_new(c->dups, json_string(msg)) != 0)
+        return fail_oom(c);
+    return 0;
+}
+
 static int
 decode_map_into(struct dec *d, struct node *m, json_t *obj, int depth)
 {
@@ -1113,14 +1152,23 @@ decode_map_into(struct dec *d, struct node *m, json_t *obj, int depth)
         }
         char *key = NULL;
         size_t klen = 0;
-        if ((rc = key_string(d, k, depth, &key, &klen)) != 0)
+        bool is_str;
+        if ((rc = key_string(d, k, depth, &key, &klen, &is_str)) != 0)
             goto out;
         if (json_object_getn(seen, key, klen)) {
             char ex[64];
             excerpt(key, klen, ex, sizeof(ex));
-            free(key);
-            rc = fail_at(d->c, k->line, k->col, "key \"%s\" already set in map", ex);
-            goto out;
+            if (!(d->c->flags & KC_YAML_ALLOW_DUPLICATES)) {
+                free(key);
+                rc = fail_at(d->c, k->line, k->col, "key \"%s\" already set in map", ex);
+                goto out;
+            }
+            /* go-yaml v2 without strict mode: the last value wins; its strict decoder's message (at the line of
+             * the value) is kept for the caller */
+            if (d->c->dups && (rc = note_duplicate(d->c, v->line + 1, key, klen, is_str)) != 0) {
+                free(key);
+                goto out;
+            }
         }
         json_t *val = NULL;
         if ((rc = decode(d, v, depth + 1, &val)) != 0) {
@@ -1308,9 +1356,9 @@ load_json_stream(struct ctx *c, const char *buf, size_t len, json_t **out, bool 
 }
 
 static int
-load(const char *buf, size_t len, json_t **out, struct kc_yaml_error *err, bool one)
+load(const char *buf, size_t len, json_t **out, struct kc_yaml_error *err, bool one, unsigned flags, json_t *dups)
 {
-    struct ctx c = { .err = err, .doc = -1 };
+    struct ctx c = { .err = err, .doc = -1, .flags = flags, .dups = dups };
     yaml_parser_t parser;
     yaml_event_t ev;
     struct tree t = { 0 };
@@ -1447,19 +1495,66 @@ load(const char *buf, size_t len, json_t **out, struct kc_yaml_error *err, bool 
 int
 kc_yaml_load(const char *buf, size_t len, json_t **docs_out, struct kc_yaml_error *err)
 {
-    return load(buf, len, docs_out, err, false);
+    return load(buf, len, docs_out, err, false, 0, NULL);
 }
 
 int
 kc_yaml_load_one(const char *buf, size_t len, json_t **doc_out, struct kc_yaml_error *err)
 {
-    json_t *docs = NULL;
-    int rc = load(buf, len, &docs, err, true);
-    if (rc)
+    return kc_yaml_load_one_flags(buf, len, 0, doc_out, NULL, err);
+}
+
+int
+kc_yaml_load_flags(const char *buf, size_t len, unsigned flags, json_t **docs_out, json_t **dups_out,
+                   struct kc_yaml_error *err)
+{
+    json_t *dups = NULL, *docs = NULL;
+    if (dups_out && (flags & KC_YAML_ALLOW_DUPLICATES) && !(dups = json_array())) {
+        struct ctx c = { .err = err, .doc = -1 };
+        if (err)
+            memset(err, 0, sizeof(*err));
+        return fail_oom(&c);
+    }
+    int rc = load(buf, len, &docs, err, false, flags, dups);
+    if (rc) {
+        json_decref(dups);
         return rc;
+    }
+    if (dups_out && !dups && !(dups = json_array())) {
+        json_decref(docs);
+        return -ENOMEM;
+    }
+    *docs_out = docs;
+    if (dups_out)
+        *dups_out = dups;
+    return 0;
+}
+
+int
+kc_yaml_load_one_flags(const char *buf, size_t len, unsigned flags, json_t **doc_out, json_t **dups_out,
+                       struct kc_yaml_error *err)
+{
+    json_t *docs = NULL, *dups = NULL;
+    if (dups_out && (flags & KC_YAML_ALLOW_DUPLICATES) && !(dups = json_array())) {
+        struct ctx c = { .err = err, .doc = -1 };
+        if (err)
+            memset(err, 0, sizeof(*err));
+        return fail_oom(&c);
+    }
+    int rc = load(buf, len, &docs, err, true, flags, dups);
+    if (rc) {
+        json_decref(dups);
+        return rc;
+    }
     json_t *v = json_array_size(docs) ? json_incref(json_array_get(docs, 0)) : json_null();
     json_decref(docs);
+    if (dups_out && !dups && !(dups = json_array())) {
+        json_decref(v);
+        return -ENOMEM;
+    }
     *doc_out = v;
+    if (dups_out)
+        *dups_out = dups;
     return 0;
 }
 

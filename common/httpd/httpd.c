@@ -243,6 +243,7 @@ void
 kc_httpd_add_header(kc_httpd_req *req, const char *name, const char *value)
 {
     h2o_iovec_t n = h2o_strdup(&req->r->pool, name, strlen(name));
+    h2o_strtolower(n.base, n.len); /* HTTP/2 forbids upper-case field names (RFC 9113 8.2.1): "Warning" → "warning" */
     h2o_iovec_t v = h2o_strdup(&req->r->pool, value, strlen(value));
     h2o_add_header_by_str(&req->r->pool, &req->r->res.headers, n.base, n.len, 1, NULL, v.base, v.len);
 }

@@ -96,7 +96,8 @@ kc_httpd_loop *kc_httpd_req_loop(const kc_httpd_req *req);
 
 /* --- replies (loop thread only) --- */
 
-/* Adds a response header; call before the reply. name and value are copied. */
+/* Adds a response header; call before the reply. name and value are copied; the name is lower-cased (HTTP/2
+ * requires it, HTTP/1.1 does not care). */
 void kc_httpd_add_header(kc_httpd_req *req, const char *name, const char *value);
 
 /* Sends a complete response with Content-Length; body is copied. ctype may be NULL (no Content-Type). */

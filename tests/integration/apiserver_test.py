@@ -444,6 +444,330 @@ def t_metrics(cl):
     assert s == 200 and b"apiserver_request_total{" in t, t[:200]
 
 
+# ----------------------------------------------------- DELETE options, answers, eviction, patch errors (apifix)
+
+CM = "/api/v1/namespaces/default/configmaps"
+PODS = "/api/v1/namespaces/default/pods"
+
+
+def _req_warn(cl, method, path, body=None, ctype="application/json"):
+    """cl.req that also returns the Warning headers' texts (unquoted)."""
+    import re
+    c = cl.conn()
+    h = {}
+    data = None
+    if body is not None:
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        h["Content-Type"] = ctype
+    c.request(method, path, data, h)
+    r = c.getresponse()
+    text = r.read()
+    warnings = [re.sub(r'\\(.)', r'\1', re.match(r'^299 - "(.*)"$', v).group(1))
+                for k, v in r.getheaders() if k.lower() == "warning"]
+    c.close()
+    return r.status, json.loads(text) if text else None, warnings
+
+
+def _kubectl(cl, *args):
+    import os
+    import subprocess
+    import tempfile
+    cache = tempfile.mkdtemp(dir=cl.tmp, prefix="kcache-")
+    argv = ["/usr/lib/google-cloud-sdk/bin/kubectl.1.33", "--kubeconfig",
+            os.path.join(cl.tmp, "data", "admin.kubeconfig"), "--cache-dir", cache] + list(args)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def t_delete_dry_run_from_body_and_query(cl):
+    s, c = cl.req("POST", CM, {"metadata": {"name": "dd1", "labels": {"dd": "yes"}}})
+    assert s == 201, c
+    # kubectl's body: dryRun in the DeleteOptions
+    body = {"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["All"], "propagationPolicy": "Background"}
+    s, st = cl.req("DELETE", CM + "/dd1", body)
+    assert s == 200 and st["kind"] == "Status" and st["status"] == "Success", (s, st)
+    assert cl.req("GET", CM + "/dd1")[0] == 200
+    # the query, without a body
+    s, st = cl.req("DELETE", CM + "/dd1?dryRun=All")
+    assert s == 200 and cl.req("GET", CM + "/dd1")[0] == 200, (s, st)
+    # deletecollection, both ways: the list comes back, nothing goes
+    s, l = cl.req("DELETE", CM + "?labelSelector=dd%3Dyes&dryRun=All")
+    assert s == 200 and l["kind"] == "ConfigMapList" and [i["metadata"]["name"] for i in l["items"]] == ["dd1"], l
+    s, l = cl.req("DELETE", CM + "?labelSelector=dd%3Dyes", {"dryRun": ["All"]})
+    assert s == 200 and len(l["items"]) == 1 and cl.req("GET", CM + "/dd1")[0] == 200, l
+    # a graceful pod delete in dry run: the answer is the pod being deleted, the stored one is untouched
+    p = pod("dd-pod")
+    p["spec"]["nodeName"] = "n-dry"
+    s, _ = cl.req("POST", PODS, p)
+    s, o = cl.req("DELETE", PODS + "/dd-pod", {"gracePeriodSeconds": 30, "dryRun": ["All"]})
+    assert s == 200 and o["metadata"]["deletionGracePeriodSeconds"] == 30, (s, o)
+    s, o = cl.req("GET", PODS + "/dd-pod")
+    assert s == 200 and "deletionTimestamp" not in o["metadata"], o
+    # upstream reads the body or the query, not both: a body without dryRun deletes for real
+    s, st = cl.req("DELETE", CM + "/dd1?dryRun=All", {})
+    assert s == 200 and cl.req("GET", CM + "/dd1")[0] == 404, (s, st)
+    # kubectl delete --dry-run=server
+    cl.req("POST", CM, {"metadata": {"name": "dd2"}})
+    rc, out, err = _kubectl(cl, "delete", "configmap", "dd2", "-n", "default", "--dry-run=server")
+    assert rc == 0 and out.strip() == 'configmap "dd2" deleted (server dry run)', (rc, out, err)
+    assert cl.req("GET", CM + "/dd2")[0] == 200
+    rc, out, err = _kubectl(cl, "delete", "configmap", "dd2", "-n", "default")
+    assert rc == 0 and cl.req("GET", CM + "/dd2")[0] == 404, (rc, out, err)
+    cl.req("DELETE", PODS + "/dd-pod?gracePeriodSeconds=0")
+
+
+def t_delete_options_errors(cl):
+    s, c = cl.req("POST", CM, {"metadata": {"name": "de1"}})
+    uid, rv = c["metadata"]["uid"], c["metadata"]["resourceVersion"]
+    s, st = cl.req("DELETE", CM + "/de1?dryRun=true")
+    assert s == 422 and st["message"] == ('DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: '
+                                          '[]string{"true"}: supported values: "All"'), (s, st)
+    s, st = cl.req("DELETE", CM + "/de1", {"propagationPolicy": "Sideways"})
+    assert s == 422 and st["details"]["kind"] == "DeleteOptions" and st["details"]["group"] == "meta.k8s.io", st
+    s, st = cl.req("DELETE", CM + "/de1?gracePeriodSeconds=soon")
+    assert s == 400 and st["message"] == 'strconv.ParseInt: parsing "soon": invalid syntax', (s, st)
+    s, st = cl.req("DELETE", CM + "/de1", {"preconditions": {"uid": "not-" + uid}})
+    assert s == 409 and st["reason"] == "Conflict" and st["message"] == (
+        'Operation cannot be fulfilled on ConfigMap "de1": the UID in the precondition (not-%s) does not match the '
+        'UID in record (%s). The object might have been deleted and then recreated' % (uid, uid)), st
+    assert st["details"] == {"name": "de1", "kind": "ConfigMap"}, st
+    s, st = cl.req("DELETE", CM + "/de1", {"preconditions": {"resourceVersion": "1"}})
+    assert s == 409 and "the ResourceVersion in the precondition (1) does not match the ResourceVersion in record " \
+                        "(%s). The object might have been modified" % rv in st["message"], st
+    s, st = cl.req("DELETE", CM + "/de1", {"preconditions": {"uid": uid, "resourceVersion": rv}})
+    assert s == 200 and st["kind"] == "Status", (s, st)
+    # a namespace's own words
+    s, n = cl.req("POST", "/api/v1/namespaces", {"metadata": {"name": "de-ns"}})
+    s, st = cl.req("DELETE", "/api/v1/namespaces/de-ns", {"preconditions": {"uid": "x"}})
+    assert s == 409 and st["message"] == ('Operation cannot be fulfilled on namespaces "de-ns": Precondition failed: '
+                                          'UID in precondition: x, UID in object meta: %s' % n["metadata"]["uid"]), st
+    cl.req("DELETE", "/api/v1/namespaces/de-ns")
+
+
+def t_delete_answers(cl):
+    import os
+    s, c = cl.req("POST", CM, {"metadata": {"name": "da1"}})
+    s, st = cl.req("DELETE", CM + "/da1")
+    assert s == 200 and st == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                               "details": {"name": "da1", "kind": "configmaps", "uid": c["metadata"]["uid"]}}, st
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "da-dep"},
+           "spec": {"selector": {"matchLabels": {"a": "b"}},
+                    "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c",
+                                                                                          "image": "nginx"}]}}}}
+    s, d = cl.req("POST", "/apis/apps/v1/namespaces/default/deployments", dep)
+    assert s == 201, d
+    s, st = cl.req("DELETE", "/apis/apps/v1/namespaces/default/deployments/da-dep")
+    assert s == 200 and st["details"] == {"name": "da-dep", "group": "apps", "kind": "deployments",
+                                          "uid": d["metadata"]["uid"]}, st
+    # ReturnDeletedObject kinds answer the object: an unscheduled pod goes at once, its deletion recorded
+    s, p = cl.req("POST", PODS, pod("da-pod"))
+    s, o = cl.req("DELETE", PODS + "/da-pod")
+    assert s == 200 and o["kind"] == "Pod" and o["metadata"]["deletionGracePeriodSeconds"] == 0, (s, o)
+    assert o["metadata"]["deletionTimestamp"] and cl.req("GET", PODS + "/da-pod")[0] == 404, o
+    s, svc = cl.req("POST", "/api/v1/namespaces/default/services",
+                    {"metadata": {"name": "da-svc"}, "spec": {"ports": [{"port": 80}]}})
+    s, o = cl.req("DELETE", "/api/v1/namespaces/default/services/da-svc")
+    assert s == 200 and o["kind"] == "Service" and o["metadata"]["uid"] == svc["metadata"]["uid"], (s, o)
+    # a bound pod with a grace period stays; deleting it again without a shorter one changes nothing
+    p = pod("da-bound")
+    p["spec"]["nodeName"] = "n-da"
+    cl.req("POST", PODS, p)
+    s, o = cl.req("DELETE", PODS + "/da-bound", {"gracePeriodSeconds": 60})
+    assert s == 200 and o["metadata"]["deletionGracePeriodSeconds"] == 60, o
+    s, o2 = cl.req("DELETE", PODS + "/da-bound", {"gracePeriodSeconds": 90})
+    assert s == 200 and o2["metadata"]["resourceVersion"] == o["metadata"]["resourceVersion"], o2
+    s, o3 = cl.req("DELETE", PODS + "/da-bound", {"gracePeriodSeconds": 10})  # shorter: moved earlier
+    assert s == 200 and o3["metadata"]["deletionGracePeriodSeconds"] == 10, o3
+    assert o3["metadata"]["deletionTimestamp"] < o["metadata"]["deletionTimestamp"], (o3, o)
+    s, o4 = cl.req("DELETE", PODS + "/da-bound", {"gracePeriodSeconds": 0})
+    assert s == 200 and cl.req("GET", PODS + "/da-bound")[0] == 404, o4
+    # an object held by a finalizer is answered as itself; orphanDependents=false makes that 202
+    s, c = cl.req("POST", CM, {"metadata": {"name": "da-fin", "finalizers": ["example.com/f"]}})
+    s, o = cl.req("DELETE", CM + "/da-fin", {"orphanDependents": False})
+    assert s == 202 and o["kind"] == "ConfigMap" and o["metadata"]["deletionTimestamp"], (s, o)
+    cl.req("PATCH", CM + "/da-fin", {"metadata": {"finalizers": None}}, ctype="application/merge-patch+json")
+    # the Python client gets a V1Status with the details
+    import kubernetes
+    api = kubernetes.client.CoreV1Api(kubernetes.config.new_client_from_config(
+        config_file=os.path.join(cl.tmp, "data", "admin.kubeconfig")))
+    cm = api.create_namespaced_config_map("default", {"metadata": {"name": "da-py"}})
+    st = api.delete_namespaced_config_map("da-py", "default")
+    assert isinstance(st, kubernetes.client.V1Status) and st.status == "Success", st
+    assert st.details.name == "da-py" and st.details.kind == "configmaps" and st.details.uid == cm.metadata.uid, st
+    api.api_client.close()
+
+
+def t_namespaces_have_no_deletecollection(cl):
+    s, d = cl.req("GET", "/api/v1")
+    ns = [r for r in d["resources"] if r["name"] == "namespaces"][0]
+    assert sorted(ns["verbs"]) == ["create", "delete", "get", "list", "patch", "update", "watch"], ns
+    s, st = cl.req("DELETE", "/api/v1/namespaces")
+    assert s == 405 and st["reason"] == "MethodNotAllowed", (s, st)
+    assert cl.req("GET", "/api/v1/namespaces/default")[0] == 200
+    # the OpenAPI document agrees
+    s, doc = cl.req("GET", "/openapi/v3/api/v1")
+    assert s == 200 and "delete" not in doc["paths"]["/api/v1/namespaces"], doc["paths"]["/api/v1/namespaces"].keys()
+
+
+def t_eviction(cl):
+    s, d = cl.req("GET", "/api/v1")
+    ev = [r for r in d["resources"] if r["name"] == "pods/eviction"]
+    assert ev and ev[0]["group"] == "policy" and ev[0]["version"] == "v1" and ev[0]["kind"] == "Eviction" and \
+        ev[0]["verbs"] == ["create"] and ev[0]["namespaced"], ev
+    s, doc = cl.req("GET", "/openapi/v3/api/v1")
+    op = doc["paths"]["/api/v1/namespaces/{namespace}/pods/{name}/eviction"]["post"]
+    assert op["operationId"] == "createCoreV1NamespacedPodEviction", op
+
+    def evict(name, extra=None, query=""):
+        b = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": "default"}}
+        b.update(extra or {})
+        return cl.req("POST", PODS + "/%s/eviction%s" % (name, query), b)
+
+    s, st = evict("ev-missing")
+    assert s == 404 and st["message"] == 'pods "ev-missing" not found', (s, st)
+    cl.req("POST", PODS, pod("ev1"))
+    s, st = cl.req("POST", PODS + "/ev1/eviction", {"apiVersion": "policy/v1", "kind": "Eviction",
+                                                    "metadata": {"name": "other"}})
+    assert s == 400 and st["message"] == "name in URL does not match name in Eviction object", (s, st)
+    s, st = cl.req("POST", PODS + "/ev1/eviction", pod("ev1"))
+    assert s == 400 and st["message"].startswith('Pod in version "v1" cannot be handled as a Eviction'), (s, st)
+    s, st = cl.req("GET", PODS + "/ev1/eviction")
+    assert s == 405, s
+    # dry run: nothing changes
+    s, st = evict("ev1", query="?dryRun=All")
+    assert s == 201 and cl.req("GET", PODS + "/ev1")[1].get("status", {}).get("conditions") is None, st
+    s, st = evict("ev1")
+    assert s == 201 and st == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                               "code": 201}, (s, st)
+    assert cl.req("GET", PODS + "/ev1")[0] == 404
+    # a bound pod: the DisruptionTarget condition, then a graceful delete with the Eviction's options
+    p = pod("ev2")
+    p["spec"]["nodeName"] = "n-ev"
+    cl.req("POST", PODS, p)
+    s, st = evict("ev2", {"deleteOptions": {"gracePeriodSeconds": 45}})
+    assert s == 201, (s, st)
+    s, o = cl.req("GET", PODS + "/ev2")
+    assert s == 200 and o["metadata"]["deletionGracePeriodSeconds"] == 45, o
+    c = [x for x in o["status"]["conditions"] if x["type"] == "DisruptionTarget"][0]
+    assert c["status"] == "True" and c["reason"] == "EvictionByEvictionAPI" and \
+        c["message"] == "Eviction API: evicting", c
+    s, st = evict("ev2", {"deleteOptions": {"preconditions": {"uid": "nope"}}})
+    assert s == 409 and "the UID in the precondition (nope)" in st["message"], (s, st)
+    cl.req("DELETE", PODS + "/ev2?gracePeriodSeconds=0")
+
+
+def t_kubectl_drain_evicts(cl):
+    cl.req("POST", "/api/v1/nodes", {"metadata": {"name": "drain-n1"}})
+    for n in ("drain-a", "drain-b"):
+        p = pod(n)
+        p["spec"]["nodeName"] = "drain-n1"
+        s, o = cl.req("POST", PODS, p)
+        assert s == 201, o
+    rc, out, err = _kubectl(cl, "drain", "drain-n1", "--ignore-daemonsets", "--force", "--grace-period=0",
+                            "--timeout=60s")
+    assert rc == 0, (rc, out, err)
+    assert "node/drain-n1 cordoned" in out and "node/drain-n1 drained" in out, (out, err)
+    # eviction, not kubectl's fallback to deleting
+    for n in ("drain-a", "drain-b"):
+        assert "evicting pod default/%s" % n in out + err and "pod/%s evicted" % n in out, (out, err)
+        assert cl.req("GET", PODS + "/" + n)[0] == 404
+    assert cl.req("GET", "/api/v1/nodes/drain-n1")[1]["spec"]["unschedulable"] is True
+
+
+def t_http2_warning_header(cl):
+    import os
+    import subprocess
+    pki = os.path.join(cl.tmp, "data", "pki")
+    body = json.dumps({"metadata": {"name": "h2w"}, "data": {"a": "b"}, "bogus": 1})
+    p = subprocess.run(["curl", "-sS", "--http2", "--cacert", os.path.join(pki, "ca.crt"),
+                        "--cert", os.path.join(pki, "admin.crt"), "--key", os.path.join(pki, "admin.key"),
+                        "-o", "/dev/null", "-D", "-", "-X", "POST", "-H", "Content-Type: application/json",
+                        "--data-binary", body, "https://127.0.0.1:%d%s" % (cl.port, CM)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("HTTP/2 201"), lines
+    assert 'warning: 299 - "unknown field \\"bogus\\""' in lines, lines
+
+
+def t_user_uid(cl):
+    ssr = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    s, o = cl.req("POST", ssr, body, anon=True, headers={"Authorization": "Bearer secret-token"})
+    assert s == 201 and o["status"]["userInfo"]["uid"] == "uid-alice", (s, o)
+    s, o = cl.req("POST", ssr, body)  # a client certificate carries no uid
+    assert s == 201 and "uid" not in o["status"]["userInfo"], (s, o)
+
+
+def t_patch_errors(cl):
+    cl.req("POST", CM, {"metadata": {"name": "pe1"}, "data": {"a": "1"}})
+    jp = "application/json-patch+json"
+    s, st = cl.req("PATCH", CM + "/pe1", [{"op": "test", "path": "/data/a", "value": "2"}], ctype=jp)
+    assert s == 422 and st == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                               "message": "the server rejected our request due to an error in our request",
+                               "reason": "Invalid", "details": {}, "code": 422}, (s, st)
+    s, st = cl.req("PATCH", CM + "/pe1", [{"op": "remove", "path": "/data/zz"}], ctype=jp)
+    assert s == 422 and st["details"] == {}, (s, st)
+    s, st = cl.req("PATCH", CM + "/pe1", {"op": "add"}, ctype=jp)
+    assert s == 400 and st["message"] == ("error decoding patch: json: cannot unmarshal object into Go value of "
+                                          "type []handlers.jsonPatchOp"), (s, st)
+    s, st = cl.req("PATCH", CM + "/pe1?fieldValidation=Ignore", {"op": "add"}, ctype=jp)
+    assert s == 400 and st["message"] == "json: cannot unmarshal object into Go value of type jsonpatch.Patch", st
+    mp = "application/merge-patch+json"
+    s, st = cl.req("PATCH", CM + "/pe1", "null", ctype=mp)
+    assert s == 400 and st["message"] == "Invalid JSON Patch", (s, st)
+    s, st = cl.req("PATCH", CM + "/pe1", [1], ctype=mp)
+    assert s == 400 and st["message"] == ("error decoding patch: json: cannot unmarshal array into Go value of type "
+                                          "map[string]interface {}"), (s, st)
+    s, st = cl.req("PATCH", CM + "/pe1?fieldValidation=Ignore", [1], ctype=mp)
+    assert s == 422 and st["message"].startswith(' "" is invalid: patch: Invalid value: "[1]": couldn\'t get '
+                                                 'version/kind'), (s, st)
+    # strategic merge patch: a container without its merge key passes through as a 500, as upstream
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "pe-dep"},
+           "spec": {"selector": {"matchLabels": {"a": "b"}},
+                    "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c",
+                                                                                          "image": "nginx"}]}}}}
+    cl.req("POST", "/apis/apps/v1/namespaces/default/deployments", dep)
+    s, st = cl.req("PATCH", "/apis/apps/v1/namespaces/default/deployments/pe-dep",
+                   {"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}},
+                   ctype="application/strategic-merge-patch+json")
+    assert s == 500 and "reason" not in st and st["message"] == \
+        "map: map[image:x] does not contain declared merge key: name", (s, st)
+    # a missing object is 404 whatever the patch
+    s, st = cl.req("PATCH", CM + "/pe-none", "not json", ctype=jp)
+    assert s == 404, (s, st)
+    # kubectl prints upstream's text for a failed test operation
+    rc, out, err = _kubectl(cl, "patch", "configmap", "pe1", "-n", "default", "--type", "json", "-p",
+                            '[{"op":"test","path":"/data/a","value":"9"}]')
+    assert rc == 1 and err.strip() == ("The request is invalid: the server rejected our request due to an error in "
+                                       "our request"), (rc, err)
+
+
+APPLY_YAML_DUPES = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: NAME
+data:
+  a: "1"
+  b: "2"
+  a: "3"
+"""
+
+
+def t_apply_yaml_duplicates(cl):
+    ap = "application/apply-patch+yaml"
+    s, o, w = _req_warn(cl, "PATCH", CM + "/ay-w?fieldManager=t", APPLY_YAML_DUPES.replace("NAME", "ay-w"), ap)
+    assert s == 201 and o["data"] == {"a": "3", "b": "2"} and w == ['line 8: key "a" already set in map'], (s, o, w)
+    s, o, w = _req_warn(cl, "PATCH", CM + "/ay-i?fieldManager=t&fieldValidation=Ignore",
+                        APPLY_YAML_DUPES.replace("NAME", "ay-i"), ap)
+    assert s == 201 and o["data"] == {"a": "3", "b": "2"} and w == [], (s, o, w)
+    s, o, w = _req_warn(cl, "PATCH", CM + "/ay-s?fieldManager=t&fieldValidation=Strict",
+                        APPLY_YAML_DUPES.replace("NAME", "ay-s"), ap)
+    assert s == 400 and o["message"] == ("error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal "
+                                         "errors:\n  line 8: key \"a\" already set in map"), (s, o)
+    assert cl.req("GET", CM + "/ay-s")[0] == 404
+
+
 TESTS = [v for k, v in list(globals().items()) if k.startswith("t_")]
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("t_")]

@@ -769,10 +769,12 @@ def t_cordon_drain(cl):
        'cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/dr-ds, cannot delete cannot '
        'delete Pods that declare no controller (use --force to override): default/dr-bare\n', rc=1)
     out, err = ok(kctl(cl, "drain", "dn1", "--grace-period=0", "--ignore-daemonsets", "--force", "--timeout=20s"))
-    assert out == "node/dn1 already cordoned\npod/dr-bare deleted\npod/dr-rs deleted\nnode/dn1 drained\n", out
+    # the server serves pods/eviction (policy/v1): the pods are evicted, no fallback to deleting them
+    assert out == ("node/dn1 already cordoned\nevicting pod default/dr-bare\nevicting pod default/dr-rs\n"
+                   "pod/dr-bare evicted\npod/dr-rs evicted\nnode/dn1 drained\n"), out
     assert err.startswith("Warning: ignoring DaemonSet-managed Pods: default/dr-ds\n"
                           "Warning: deleting Pods that declare no controller: default/dr-bare\n"), err
-    assert "eviction" in err, err  # the server has no eviction: said so
+    assert "eviction" not in err, err
     assert get(cl, "/api/v1/namespaces/default/pods/dr-ds") and get(cl, "/api/v1/namespaces/default/pods/dr-rs") is None
 
 

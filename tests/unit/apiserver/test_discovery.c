@@ -168,12 +168,14 @@ test_aggregated_core(void **state)
                 "'update','watch'],'shortNames':['po'],'categories':['all'],'subresources':["
                 "{'subresource':'binding','responseKind':{'group':'','version':'v1','kind':'Binding'},"
                 "'verbs':['create']},"
+                "{'subresource':'eviction','responseKind':{'group':'policy','version':'v1','kind':'Eviction'},"
+                "'verbs':['create']},"
                 "{'subresource':'log','responseKind':{'group':'','version':'v1','kind':'Pod'},'verbs':['get']},"
                 "{'subresource':'status','responseKind':{'group':'','version':'v1','kind':'Pod'},"
                 "'verbs':['get','patch','update']}]}");
     EXPECT_JSON(find_by(res, "resource", "namespaces"),
                 "{'resource':'namespaces','responseKind':{'group':'','version':'v1','kind':'Namespace'},"
-                "'scope':'Cluster','singularResource':'namespace','verbs':['create','delete','deletecollection',"
+                "'scope':'Cluster','singularResource':'namespace','verbs':['create','delete',"
                 "'get','list','patch','update','watch'],'shortNames':['ns'],'subresources':["
                 "{'subresource':'finalize','responseKind':{'group':'','version':'v1','kind':'Namespace'},"
                 "'verbs':['update']},"

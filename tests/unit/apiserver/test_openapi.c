@@ -164,7 +164,23 @@ test_core_pod_paths(void **state)
     EXPECT_JSON(M(M(M(M(log, "responses"), "200"), "content"), "text/plain"), "{'schema':{'type':'string'}}");
     /* subresources the server does not serve are not announced */
     assert_null(json_object_get(paths, "/api/v1/namespaces/{namespace}/pods/{name}/exec"));
-    assert_null(json_object_get(paths, "/api/v1/namespaces/{namespace}/pods/{name}/eviction"));
+    json_t *evict = M(M(paths, "/api/v1/namespaces/{namespace}/pods/{name}/eviction"), "post");
+    assert_string_equal(json_string_value(M(evict, "operationId")), "createCoreV1NamespacedPodEviction");
+    EXPECT_JSON(M(evict, "x-kubernetes-group-version-kind"), "{'group':'policy','kind':'Eviction','version':'v1'}");
+    EXPECT_JSON(M(M(M(M(evict, "responses"), "201"), "content"), "application/json"),
+                "{'schema':{'$ref':'#/components/schemas/io.k8s.api.policy.v1.Eviction'}}");
+    /* DELETE answers what the registry returns: the pod (ReturnDeletedObject); a namespace's document names a
+     * Status, and namespaces have no deletecollection */
+    EXPECT_JSON(M(M(M(M(M(item, "delete"), "responses"), "200"), "content"), "application/json"),
+                "{'schema':{'$ref':'#/components/schemas/io.k8s.api.core.v1.Pod'}}");
+    EXPECT_JSON(M(M(M(M(M(M(paths, "/api/v1/namespaces/{name}"), "delete"), "responses"), "200"), "content"),
+                  "application/json"),
+                "{'schema':{'$ref':'#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status'}}");
+    assert_null(json_object_get(M(paths, "/api/v1/namespaces"), "delete"));
+    EXPECT_JSON(M(M(M(M(M(M(paths, "/api/v1/namespaces/{namespace}/configmaps/{name}"), "delete"), "responses"), "200"),
+                    "content"),
+                  "application/json"),
+                "{'schema':{'$ref':'#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status'}}");
     assert_null(json_object_get(paths, "/api/v1/watch/pods"));
 
     /* cluster-scoped, and the namespace's finalize */

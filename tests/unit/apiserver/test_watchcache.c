@@ -1,8 +1,8 @@
 /* test_watchcache.c - the watch cache (apiserver/watchcache.c) without HTTP, on the embedded store in a temp dir:
  * the initial list and snapshot, ring eviction by whole revisions, the 410 boundary, reads from the middle of
  * the ring, selector and namespace transitions, group wakes, resuming a store watch cancelled for slowness,
- * rebuilding after its revision was compacted, a lazily created cache starting at an old revision, and the
- * threaded mode.
+ * rebuilding after its revision was compacted, a lazily created cache starting at an old revision, the
+ * threaded mode, and the event lines encoded once per event and view (also when readers race for them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -346,7 +346,10 @@ expect_type(struct api_wcache_event *ev, const struct kc_label_selector *ls, con
     if (!type)
         fail_msg("revision %" PRId64 ": got nothing, want %s", ev->rev, want);
     assert_string_equal(type, want);
-    assert_ptr_equal(send, ev->obj);
+    enum api_wcache_view v = api_wcache_event_view(ev, NULL, ls, fs);
+    assert_ptr_equal(send, api_wcache_event_object(ev, v));
+    if (v != API_WCACHE_LEFT)
+        assert_ptr_equal(send, ev->obj);
 }
 
 static void
@@ -375,8 +378,17 @@ test_selector_transitions(void **state)
     const char *want[] = { NULL, "ADDED", "MODIFIED", "DELETED", NULL, NULL, "ADDED", "DELETED" };
     for (size_t i = 0; i < n; i++)
         expect_type(evs[i], ls, NULL, want[i]);
-    /* the DELETED of an object that stops matching carries its new state */
+    /* the DELETED of an object that stops matching carries its previous state with the event's revision, as
+     * upstream's watch cache (the event itself keeps the new state) */
+    assert_int_equal(api_wcache_event_view(evs[3], NULL, ls, NULL), API_WCACHE_LEFT);
+    const json_t *left = api_wcache_event_object(evs[3], API_WCACHE_LEFT);
+    assert_non_null(left);
+    assert_int_equal(json_integer_value(kc_json_get(left, "data.a")), 3);
+    assert_string_equal(kc_json_get_string(left, "metadata.labels.sel"), "yes");
+    assert_int_equal(rv_of(left), evs[3]->rev);
+    assert_ptr_equal(left, api_wcache_event_object(evs[3], API_WCACHE_LEFT)); /* made once */
     assert_int_equal(json_integer_value(kc_json_get(evs[3]->obj, "data.a")), 4);
+    assert_int_equal(rv_of(evs[3]->prev), evs[2]->rev); /* the previous state itself is untouched */
     /* without selectors: the plain types */
     const char *plain[] = { "ADDED", "MODIFIED", "MODIFIED", "MODIFIED", "MODIFIED", "DELETED", "ADDED", "DELETED" };
     for (size_t i = 0; i < n; i++)
@@ -612,6 +624,138 @@ test_threaded(void **state)
     api_wcache_leave(&w);
 }
 
+/* Writes obj (a JSON text) at PREFIX default/name, creating or replacing it; returns its revision. */
+static int64_t
+put_text(struct env *e, const char *name, const char *text)
+{
+    char key[256];
+    snprintf(key, sizeof(key), PREFIX "default/%s", name);
+    json_t *o = json_loads(text, 0, NULL);
+    assert_non_null(o);
+    int64_t rev;
+    int rc = api_obj_update(e->s, key, o, 0, &rev);
+    if (rc == KC_ENOTFOUND)
+        rc = api_obj_create(e->s, key, o, 0, &rev);
+    assert_int_equal(rc, 0);
+    json_decref(o);
+    return rev;
+}
+
+/* The line of a view, checked: one newline-terminated JSON event of the view's type carrying the view's object;
+ * the same bytes on every call. */
+static void
+check_line(struct api_wcache_event *ev, enum api_wcache_view v)
+{
+    const char *line, *again;
+    size_t len, len2;
+    assert_int_equal(api_wcache_event_line(ev, v, &line, &len), 0);
+    assert_true(len > 2 && line[len - 1] == '\n' && memchr(line, '\n', len) == line + len - 1);
+    json_error_t err;
+    json_t *parsed = json_loadb(line, len - 1, 0, &err);
+    if (!parsed)
+        fail_msg("revision %" PRId64 " view %d: not JSON: %s: %.*s", ev->rev, (int)v, err.text, (int)len, line);
+    assert_string_equal(json_string_value(json_object_get(parsed, "type")), api_wcache_view_type(v));
+    const json_t *want = api_wcache_event_object(ev, v);
+    if (!kc_json_equal(json_object_get(parsed, "object"), want)) {
+        char *w = json_dumps(want, JSON_COMPACT);
+        fail_msg("revision %" PRId64 " view %d: line %.*s, object %s", ev->rev, (int)v, (int)len, line, w);
+    }
+    json_decref(parsed);
+    assert_int_equal(api_wcache_event_line(ev, v, &again, &len2), 0);
+    assert_ptr_equal(again, line); /* encoded once */
+    assert_int_equal(len2, len);
+}
+
+struct line_race {
+    struct api_wcache_event *ev;
+    const char *line;
+};
+
+static void *
+race_line(void *arg)
+{
+    struct line_race *r = arg;
+    size_t len;
+    if (api_wcache_event_line(r->ev, API_WCACHE_ADDED, &r->line, &len) != 0)
+        r->line = NULL;
+    return NULL;
+}
+
+static void
+test_event_lines(void **state)
+{
+    struct env *e = *state = env_open(0, false);
+    struct api_wcache *c;
+    assert_int_equal(api_wcaches_get(e->reg, PREFIX, 0, &c), 0);
+    struct api_wcache_stats st;
+    api_wcache_stats(c, &st);
+    int64_t start = st.list_rev;
+    /* a plain object; text with escapes and non-ASCII; a stored resourceVersion; more top-level members than the
+     * in-place path handles (encoded from the parsed object instead); no metadata at all */
+    put_text(e, "plain",
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"plain\","
+             "\"labels\":{\"sel\":\"yes\"}},\"data\":{\"a\":\"1\"}}");
+    put_text(e, "odd",
+             "{\"metadata\":{\"resourceVersion\":\"7\",\"name\":\"odd\"},\"data\":{\"q\":\"\\\"}]\\n\\u00e9\u4e2d\","
+             "\"n\":[1,2.5,-0,1e300,true,null,{}]}}");
+    char big[4096];
+    int off = snprintf(big, sizeof(big), "{\"metadata\":{\"name\":\"big\"}");
+    for (int i = 0; i < 80; i++)
+        off += snprintf(big + off, sizeof(big) - (size_t)off, ",\"k%d\":%d", i, i);
+    snprintf(big + off, sizeof(big) - (size_t)off, "}");
+    put_text(e, "big", big);
+    put_text(e, "plain",
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"plain\","
+             "\"labels\":{\"sel\":\"no\"}},\"data\":{\"a\":\"2\"}}");
+    int64_t last = del(e, "default", "odd");
+    pump_to(c, last);
+    struct api_wcache_event **evs;
+    size_t n = read_all(c, start, &evs);
+    assert_int_equal(n, 5);
+    assert_non_null(evs[0]->text); /* from the stored bytes */
+    assert_null(evs[2]->text);     /* 81 top-level members: encoded when needed */
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(api_wcache_event_line(evs[i], API_WCACHE_NOTHING, &(const char *){ NULL }, &(size_t){ 0 }),
+                         KC_EINVALID);
+        for (int v = 0; v < API_WCACHE_NVIEWS; v++)
+            if (v != API_WCACHE_LEFT || evs[i]->prev)
+                check_line(evs[i], (enum api_wcache_view)v);
+    }
+    /* a watcher of sel=yes sees the relabelled object leave with its previous state and the new revision */
+    struct kc_label_selector *ls;
+    assert_int_equal(kc_label_selector_parse("sel=yes", &ls, NULL, 0), 0);
+    assert_int_equal(api_wcache_event_view(evs[3], NULL, ls, NULL), API_WCACHE_LEFT);
+    const char *line;
+    size_t len;
+    assert_int_equal(api_wcache_event_line(evs[3], API_WCACHE_LEFT, &line, &len), 0);
+    json_t *ev = json_loadb(line, len, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(ev, "type")), "DELETED");
+    assert_string_equal(kc_json_get_string(ev, "object.data.a"), "1");
+    assert_int_equal(rv_of(json_object_get(ev, "object")), evs[3]->rev);
+    json_decref(ev);
+    kc_label_selector_free(ls);
+    api_wcache_events_release(evs, n);
+
+    /* readers racing for the first encoding of a line all get the same one */
+    int64_t r = put_text(e, "race", "{\"metadata\":{\"name\":\"race\"}}");
+    pump_to(c, r);
+    n = read_all(c, r - 1, &evs);
+    assert_int_equal(n, 1);
+    pthread_t t[8];
+    struct line_race lr[8];
+    for (int i = 0; i < 8; i++) {
+        lr[i] = (struct line_race){ evs[0], NULL };
+        assert_int_equal(pthread_create(&t[i], NULL, race_line, &lr[i]), 0);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 8; i++) {
+        assert_non_null(lr[i].line);
+        assert_ptr_equal(lr[i].line, lr[0].line);
+    }
+    api_wcache_events_release(evs, n);
+}
+
 int
 main(void)
 {
@@ -626,6 +770,7 @@ main(void)
         cmocka_unit_test_teardown(test_rebuild_after_compaction, teardown),
         cmocka_unit_test_teardown(test_lazy_start_at_old_revision, teardown),
         cmocka_unit_test_teardown(test_threaded, teardown),
+        cmocka_unit_test_teardown(test_event_lines, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
