@@ -78,7 +78,8 @@ static const struct kctl_command commands[] = {
     { { "rollout", "history" },
       kctl_cmd_rollout_history,
       "view rollout history",
-      "View the revisions of a deployment (its ReplicaSets and their deployment.kubernetes.io/revision).\n\n"
+      "View the revisions of a deployment (its ReplicaSets and their deployment.kubernetes.io/revision), a daemon set\n"
+      "or a stateful set (its ControllerRevisions).\n\n"
       "Examples:\n  kctl rollout history deployment/abc\n  kctl rollout history deployment/abc --revision=3\n\n"
       "Usage:\n  kctl rollout history (TYPE NAME | TYPE/NAME) [--revision=N] [options]\n" },
     { { "rollout", "undo" },
@@ -88,6 +89,17 @@ static const struct kctl_command commands[] = {
       "Examples:\n  kctl rollout undo deployment/abc\n  kctl rollout undo deployment/abc --to-revision=3\n\n"
       "Usage:\n  kctl rollout undo (TYPE NAME | TYPE/NAME) [--to-revision=N] [--dry-run=none|client|server] "
       "[options]\n" },
+    { { "rollout", "pause" },
+      kctl_cmd_rollout_pause,
+      "mark the provided resource as paused",
+      "Mark the provided resource as paused (spec.paused of a deployment): changes to it do not roll out until it is\n"
+      "resumed.\n\nExamples:\n  kctl rollout pause deployment/nginx\n\n"
+      "Usage:\n  kctl rollout pause RESOURCE [options]\n" },
+    { { "rollout", "resume" },
+      kctl_cmd_rollout_resume,
+      "resume a paused resource",
+      "Resume a paused resource (a deployment).\n\nExamples:\n  kctl rollout resume deployment/nginx\n\n"
+      "Usage:\n  kctl rollout resume RESOURCE [options]\n" },
     { { "get" },
       kctl_cmd_get,
       "display one or many resources",
@@ -150,10 +162,15 @@ static const struct kctl_command commands[] = {
       "create a resource from a file or from stdin",
       "Create a resource from a file or from stdin, or one of the kinds below from flags.\n\n"
       "Available Commands:\n  configmap    create a config map from files, directories or literal values\n"
-      "  deployment   create a deployment with the specified name\n  job          create a job with the specified "
-      "name\n"
-      "  namespace    create a namespace with the specified name\n  secret generic  create a secret from files or "
-      "literal values\n\nExamples:\n  kctl create -f ./pod.json\n  cat pod.json | kctl create -f -\n\n"
+      "  cronjob      create a cron job with the specified name\n"
+      "  deployment   create a deployment with the specified name\n"
+      "  ingress      create an ingress with the specified name\n"
+      "  job          create a job with the specified name (or --from=cronjob/NAME)\n"
+      "  namespace    create a namespace with the specified name\n"
+      "  secret       create a secret: generic, tls or docker-registry\n"
+      "  service      create a service: clusterip, nodeport or loadbalancer\n"
+      "  serviceaccount  create a service account with the specified name\n\n"
+      "Examples:\n  kctl create -f ./pod.json\n  cat pod.json | kctl create -f -\n\n"
       "Usage:\n  kctl create -f FILENAME [options]\n" },
     { { "create", "namespace" },
       kctl_cmd_create_namespace,
@@ -180,6 +197,86 @@ static const struct kctl_command commands[] = {
       "  kctl create secret generic my-secret --from-file=ssh-privatekey=path/to/id_rsa\n\n"
       "Usage:\n  kctl create secret generic NAME [--type=string] [--from-file=[key=]source] "
       "[--from-literal=key1=value1] [--dry-run=none|client|server] [options]\n" },
+    { { "create", "secret", "tls" },
+      kctl_cmd_create_secret_tls,
+      NULL,
+      "Create a TLS secret from the given public/private key pair (checked to belong together).\n\nExamples:\n"
+      "  kctl create secret tls tls-secret --cert=path/to/tls.crt --key=path/to/tls.key\n\n"
+      "Usage:\n  kctl create secret tls NAME --cert=path/to/cert/file --key=path/to/key/file "
+      "[--dry-run=none|client|server] [options]\n" },
+    { { "create", "secret", "docker-registry" },
+      kctl_cmd_create_secret_docker_registry,
+      NULL,
+      "Create a new secret for use with Docker registries (a .dockerconfigjson as kubectl builds it).\n\n"
+      "Examples:\n  kctl create secret docker-registry my-secret --docker-server=DOCKER_REGISTRY_SERVER "
+      "--docker-username=DOCKER_USER --docker-password=DOCKER_PASSWORD --docker-email=DOCKER_EMAIL\n\n"
+      "Options:\n    --docker-server='https://index.docker.io/v1/': server location for the registry\n"
+      "    --docker-username='', --docker-password='', --docker-email='': the credentials\n"
+      "    --from-file=[]: key files (e.g. .dockerconfigjson=path)\n\n"
+      "Usage:\n  kctl create secret docker-registry NAME --docker-username=user --docker-password=password "
+      "--docker-email=email [--docker-server=string] [--from-file=[key=]source] [--dry-run=none|client|server] "
+      "[options]\n" },
+    { { "create", "service" },
+      kctl_cmd_create_service,
+      NULL,
+      "Create a service using a specified subcommand.\n\nAvailable Commands:\n  clusterip      Create a ClusterIP "
+      "service\n  loadbalancer   Create a LoadBalancer service\n  nodeport       Create a NodePort service\n\n"
+      "Usage:\n  kctl create service [flags] [options]\n" },
+    { { "create", "svc" }, kctl_cmd_create_service, NULL, NULL },
+    { { "create", "service", "clusterip" },
+      kctl_cmd_create_service_clusterip,
+      NULL,
+      "Create a ClusterIP service with the specified name.\n\nExamples:\n"
+      "  kctl create service clusterip my-cs --tcp=5678:8080\n  kctl create service clusterip my-cs "
+      "--clusterip=\"None\"\n\n"
+      "Usage:\n  kctl create service clusterip NAME [--tcp=<port>:<targetPort>] [--dry-run=server|client|none] "
+      "[options]\n" },
+    { { "create", "svc", "clusterip" }, kctl_cmd_create_service_clusterip, NULL, NULL },
+    { { "create", "service", "nodeport" },
+      kctl_cmd_create_service_nodeport,
+      NULL,
+      "Create a NodePort service with the specified name.\n\nExamples:\n"
+      "  kctl create service nodeport my-ns --tcp=5678:8080\n\n"
+      "Usage:\n  kctl create service nodeport NAME [--tcp=port:targetPort] [--node-port=N] "
+      "[--dry-run=server|client|none] [options]\n" },
+    { { "create", "svc", "nodeport" }, kctl_cmd_create_service_nodeport, NULL, NULL },
+    { { "create", "service", "loadbalancer" },
+      kctl_cmd_create_service_loadbalancer,
+      NULL,
+      "Create a LoadBalancer service with the specified name.\n\nExamples:\n"
+      "  kctl create service loadbalancer my-lbs --tcp=5678:8080\n\n"
+      "Usage:\n  kctl create service loadbalancer NAME [--tcp=port:targetPort] [--dry-run=server|client|none] "
+      "[options]\n" },
+    { { "create", "svc", "loadbalancer" }, kctl_cmd_create_service_loadbalancer, NULL, NULL },
+    { { "create", "serviceaccount" },
+      kctl_cmd_create_serviceaccount,
+      NULL,
+      "Create a service account with the specified name.\n\nExamples:\n  kctl create serviceaccount my-service-account"
+      "\n\nUsage:\n  kctl create serviceaccount NAME [--dry-run=server|client|none] [options]\n" },
+    { { "create", "sa" }, kctl_cmd_create_serviceaccount, NULL, NULL },
+    { { "create", "cronjob" },
+      kctl_cmd_create_cronjob,
+      NULL,
+      "Create a cron job with the specified name.\n\nExamples:\n"
+      "  kctl create cronjob my-job --image=busybox --schedule=\"*/1 * * * *\"\n"
+      "  kctl create cronjob my-job --image=busybox --schedule=\"*/1 * * * *\" -- date\n\n"
+      "Options:\n    --restart='OnFailure': the job's restart policy (OnFailure, Never)\n\n"
+      "Usage:\n  kctl create cronjob NAME --image=image --schedule='0/5 * * * ?' -- [COMMAND] [args...] [flags] "
+      "[options]\n" },
+    { { "create", "cj" }, kctl_cmd_create_cronjob, NULL, NULL },
+    { { "create", "ingress" },
+      kctl_cmd_create_ingress,
+      NULL,
+      "Create an ingress with the specified name.\n\nExamples:\n"
+      "  kctl create ingress simple --rule=\"foo.com/bar=svc1:8080,tls=my-cert\"\n"
+      "  kctl create ingress catch-all --class=otheringress --rule=\"/path=svc:port\"\n"
+      "  kctl create ingress ingdefault --class=default --default-backend=defaultsvc:http "
+      "--rule=\"foo.com/*=svc:8080,tls=secret1\"\n\n"
+      "Options:\n    --annotation=[]: annotation=value to set on the ingress\n"
+      "    --class='': the ingress class\n    --default-backend='': svcname:port\n"
+      "    --rule=[]: host/path=service:port[,tls[=secret]] (a path ending in '*' is a Prefix path)\n\n"
+      "Usage:\n  kctl create ingress NAME --rule=host/path=service:port[,tls[=secret]] [options]\n" },
+    { { "create", "ing" }, kctl_cmd_create_ingress, NULL, NULL },
     { { "create", "deployment" },
       kctl_cmd_create_deployment,
       NULL,
@@ -193,8 +290,8 @@ static const struct kctl_command commands[] = {
       kctl_cmd_create_job,
       NULL,
       "Create a job with the specified name.\n\nExamples:\n  kctl create job my-job --image=busybox\n"
-      "  kctl create job my-job --image=busybox -- date\n\n"
-      "Usage:\n  kctl create job NAME --image=image [-- [COMMAND] [args...]] [options]\n" },
+      "  kctl create job my-job --image=busybox -- date\n  kctl create job test-job --from=cronjob/a-cronjob\n\n"
+      "Usage:\n  kctl create job NAME --image=image [--from=cronjob/name] -- [COMMAND] [args...] [options]\n" },
     { { "patch" },
       kctl_cmd_patch,
       "update fields of a resource",
@@ -265,16 +362,20 @@ static const struct kctl_command commands[] = {
       "Print the logs for a container in a pod or specified resource. If the pod has only one container, the\n"
       "container name is optional.\n\n"
       "Examples:\n  kctl logs web-1\n  kctl logs web-1 -c side\n  kctl logs -f --tail=20 --timestamps web-1\n"
-      "  kctl logs deploy/web\n\n"
-      "Options:\n    --all-containers=false: all containers of the pod\n"
+      "  kctl logs deploy/web\n  kctl logs -l app=web --all-containers --prefix\n\n"
+      "Options:\n    --all-containers=false: all containers of the pod(s)\n"
       "    -c, --container='': print the logs of this container\n"
       "    -f, --follow=false: stream the logs\n"
       "    --limit-bytes=0: maximum bytes of logs to return\n"
+      "    --max-log-requests=5: maximum number of logs to follow at once with a selector\n"
+      "    --prefix=false: prefix each line with [pod/NAME/CONTAINER]\n"
       "    -p, --previous=false: the logs of the previous terminated container\n"
+      "    -l, --selector='': the pods of a label selector\n"
       "    --since=0s: only logs newer than a relative duration like 5s, 2m, or 3h\n"
-      "    --tail=-1: lines of recent log to display\n"
+      "    --since-time='': only logs after a date (RFC3339)\n"
+      "    --tail=-1: lines of recent log to display (10 with a selector)\n"
       "    --timestamps=false: include timestamps on each line\n\n"
-      "Usage:\n  kctl logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]\n" },
+      "Usage:\n  kctl logs [-f] [-p] (POD | TYPE/NAME | -l SELECTOR) [-c CONTAINER] [options]\n" },
     { { "exec" },
       kctl_cmd_exec,
       "execute a command in a container",
@@ -284,6 +385,16 @@ static const struct kctl_command commands[] = {
       "Options:\n    -c, --container='': the container (default: the annotation's, else the first)\n"
       "    -i, --stdin=false: pass stdin to the container\n    -t, --tty=false: stdin is a TTY\n\n"
       "Usage:\n  kctl exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...] [options]\n" },
+    { { "attach" },
+      kctl_cmd_attach,
+      "attach to a running container",
+      "Attach to a process that is already running inside an existing container (WebSocket, v5.channel.k8s.io).\n\n"
+      "Examples:\n  kctl attach web-1\n  kctl attach web-1 -c side\n  kctl attach -it web-1\n"
+      "  kctl attach deploy/web -i\n\n"
+      "Options:\n    -c, --container='': the container (default: the annotation's, else the first)\n"
+      "    -q, --quiet=false: only print output from the remote session\n"
+      "    -i, --stdin=false: pass stdin to the container\n    -t, --tty=false: stdin is a TTY\n\n"
+      "Usage:\n  kctl attach (POD | TYPE/NAME) -c CONTAINER [options]\n" },
     { { "api-resources" },
       kctl_cmd_api_resources,
       "print the supported API resources on the server",
@@ -319,8 +430,10 @@ static const struct kctl_command commands[] = {
       "check whether an action is allowed",
       "Check whether an action is allowed.\n\n"
       "Examples:\n  kctl auth can-i create pods\n  kctl auth can-i list deployments.apps -A\n"
-      "  kctl auth can-i get /healthz\n\n"
-      "Options:\n    -A, --all-namespaces=false: in all namespaces\n    -q, --quiet=false: only the exit code\n"
+      "  kctl auth can-i get /healthz\n  kctl auth can-i --list --namespace=foo\n\n"
+      "Options:\n    -A, --all-namespaces=false: in all namespaces\n"
+      "    --list=false: print every allowed action (SelfSubjectRulesReview)\n"
+      "    --no-headers=false: the --list table without its header\n    -q, --quiet=false: only the exit code\n"
       "    --subresource='': the subresource\n\n"
       "Usage:\n  kctl auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]\n" },
     { { "top" },
@@ -412,7 +525,8 @@ static const struct flag flags[] = {
     { "api-group", 0, STR_IN(api_group, "api-resources") },
     { "api-version", 0, STR_IN(api_version, "explain") },
     { "recursive", 0, BOOL_IN(recursive_explain, "explain") },
-    { "quiet", 'q', BOOL_IN(quiet, "auth") },
+    { "quiet", 'q', BOOL_IN(quiet, "auth attach exec") },
+    { "list", 0, BOOL_IN(list, "auth") },
     { "subresource", 0, STR_IN(subresource, "auth") },
     /* apply, delete, create, replace, patch, label, annotate, scale, rollout, wait, edit, cordon, drain */
     { "filename", 'f', LIST(filenames) },
@@ -446,6 +560,27 @@ static const struct flag flags[] = {
     { "delete-emptydir-data", 0, BOOL_IN(delete_emptydir_data, "drain") },
     { "disable-eviction", 0, BOOL_IN(disable_eviction, "drain") },
     { "validate", 0, STR(validate) },
+    /* logs -l, get --output-watch-events, the other create generators */
+    { "prefix", 0, BOOL_IN(prefix, "logs") },
+    { "max-log-requests", 0, STR_IN(max_log_requests, "logs") },
+    { "since-time", 0, STR_IN(since_time, "logs") },
+    { "output-watch-events", 0, BOOL_IN(output_watch_events, "get") },
+    { "cert", 0, STR_IN(cert, "create") },
+    { "key", 0, STR_IN(key, "create") },
+    { "docker-server", 0, STR_IN(docker_server, "create") },
+    { "docker-username", 0, STR_IN(docker_username, "create") },
+    { "docker-password", 0, STR_IN(docker_password, "create") },
+    { "docker-email", 0, STR_IN(docker_email, "create") },
+    { "from", 0, STR_IN(from, "create") },
+    { "tcp", 0, LIST_IN(tcp, "create") },
+    { "node-port", 0, STR_IN(node_port, "create") },
+    { "clusterip", 0, STR_IN(cluster_ip, "create") },
+    { "schedule", 0, STR_IN(schedule, "create") },
+    { "restart", 0, STR_IN(restart, "create") },
+    { "rule", 0, LIST_IN(rules, "create") },
+    { "annotation", 0, LIST_IN(annotations, "create") },
+    { "class", 0, STR_IN(ingress_class, "create") },
+    { "default-backend", 0, STR_IN(default_backend, "create") },
 };
 
 /* True when word is one of the space-separated words of list. */

@@ -1,4 +1,5 @@
-/* cmd_create.c - `kctl create -f`, the generators `create namespace|configmap|secret generic|deployment|job` (the
+/* cmd_create.c - `kctl create -f`, the generators `create namespace|configmap|secret generic|tls|docker-registry|
+ * deployment|job [--from=cronjob/X]|service clusterip|nodeport|loadbalancer|serviceaccount|cronjob|ingress` (the
  * objects kubectl 1.33 builds, sent as JSON), and `kctl replace -f` (PUT; a stale resourceVersion is kubectl's 409
  * Conflict; --force deletes and creates). */
 #include "kctl.h"
@@ -8,6 +9,10 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <regex.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -162,7 +167,8 @@ create_generated(struct kctl_config *cfg, const char *type, json_t *obj)
     int rc = kctl_resolve(c, type, &r);
     if (rc == 0) {
         const char *ns = r.namespaced ? kctl_client_namespace(c) : NULL;
-        if (ns && dry != KCTL_DRY_CLIENT)
+        /* kubectl names the namespace in what it prints only when -n was given (EnforceNamespace) */
+        if (ns && (dry != KCTL_DRY_CLIENT || cfg->ov.namespace))
             json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
         bool name_only = cfg->output && strcmp(cfg->output, "name") == 0;
         rc = create_one(c, &r, ns, obj, NULL, dry, printed);
@@ -444,9 +450,197 @@ kctl_cmd_create_secret_generic(struct kctl_config *cfg)
 int
 kctl_cmd_create_secret(struct kctl_config *cfg)
 {
-    fprintf(cfg->err, "error: kctl create secret needs a type: kctl create secret generic NAME [--from-literal=k=v] "
-                      "[--from-file=[key=]path] (docker-registry and tls are not built)\n");
+    fprintf(cfg->err, "error: kctl create secret needs a type: generic, tls or docker-registry (kctl create secret "
+                      "--help)\n");
     return 1;
+}
+
+/* --- create secret tls ------------------------------------------------------------------------------------- */
+
+/* Reads a whole file for a generator, with kubectl's "Cannot read file" wording. Returns 0 or 1 (printed). */
+static int
+read_flag_file(struct kctl_config *cfg, const char *path, char **buf, size_t *len)
+{
+    int rc = read_whole(path, buf, len);
+    if (rc != 0) {
+        fprintf(cfg->err, "error: Cannot read file %s, open %s: %s\n", path, path,
+                rc == -ENOENT ? "no such file or directory" : strerror(-rc));
+        return 1;
+    }
+    return 0;
+}
+
+/* Counts the PEM blocks whose type is (or ends with) what: "CERTIFICATE", "PRIVATE KEY". */
+static int
+pem_blocks(const char *pem, size_t len, const char *what)
+{
+    int n = 0;
+    char tag[128];
+    snprintf(tag, sizeof(tag), "%s-----", what);
+    for (const char *p = pem; (p = memmem(p, len - (size_t)(p - pem), "-----BEGIN ", 11)); p += 11) {
+        const char *eol = memchr(p, '\n', len - (size_t)(p - pem));
+        size_t l = eol ? (size_t)(eol - p) : len - (size_t)(p - pem);
+        if (l && p[l - 1] == '\r')
+            l--;
+        if (l >= strlen(tag) && memcmp(p + l - strlen(tag), tag, strlen(tag)) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* crypto/tls.X509KeyPair's checks, with Go's messages: a certificate and a key in the right inputs that belong
+ * together. Returns NULL when they are fine, else the message (static). */
+static const char *
+check_key_pair(const char *cert, size_t clen, const char *key, size_t klen)
+{
+    if (pem_blocks(cert, clen, "CERTIFICATE") == 0) {
+        if (pem_blocks(cert, clen, "PRIVATE KEY") > 0)
+            return "tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM "
+                   "inputs may have been switched";
+        return "tls: failed to find any PEM data in certificate input";
+    }
+    if (pem_blocks(key, klen, "PRIVATE KEY") == 0) {
+        if (pem_blocks(key, klen, "CERTIFICATE") > 0)
+            return "tls: found a certificate rather than a key in the PEM for the private key";
+        return "tls: failed to find any PEM data in key input";
+    }
+    BIO *cb = BIO_new_mem_buf(cert, (int)clen), *kb = BIO_new_mem_buf(key, (int)klen);
+    X509 *x = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *pk = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    const char *why = NULL;
+    if (!x)
+        why = "x509: malformed certificate";
+    else if (!pk)
+        why = "tls: failed to parse private key";
+    else if (X509_check_private_key(x, pk) != 1)
+        why = "tls: private key does not match public key";
+    X509_free(x);
+    EVP_PKEY_free(pk);
+    BIO_free(cb);
+    BIO_free(kb);
+    ERR_clear_error();
+    return why;
+}
+
+int
+kctl_cmd_create_secret_tls(struct kctl_config *cfg)
+{
+    const char *name = gen_name(cfg, "secret tls");
+    if (!name)
+        return 1;
+    if (!cfg->cert || !*cfg->cert || !cfg->key || !*cfg->key) {
+        fprintf(cfg->err, "error: key and cert must be specified\n");
+        return 1;
+    }
+    char *cert = NULL, *key = NULL;
+    size_t clen, klen;
+    if (read_flag_file(cfg, cfg->cert, &cert, &clen) != 0 || read_flag_file(cfg, cfg->key, &key, &klen) != 0) {
+        free(cert);
+        return 1;
+    }
+    const char *why = check_key_pair(cert, clen, key, klen);
+    char *c64 = why ? NULL : kc_base64_encode(cert, clen), *k64 = why ? NULL : kc_base64_encode(key, klen);
+    free(cert);
+    free(key);
+    if (why || !c64 || !k64) {
+        fprintf(cfg->err, "error: %s\n", why ? why : "out of memory");
+        free(c64);
+        free(k64);
+        return 1;
+    }
+    json_t *obj = meta("Secret", "v1", name);
+    json_object_set_new(obj, "data", json_pack("{s:s,s:s}", "tls.crt", c64, "tls.key", k64));
+    json_object_set_new(obj, "type", json_string("kubernetes.io/tls"));
+    free(c64);
+    free(k64);
+    return create_generated(cfg, "secrets", obj);
+}
+
+/* --- create secret docker-registry -------------------------------------------------------------------------- */
+
+/* A JSON string as Go's json.Marshal writes it (appended to m). */
+static void
+go_string(FILE *m, const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    char *text = v ? kctl_json_go(v) : NULL;
+    fputs(text ? text : "\"\"", m);
+    free(text);
+    json_decref(v);
+}
+
+char *
+kctl_dockerconfigjson(const char *server, const char *username, const char *password, const char *email)
+{
+    char *up = NULL, *out = NULL;
+    size_t len = 0;
+    if (asprintf(&up, "%s:%s", username ? username : "", password ? password : "") < 0)
+        return NULL;
+    char *auth = kc_base64_encode(up, strlen(up));
+    free(up);
+    FILE *m = auth ? open_memstream(&out, &len) : NULL;
+    if (!m) {
+        free(auth);
+        return NULL;
+    }
+    /* DockerConfigJSON{Auths: {server: DockerConfigEntry{username, password, email, auth}}}: struct order,
+     * omitempty */
+    fputs("{\"auths\":{", m);
+    go_string(m, server);
+    fputs(":{", m);
+    const struct {
+        const char *key, *val;
+    } fields[] = { { "username", username }, { "password", password }, { "email", email }, { "auth", auth } };
+    bool first = true;
+    for (size_t i = 0; i < 4; i++) {
+        if (!fields[i].val || !*fields[i].val)
+            continue;
+        fprintf(m, "%s\"%s\":", first ? "" : ",", fields[i].key);
+        go_string(m, fields[i].val);
+        first = false;
+    }
+    fputs("}}}", m);
+    fclose(m);
+    free(auth);
+    return out;
+}
+
+int
+kctl_cmd_create_secret_docker_registry(struct kctl_config *cfg)
+{
+    const char *name = gen_name(cfg, "secret docker-registry");
+    if (!name)
+        return 1;
+    bool creds = cfg->docker_username && *cfg->docker_username && cfg->docker_password && *cfg->docker_password;
+    if (cfg->from_file.n == 0 && !creds) {
+        fprintf(cfg->err, "error: either --from-file or the combination of --docker-username, --docker-password and "
+                          "--docker-server is required\n");
+        return 1;
+    }
+    json_t *obj = meta("Secret", "v1", name), *data = json_object();
+    if (fill_sources(cfg, "Secret", name, true, data, NULL) != 0) {
+        json_decref(obj);
+        json_decref(data);
+        return 1;
+    }
+    if (creds) {
+        const char *server =
+            cfg->docker_server && *cfg->docker_server ? cfg->docker_server : "https://index.docker.io/v1/";
+        char *dcj = kctl_dockerconfigjson(server, cfg->docker_username, cfg->docker_password, cfg->docker_email);
+        char *b64 = dcj ? kc_base64_encode(dcj, strlen(dcj)) : NULL;
+        free(dcj);
+        if (!b64) {
+            fprintf(cfg->err, "error: out of memory\n");
+            json_decref(obj);
+            json_decref(data);
+            return 1;
+        }
+        json_object_set_new(data, ".dockerconfigjson", json_string(b64));
+        free(b64);
+    }
+    json_object_set_new(obj, "data", data);
+    json_object_set_new(obj, "type", json_string("kubernetes.io/dockerconfigjson"));
+    return create_generated(cfg, "secrets", obj);
 }
 
 /* The container name kubectl derives from an image: the last path part without tag or digest, '_' as '-'. */
@@ -539,16 +733,73 @@ kctl_cmd_create_deployment(struct kctl_config *cfg)
     return create_generated(cfg, "deployments.apps", obj);
 }
 
+/* createJobFromCronJob: the cron job's job template as a Job it controls, marked as made by hand. */
+static int
+create_job_from(struct kctl_config *cfg, const char *name)
+{
+    const char *slash = strchr(cfg->from, '/');
+    struct kctl_client *c;
+    if (kctl_client_new(cfg, &c) != 0)
+        return 1;
+    struct kctl_resource r;
+    char type[256], path[2048];
+    snprintf(type, sizeof(type), "%.*s", (int)(slash ? (size_t)(slash - cfg->from) : strlen(cfg->from)), cfg->from);
+    json_t *cj = NULL;
+    int rc = kctl_resolve(c, type, &r);
+    if (rc == 0 && !slash) {
+        /* ResourceTypeOrNameArgs with a type alone: every object of it, which is not one cron job */
+        fprintf(cfg->err, "error: from must be an existing cronjob\n");
+        rc = 1;
+    }
+    if (rc == 0)
+        rc = kctl_resource_path(&r, kctl_client_namespace(c), slash + 1, NULL, path, sizeof(path)) != 0 ||
+             kctl_request_json(c, "GET", path, NULL, NULL, &cj) != 0;
+    kctl_client_free(c);
+    if (rc != 0) {
+        json_decref(cj);
+        return 1;
+    }
+    if (strcmp(r.kind, "CronJob") != 0 || strcmp(r.group, "batch") != 0) {
+        fprintf(cfg->err, "error: unknown object type *%s.%s\n", r.version, r.kind);
+        json_decref(cj);
+        return 1;
+    }
+    const json_t *tmpl = kc_json_get(cj, "spec.jobTemplate");
+    json_t *ann = json_pack("{s:s}", "cronjob.kubernetes.io/instantiate", "manual");
+    json_object_update(ann, kc_json_get(tmpl, "metadata.annotations"));
+    json_t *obj = meta("Job", "batch/v1", name);
+    json_t *md = json_object_get(obj, "metadata");
+    json_object_set_new(md, "annotations", ann);
+    if (kc_json_get(tmpl, "metadata.labels"))
+        json_object_set_new(md, "labels", json_deep_copy(kc_json_get(tmpl, "metadata.labels")));
+    json_object_set_new(md, "ownerReferences",
+                        json_pack("[{s:s,s:s,s:s,s:s,s:b}]", "apiVersion", "batch/v1", "kind", "CronJob", "name",
+                                  kc_json_get_string(cj, "metadata.name") ?: "", "uid",
+                                  kc_json_get_string(cj, "metadata.uid") ?: "", "controller", 1));
+    const json_t *spec = json_object_get(tmpl, "spec");
+    json_object_set_new(obj, "spec", spec ? json_deep_copy(spec) : json_object());
+    json_object_set_new(obj, "status", json_object());
+    json_decref(cj);
+    return create_generated(cfg, "jobs.batch", obj);
+}
+
 int
 kctl_cmd_create_job(struct kctl_config *cfg)
 {
     const char *name = gen_name(cfg, "job");
     if (!name)
         return 1;
-    if (!cfg->image || !*cfg->image) {
+    bool image = cfg->image && *cfg->image, from = cfg->from && *cfg->from;
+    if (image == from) {
         fprintf(cfg->err, "error: either --image or --from must be specified\n");
         return 1;
     }
+    if (from && cfg->dash >= 0 && cfg->dash < cfg->nargs) {
+        fprintf(cfg->err, "error: cannot specify --from and command\n");
+        return 1;
+    }
+    if (from)
+        return create_job_from(cfg, name);
     json_t *container = json_pack("{s:s, s:s}", "name", name, "image", cfg->image);
     json_t *cmd = dash_command(cfg);
     if (cmd)
@@ -560,6 +811,364 @@ kctl_cmd_create_job(struct kctl_config *cfg)
                                   "restartPolicy", "Never"));
     json_object_set_new(obj, "status", json_object());
     return create_generated(cfg, "jobs.batch", obj);
+}
+
+/* --- create service clusterip|nodeport|loadbalancer ---------------------------------------------------------- */
+
+/* validation.IsValidPortName's first failure, or NULL. */
+static const char *
+port_name_error(const char *n)
+{
+    size_t l = strlen(n);
+    bool letter = false;
+    if (l > 15)
+        return "must be no more than 15 characters";
+    for (const char *p = n; *p; p++) {
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-'))
+            return "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)";
+        letter = letter || islower((unsigned char)*p);
+    }
+    if (strstr(n, "--"))
+        return "must not contain consecutive hyphens";
+    if (!letter)
+        return "must contain at least one letter (a-z)";
+    if (n[0] == '-' || (l && n[l - 1] == '-'))
+        return "must not begin or end with a hyphen";
+    return NULL;
+}
+
+/* parsePorts: "port" or "port:target" (target a number or a port name) into a ServicePort. Returns NULL with the
+ * error printed. */
+static json_t *
+service_port(struct kctl_config *cfg, const char *spec, long node_port)
+{
+    char first[64], *end;
+    const char *colon = strchr(spec, ':');
+    snprintf(first, sizeof(first), "%.*s", (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
+    errno = 0;
+    unsigned long port = strtoul(first, &end, 10);
+    if (!*first || *end || first[0] == '-' || first[0] == '+') {
+        fprintf(cfg->err, "error: strconv.ParseUint: parsing \"%s\": invalid syntax\n", first);
+        return NULL;
+    }
+    if (port > 65535 || errno == ERANGE) {
+        fprintf(cfg->err, "error: strconv.ParseUint: parsing \"%s\": value out of range\n", first);
+        return NULL;
+    }
+    json_t *target;
+    if (!colon) {
+        target = json_integer((json_int_t)port);
+    } else {
+        const char *t = colon + 1;
+        long tn = strtol(t, &end, 10);
+        if (*t && !*end) {
+            if (tn < 1 || tn > 65535) {
+                fprintf(cfg->err, "error: must be between 1 and 65535, inclusive\n");
+                return NULL;
+            }
+            target = json_integer(tn);
+        } else {
+            const char *why = port_name_error(t);
+            if (why) {
+                fprintf(cfg->err, "error: %s\n", why);
+                return NULL;
+            }
+            target = json_string(t);
+        }
+    }
+    char name[128];
+    snprintf(name, sizeof(name), "%s", spec);
+    for (char *p = name; *p; p++)
+        if (*p == ':')
+            *p = '-';
+    json_t *sp =
+        json_pack("{s:s,s:s,s:I,s:o}", "name", name, "protocol", "TCP", "port", (json_int_t)port, "targetPort", target);
+    if (node_port)
+        json_object_set_new(sp, "nodePort", json_integer(node_port));
+    return sp;
+}
+
+static int
+create_service(struct kctl_config *cfg, const char *what, const char *type)
+{
+    const char *name = gen_name(cfg, what);
+    if (!name)
+        return 1;
+    bool headless = cfg->cluster_ip && strcmp(cfg->cluster_ip, "None") == 0;
+    if (headless && strcmp(type, "ClusterIP") != 0) {
+        fprintf(cfg->err, "error: ClusterIP=None can only be used with ClusterIP service type\n");
+        return 1;
+    }
+    if (!headless && cfg->tcp.n == 0) {
+        fprintf(cfg->err, "error: at least one tcp port specifier must be provided\n");
+        return 1;
+    }
+    long node_port = 0;
+    if (cfg->node_port) {
+        char *end;
+        node_port = strtol(cfg->node_port, &end, 10);
+        if (!*cfg->node_port || *end) {
+            fprintf(cfg->err,
+                    "error: invalid argument \"%s\" for \"--node-port\" flag: strconv.ParseInt: parsing \"%s\": "
+                    "invalid syntax\n",
+                    cfg->node_port, cfg->node_port);
+            return 1;
+        }
+    }
+    /* --tcp is a string slice: each use, and each comma-separated part of one */
+    json_t *ports = json_array();
+    for (int i = 0; i < cfg->tcp.n; i++) {
+        char *copy = kc_strdup(cfg->tcp.v[i]);
+        for (char *save = NULL, *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+            json_t *sp = service_port(cfg, t, node_port);
+            if (!sp) {
+                free(copy);
+                json_decref(ports);
+                return 1;
+            }
+            json_array_append_new(ports, sp);
+        }
+        free(copy);
+    }
+    json_t *obj = meta("Service", "v1", name);
+    json_object_set_new(json_object_get(obj, "metadata"), "labels", json_pack("{s:s}", "app", name));
+    json_t *spec = json_object();
+    if (json_array_size(ports))
+        json_object_set(spec, "ports", ports);
+    json_decref(ports);
+    json_object_set_new(spec, "selector", json_pack("{s:s}", "app", name));
+    if (cfg->cluster_ip && *cfg->cluster_ip)
+        json_object_set_new(spec, "clusterIP", json_string(cfg->cluster_ip));
+    json_object_set_new(spec, "type", json_string(type));
+    json_object_set_new(obj, "spec", spec);
+    json_object_set_new(obj, "status", json_pack("{s:{}}", "loadBalancer"));
+    return create_generated(cfg, "services", obj);
+}
+
+int
+kctl_cmd_create_service(struct kctl_config *cfg)
+{
+    (void)cfg;
+    fprintf(cfg->err, "error: kctl create service needs a type: clusterip, nodeport or loadbalancer (kctl create "
+                      "service --help)\n");
+    return 1;
+}
+
+int
+kctl_cmd_create_service_clusterip(struct kctl_config *cfg)
+{
+    return create_service(cfg, "service clusterip", "ClusterIP");
+}
+
+int
+kctl_cmd_create_service_nodeport(struct kctl_config *cfg)
+{
+    return create_service(cfg, "service nodeport", "NodePort");
+}
+
+int
+kctl_cmd_create_service_loadbalancer(struct kctl_config *cfg)
+{
+    return create_service(cfg, "service loadbalancer", "LoadBalancer");
+}
+
+/* --- create serviceaccount, cronjob, ingress ---------------------------------------------------------------- */
+
+int
+kctl_cmd_create_serviceaccount(struct kctl_config *cfg)
+{
+    const char *name = gen_name(cfg, "serviceaccount");
+    if (!name)
+        return 1;
+    return create_generated(cfg, "serviceaccounts", meta("ServiceAccount", "v1", name));
+}
+
+int
+kctl_cmd_create_cronjob(struct kctl_config *cfg)
+{
+    bool image = cfg->image && *cfg->image, schedule = cfg->schedule && *cfg->schedule;
+    if (!image || !schedule) {
+        fprintf(cfg->err, "error: required flag(s) %s%s%s not set\n", image ? "" : "\"image\"",
+                !image && !schedule ? ", " : "", schedule ? "" : "\"schedule\"");
+        return 1;
+    }
+    const char *name = gen_name(cfg, "cronjob");
+    if (!name)
+        return 1;
+    json_t *container = json_pack("{s:s, s:s}", "name", name, "image", cfg->image);
+    json_t *cmd = dash_command(cfg);
+    if (cmd)
+        json_object_set_new(container, "command", cmd);
+    json_object_set_new(container, "resources", json_object());
+    json_t *obj = meta("CronJob", "batch/v1", name);
+    json_object_set_new(obj, "spec",
+                        json_pack("{s:s, s:{s:{s:s}, s:{s:{s:{}, s:{s:[o], s:s}}}}}", "schedule", cfg->schedule,
+                                  "jobTemplate", "metadata", "name", name, "spec", "template", "metadata", "spec",
+                                  "containers", container, "restartPolicy",
+                                  cfg->restart && *cfg->restart ? cfg->restart : "OnFailure"));
+    json_object_set_new(obj, "status", json_object());
+    return create_generated(cfg, "cronjobs.batch", obj);
+}
+
+/* buildIngressBackendSvc: "svc:port" (port a number or a name). */
+static json_t *
+ingress_backend(const char *svc)
+{
+    const char *colon = strchr(svc, ':');
+    char name[256], port[256];
+    snprintf(name, sizeof(name), "%.*s", (int)(colon ? (size_t)(colon - svc) : strlen(svc)), svc);
+    snprintf(port, sizeof(port), "%.*s", colon ? (int)strcspn(colon + 1, ":") : 0, colon ? colon + 1 : "");
+    char *end;
+    long n = strtol(port, &end, 10);
+    /* intstr.Parse: a number when it parses as one */
+    json_t *p = *port && !*end ? json_pack("{s:I}", "number", (json_int_t)n) : json_pack("{s:s}", "name", port);
+    return json_pack("{s:{s:s,s:o}}", "service", "name", name, "port", p);
+}
+
+int
+kctl_cmd_create_ingress(struct kctl_config *cfg)
+{
+    const char *name = gen_name(cfg, "ingress");
+    if (!name)
+        return 1;
+    if (!(cfg->default_backend && *cfg->default_backend) && cfg->rules.n == 0) {
+        fprintf(cfg->err, "error: not enough information provided: every ingress has to either specify a "
+                          "default-backend (which catches all traffic) or a list of rules (which catch specific "
+                          "paths)\n");
+        return 1;
+    }
+    /* kubectl's ruleRegex, which only has to match a prefix of the rule */
+    regex_t re;
+    if (regcomp(&re, "^[A-Za-z0-9_*.-]*/.*=[A-Za-z0-9_-]+:[A-Za-z0-9_-]+", REG_EXTENDED | REG_NOSUB) != 0) {
+        fprintf(cfg->err, "error: failed to compile the regex\n");
+        return 1;
+    }
+    for (int i = 0; i < cfg->rules.n; i++) {
+        if (regexec(&re, cfg->rules.v[i], 0, NULL, 0) != 0) {
+            fprintf(cfg->err,
+                    "error: rule %s is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]\n",
+                    cfg->rules.v[i]);
+            regfree(&re);
+            return 1;
+        }
+    }
+    regfree(&re);
+    for (int i = 0; i < cfg->annotations.n; i++) {
+        if (!strchr(cfg->annotations.v[i], '=')) {
+            fprintf(cfg->err, "error: annotation %s is invalid and should be in format key=[value]\n",
+                    cfg->annotations.v[i]);
+            return 1;
+        }
+    }
+    if (cfg->default_backend && *cfg->default_backend) {
+        const char *c1 = strchr(cfg->default_backend, ':');
+        if (!c1 || strchr(c1 + 1, ':')) {
+            fprintf(cfg->err, "error: default-backend should be in format servicename:serviceport\n");
+            return 1;
+        }
+    }
+    json_t *obj = meta("Ingress", "networking.k8s.io/v1", name);
+    if (cfg->annotations.n) {
+        json_t *ann = json_object();
+        for (int i = 0; i < cfg->annotations.n; i++) {
+            const char *eq = strchr(cfg->annotations.v[i], '=');
+            char key[512];
+            snprintf(key, sizeof(key), "%.*s", (int)(eq - cfg->annotations.v[i]), cfg->annotations.v[i]);
+            json_object_set_new(ann, key, json_string(eq + 1));
+        }
+        json_object_set_new(json_object_get(obj, "metadata"), "annotations", ann);
+    }
+    json_t *spec = json_object();
+    if (cfg->ingress_class && *cfg->ingress_class)
+        json_object_set_new(spec, "ingressClassName", json_string(cfg->ingress_class));
+    if (cfg->default_backend && *cfg->default_backend)
+        json_object_set_new(spec, "defaultBackend", ingress_backend(cfg->default_backend));
+    /* buildTLSRules: rules with exactly one ",tls[=secret]"; a host once; hosts of one secret together */
+    json_t *tls = json_array(), *seen = json_object();
+    for (int i = 0; i < cfg->rules.n; i++) {
+        const char *rule = cfg->rules.v[i], *comma = strchr(rule, ',');
+        if (!comma || strchr(comma + 1, ','))
+            continue;
+        char host[512], secret[512] = "";
+        snprintf(host, sizeof(host), "%.*s", (int)strcspn(rule, "/"), rule);
+        const char *eq = strchr(comma + 1, '=');
+        if (eq)
+            snprintf(secret, sizeof(secret), "%.*s", (int)strcspn(eq + 1, "="), eq + 1);
+        if (json_object_get(seen, host))
+            continue;
+        json_object_set_new(seen, host, json_true());
+        json_t *same = NULL;
+        size_t k;
+        json_t *t;
+        json_array_foreach(tls, k, t)
+        {
+            const char *sn = json_string_value(json_object_get(t, "secretName"));
+            if (!same && strcmp(sn ? sn : "", secret) == 0)
+                same = t;
+        }
+        if (same) {
+            json_t *hosts = json_object_get(same, "hosts");
+            if (!hosts)
+                json_object_set_new(same, "hosts", hosts = json_array());
+            json_array_append_new(hosts, json_string(host));
+            continue;
+        }
+        json_t *entry = json_object();
+        if (*host)
+            json_object_set_new(entry, "hosts", json_pack("[s]", host));
+        if (*secret)
+            json_object_set_new(entry, "secretName", json_string(secret));
+        if (json_object_size(entry))
+            json_array_append(tls, entry);
+        json_decref(entry);
+    }
+    json_decref(seen);
+    if (json_array_size(tls))
+        json_object_set(spec, "tls", tls);
+    json_decref(tls);
+    /* buildIngressRules: one rule per host, its paths in order; "path*" is a Prefix path */
+    json_t *rules = json_array();
+    for (int i = 0; i < cfg->rules.n; i++) {
+        char rule[2048];
+        snprintf(rule, sizeof(rule), "%.*s", (int)strcspn(cfg->rules.v[i], ","), cfg->rules.v[i]);
+        char *slash = strchr(rule, '/');
+        *slash = '\0';
+        const char *host = rule, *rest = slash + 1;
+        char path[1024], svc[1024];
+        const char *eq = strchr(rest, '=');
+        snprintf(path, sizeof(path), "/%.*s", (int)(eq - rest), rest);
+        snprintf(svc, sizeof(svc), "%.*s", (int)strcspn(eq + 1, "="), eq + 1);
+        const char *ptype = "Exact";
+        size_t pl = strlen(path);
+        if (path[pl - 1] == '*') {
+            ptype = "Prefix";
+            path[pl - 1] = '\0';
+        }
+        json_t *hp = json_pack("{s:s,s:s,s:o}", "path", path, "pathType", ptype, "backend", ingress_backend(svc));
+        json_t *found = NULL;
+        size_t k;
+        json_t *r;
+        json_array_foreach(rules, k, r)
+        {
+            const char *h = json_string_value(json_object_get(r, "host"));
+            if (!found && strcmp(h ? h : "", host) == 0)
+                found = r;
+        }
+        if (found) {
+            json_array_append_new(json_object_get(json_object_get(found, "http"), "paths"), hp);
+            continue;
+        }
+        json_t *nr = json_pack("{s:{s:[o]}}", "http", "paths", hp);
+        if (*host)
+            json_object_set_new(nr, "host", json_string(host));
+        json_array_append_new(rules, nr);
+    }
+    if (json_array_size(rules))
+        json_object_set(spec, "rules", rules);
+    json_decref(rules);
+    json_object_set_new(obj, "spec", spec);
+    json_object_set_new(obj, "status", json_pack("{s:{}}", "loadBalancer"));
+    return create_generated(cfg, "ingresses.networking.k8s.io", obj);
 }
 
 /* ------------------------------------------------------------------------------------------ replace */

@@ -17,6 +17,7 @@ struct desc {
     const char *ns;
     bool first;
     int failed;
+    char *errs; /* the objects' errors, printed after the descriptions (malloc'ed, or NULL) */
 };
 
 /* GET path as JSON without printing anything. Returns the document, or NULL with *status (0 for a transport
@@ -140,7 +141,7 @@ describe_one(struct desc *ds, const struct kctl_resource *r, json_t *obj, bool p
 {
     struct kctl_describe_ctx ctx = { .now = kc_time_now().sec };
     json_t *events = NULL, *pods = NULL, *rss = NULL, *lease = NULL, *slices = NULL, *backends = NULL, *quotas = NULL,
-           *limits = NULL;
+           *limits = NULL, *secrets = NULL;
     char lease_err[512] = "";
     const char *name = mstr(obj, "name"), *ns = mstr(obj, "namespace");
     char ens[256], base[1024], q[4096];
@@ -172,7 +173,8 @@ describe_one(struct desc *ds, const struct kctl_resource *r, json_t *obj, bool p
         selector_query(json_object_get(json_object_get(obj, "spec"), "selector"), q, sizeof(q));
         snprintf(base, sizeof(base), "/apis/apps/v1/namespaces/%s/replicasets", ens);
         rss = list_items(ds, base, q);
-    } else if (apps && strcmp(r->kind, "ReplicaSet") == 0) {
+    } else if (apps && (strcmp(r->kind, "ReplicaSet") == 0 || strcmp(r->kind, "DaemonSet") == 0 ||
+                        strcmp(r->kind, "StatefulSet") == 0)) {
         selector_query(json_object_get(json_object_get(obj, "spec"), "selector"), q, sizeof(q));
         snprintf(base, sizeof(base), "/api/v1/namespaces/%s/pods", ens);
         pods = list_items(ds, base, q);
@@ -211,6 +213,9 @@ describe_one(struct desc *ds, const struct kctl_resource *r, json_t *obj, bool p
                 json_array_append(pods, p);
         }
         json_decref(all);
+    } else if (core && strcmp(r->kind, "ServiceAccount") == 0) {
+        snprintf(base, sizeof(base), "/api/v1/namespaces/%s/secrets", ens);
+        secrets = list_items(ds, base, NULL);
     } else if (core && strcmp(r->kind, "Namespace") == 0) {
         char en[256];
         kctl_escape(name, en, sizeof(en));
@@ -273,7 +278,10 @@ describe_one(struct desc *ds, const struct kctl_resource *r, json_t *obj, bool p
     if (!ds->first && !prefix_match)
         fputs("\n\n", ds->cfg->out);
     ds->first = false;
-    kctl_describe_object(r->kind, r->group, obj, &ctx, ds->cfg->out);
+    if (core && strcmp(r->kind, "ServiceAccount") == 0)
+        kctl_describe_service_account(obj, secrets, &ctx, ds->cfg->out);
+    else
+        kctl_describe_object(r->kind, r->group, obj, &ctx, ds->cfg->out);
     if (prefix_match)
         fputc('\n', ds->cfg->out);
     json_decref(events);
@@ -284,6 +292,7 @@ describe_one(struct desc *ds, const struct kctl_resource *r, json_t *obj, bool p
     json_decref(backends);
     json_decref(quotas);
     json_decref(limits);
+    json_decref(secrets);
 }
 
 /* All objects of a type (with -l), or those whose name starts with prefix. Returns the count found. */
@@ -309,11 +318,84 @@ describe_matching(struct desc *ds, const struct kctl_resource *r, const char *pr
     return n;
 }
 
+/* An object's error, kept for the end: kubectl prints the errors of its builder after the descriptions. With dedup
+ * (a describer's errors) the same message twice is printed once. */
+static void
+deferred_error(struct desc *ds, const struct kctl_response *resp, bool dedup)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m) {
+        kctl_print_error(ds->cfg, resp);
+        return;
+    }
+    FILE *saved = ds->cfg->err;
+    ds->cfg->err = m;
+    kctl_print_error(ds->cfg, resp);
+    ds->cfg->err = saved;
+    fclose(m);
+    if (!dedup || !ds->errs || !strstr(ds->errs, text)) {
+        size_t have = ds->errs ? strlen(ds->errs) : 0;
+        char *grown = kc_realloc(ds->errs, have + len + 1);
+        if (grown) {
+            memcpy(grown + have, text, len + 1);
+            ds->errs = grown;
+        }
+    }
+    free(text);
+}
+
+static void
+flush_errors(struct desc *ds)
+{
+    if (ds->errs)
+        fputs(ds->errs, ds->cfg->err);
+    free(ds->errs);
+    ds->errs = NULL;
+}
+
+/* GETs path and describes the object; keeps the error for the end otherwise. Returns 0 or 1. */
+static int
+describe_path(struct desc *ds, const struct kctl_resource *r, const char *path)
+{
+    struct kctl_response resp;
+    if (kctl_request(ds->c, "GET", path, NULL, NULL, 0, NULL, &resp) != 0)
+        return 1;
+    int rc = 0;
+    json_t *obj = resp.status == 200 && resp.body ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+    if (obj) {
+        describe_one(ds, r, obj, false);
+        json_decref(obj);
+    } else {
+        deferred_error(ds, &resp, true);
+        rc = 1;
+    }
+    kctl_response_free(&resp);
+    return rc;
+}
+
+/* `describe -f FILE...`: every object the files name, in order, from the server (as kubectl's builder). */
+static int
+describe_files(struct desc *ds)
+{
+    struct kctl_targets t = { 0 };
+    int rc = kctl_targets_collect(ds->c, &t, 0);
+    for (size_t i = 0; i < t.n; i++) {
+        char path[2048];
+        if (kctl_target_path(&t.v[i], NULL, path, sizeof(path)) != 0 || describe_path(ds, &t.v[i].r, path) != 0)
+            rc = 1;
+    }
+    kctl_targets_close(&t);
+    flush_errors(ds);
+    return rc;
+}
+
 int
 kctl_cmd_describe(struct kctl_config *cfg)
 {
     struct desc ds = { .cfg = cfg, .first = true };
-    if (cfg->nargs == 0) {
+    if (cfg->nargs == 0 && cfg->filenames.n == 0) {
         fprintf(cfg->err, "You must specify the type of resource to describe. Use \"kctl api-resources\" for a "
                           "complete list of supported resources.\n");
         return 1;
@@ -328,6 +410,11 @@ kctl_cmd_describe(struct kctl_config *cfg)
     if (kctl_client_new(cfg, &ds.c) != 0)
         return 1;
     ds.ns = cfg->all_namespaces ? NULL : kctl_client_namespace(ds.c);
+    if (cfg->filenames.n > 0) {
+        int rc = describe_files(&ds);
+        kctl_client_free(ds.c);
+        return rc;
+    }
     int rc = 0;
     bool slash = strchr(cfg->args[0], '/') != NULL;
     if (!slash && cfg->nargs == 1) {
@@ -335,7 +422,6 @@ kctl_cmd_describe(struct kctl_config *cfg)
         char *types = kc_strdup(cfg->args[0]);
         struct kctl_resource rs[32];
         int nr = 0, found = 0;
-        bool all_ns = true;
         for (char *save = NULL, *t = types ? strtok_r(types, ",", &save) : NULL; t && nr < 32;
              t = strtok_r(NULL, ",", &save)) {
             if (kctl_resolve(ds.c, t, &rs[nr]) != 0) {
@@ -343,14 +429,14 @@ kctl_cmd_describe(struct kctl_config *cfg)
                 kctl_client_free(ds.c);
                 return 1;
             }
-            all_ns = all_ns && rs[nr].namespaced;
             nr++;
         }
         free(types);
         for (int i = 0; i < nr; i++)
             found += describe_matching(&ds, &rs[i], NULL);
         if (found == 0) {
-            if (ds.ns && all_ns)
+            /* kubectl names the namespace unless -A, also for cluster-scoped types */
+            if (ds.ns)
                 fprintf(cfg->err, "No resources found in %s namespace.\n", ds.ns);
             else
                 fprintf(cfg->err, "No resources found\n");
@@ -395,14 +481,15 @@ kctl_cmd_describe(struct kctl_config *cfg)
             if (obj)
                 describe_one(&ds, &r, obj, false);
             json_decref(obj);
-        } else if (resp.status == 404 && describe_matching(&ds, &r, name) > 0) {
-            /* kubectl describes every object whose name starts with the one given */
+        } else if (resp.status == 404 && !slash && cfg->nargs == 2 && describe_matching(&ds, &r, name) > 0) {
+            /* TYPE NAME_PREFIX: every object whose name starts with the one given (DescribeMatchingResources) */
         } else {
-            kctl_print_error(cfg, &resp);
+            deferred_error(&ds, &resp, false);
             rc = 1;
         }
         kctl_response_free(&resp);
     }
+    flush_errors(&ds);
     kctl_client_free(ds.c);
     return rc;
 }

@@ -1,4 +1,5 @@
-/* cmd_exec.c - `kctl exec POD [-c C] [-i] [-t] -- CMD...`: pods/NAME/exec over a WebSocket speaking
+/* cmd_exec.c - `kctl exec POD [-c C] [-i] [-t] -- CMD...` and the session code attach shares: pods/NAME/exec|attach
+ * over a WebSocket speaking
  * v5.channel.k8s.io (channel 0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close), on its own TLS
  * connection (OpenSSL, HTTP/1.1 upgrade) with the kubeconfig's credentials, since kc_http's libcurl has no
  * WebSocket support. Exit codes as kubectl: the command's own on NonZeroExitCode. */
@@ -519,12 +520,12 @@ tty_restore(void)
 }
 
 static int
-session(struct kctl_config *cfg, struct ws *w)
+session(struct kctl_config *cfg, struct ws *w, bool stdin_, bool tty)
 {
-    bool in_open = cfg->stdin_;
+    bool in_open = stdin_;
     int rc = 0;
     bool got_status = false;
-    if (cfg->tty && isatty(STDIN_FILENO)) {
+    if (tty && isatty(STDIN_FILENO)) {
         struct winsize ws;
         if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
             char msg[64];
@@ -532,7 +533,7 @@ session(struct kctl_config *cfg, struct ws *w)
             msg[0] = 4;
             ws_send(w, 2, msg, (size_t)n + 1);
         }
-        if (cfg->stdin_ && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+        if (stdin_ && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
             struct termios raw = saved_tty;
             cfmakeraw(&raw);
             if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
@@ -601,6 +602,59 @@ session(struct kctl_config *cfg, struct ws *w)
 }
 
 int
+kctl_ws_session(struct kctl_client *c, const char *path, bool stdin_, bool tty)
+{
+    struct ws w;
+    if (ws_open(c, path, &w) != 0)
+        return 1;
+    int rc = session(kctl_client_config(c), &w, stdin_, tty);
+    ws_close(&w);
+    return rc;
+}
+
+const char *
+kctl_pod_default_container(struct kctl_config *cfg, const json_t *pod, bool quiet)
+{
+    const json_t *spec = json_object_get(pod, "spec");
+    const json_t *cs = json_object_get(spec, "containers");
+    const char *def = json_string_value(json_object_get(
+        json_object_get(json_object_get(pod, "metadata"), "annotations"), "kubectl.kubernetes.io/default-container"));
+    static const char *const lists[] = { "containers", "initContainers", "ephemeralContainers" };
+    static const char *const suffix[] = { "", " (init)", " (ephem)" };
+    if (def) {
+        for (int k = 0; k < 3; k++) {
+            size_t i;
+            json_t *ct;
+            json_array_foreach(json_object_get(spec, lists[k]), i, ct)
+            {
+                const char *n = json_string_value(json_object_get(ct, "name"));
+                if (n && strcmp(n, def) == 0)
+                    return n;
+            }
+        }
+    }
+    const char *first = json_string_value(json_object_get(json_array_get(cs, 0), "name"));
+    size_t total = json_array_size(cs) + json_array_size(json_object_get(spec, "initContainers")) +
+                   json_array_size(json_object_get(spec, "ephemeralContainers"));
+    if (first && total > 1 && !quiet) {
+        fprintf(cfg->err, "Defaulted container \"%s\" out of: ", first);
+        bool any = false;
+        for (int k = 0; k < 3; k++) {
+            size_t i;
+            json_t *ct;
+            json_array_foreach(json_object_get(spec, lists[k]), i, ct)
+            {
+                fprintf(cfg->err, "%s%s%s", any ? ", " : "", json_string_value(json_object_get(ct, "name")) ?: "",
+                        suffix[k]);
+                any = true;
+            }
+        }
+        fprintf(cfg->err, "\n");
+    }
+    return first;
+}
+
+int
 kctl_cmd_exec(struct kctl_config *cfg)
 {
     if (cfg->nargs == 0) {
@@ -639,21 +693,13 @@ kctl_cmd_exec(struct kctl_config *cfg)
         goto out;
     }
     /* the container: -c, the default-container annotation, else the first (said out loud when there are more) */
-    const char *container = cfg->container;
-    const json_t *cs = json_object_get(json_object_get(pod, "spec"), "containers");
-    if (!container) {
-        const char *def =
-            json_string_value(json_object_get(json_object_get(json_object_get(pod, "metadata"), "annotations"),
-                                              "kubectl.kubernetes.io/default-container"));
-        container = def ? def : json_string_value(json_object_get(json_array_get(cs, 0), "name"));
-        if (!def && json_array_size(cs) > 1) {
-            fprintf(cfg->err, "Defaulted container \"%s\" out of: ", container ? container : "");
-            size_t i;
-            json_t *ct;
-            json_array_foreach((json_t *)cs, i, ct)
-                fprintf(cfg->err, "%s%s", i ? ", " : "", json_string_value(json_object_get(ct, "name")) ?: "");
-            fprintf(cfg->err, "\n");
-        }
+    const char *container = cfg->container ? cfg->container : kctl_pod_default_container(cfg, pod, cfg->quiet);
+    /* StreamOptions.SetupTTY: a TTY needs -i and a terminal on stdin */
+    bool tty = cfg->tty && cfg->stdin_;
+    if (tty && !isatty(STDIN_FILENO)) {
+        tty = false;
+        if (!cfg->quiet)
+            fprintf(cfg->err, "Unable to use a TTY - input is not a terminal or the right kind of file\n");
     }
     /* the query, keys sorted as kubectl sends them */
     size_t o = (size_t)snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s/exec?", ens, en);
@@ -668,13 +714,9 @@ kctl_cmd_exec(struct kctl_config *cfg)
         o += (size_t)snprintf(path + o, sizeof(path) - o, "&container=%s", ec);
     }
     if (o < sizeof(path))
-        snprintf(path + o, sizeof(path) - o, "%s%s&stdout=true%s", cfg->tty ? "" : "&stderr=true",
-                 cfg->stdin_ ? "&stdin=true" : "", cfg->tty ? "&tty=true" : "");
-    struct ws w;
-    if (ws_open(c, path, &w) != 0)
-        goto out;
-    rc = session(cfg, &w);
-    ws_close(&w);
+        snprintf(path + o, sizeof(path) - o, "%s%s&stdout=true%s", tty ? "" : "&stderr=true",
+                 cfg->stdin_ ? "&stdin=true" : "", tty ? "&tty=true" : "");
+    rc = kctl_ws_session(c, path, cfg->stdin_, tty);
 out:
     json_decref(pod);
     kctl_client_free(c);

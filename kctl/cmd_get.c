@@ -757,7 +757,78 @@ struct watch {
     bool expired;   /* a 410: relist */
     bool failed;    /* an ERROR event we cannot go on from */
     int yaml_count; /* documents printed, for the "---" separators */
+    bool events;    /* --output-watch-events: the event type with each object */
+    bool event_ns;  /* with events and -A: the NAMESPACE column is added here (it follows EVENT) */
 };
+
+/* formatEventType: the type padded to the width of MODIFIED, as kubectl's table printer writes it. */
+static const char *
+event_cell(const char *type, char *buf, size_t len)
+{
+    static const char *const known[] = { "ADDED", "MODIFIED", "DELETED", "ERROR" };
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(type, known[i]) == 0) {
+            snprintf(buf, len, "%-8s", type);
+            return buf;
+        }
+    return type;
+}
+
+/* addColumns(beginning, ...): an Event column (and, with -A, the Namespace column kubectl's decorateTable put first
+ * before it) at the front of a Table's columns and of each row. */
+static void
+event_table(json_t *table, const char *type, bool with_ns)
+{
+    char buf[32];
+    json_t *cols = json_object_get(table, "columnDefinitions");
+    if (json_is_array(cols)) {
+        if (with_ns)
+            json_array_insert_new(
+                cols, 0,
+                json_pack("{s:s,s:s,s:s,s:i}", "name", "Namespace", "type", "string", "format", "", "priority", 0));
+        json_array_insert_new(
+            cols, 0, json_pack("{s:s,s:s,s:s,s:i}", "name", "Event", "type", "string", "format", "", "priority", 0));
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(table, "rows"), i, row)
+    {
+        json_t *cells = json_object_get(row, "cells");
+        if (!json_is_array(cells))
+            continue;
+        if (with_ns) {
+            const char *ns = json_string_value(
+                json_object_get(json_object_get(json_object_get(row, "object"), "metadata"), "namespace"));
+            json_array_insert_new(cells, 0, json_string(ns ? ns : ""));
+        }
+        json_array_insert_new(cells, 0, json_string(event_cell(type, buf, sizeof(buf))));
+    }
+}
+
+/* A watch event as kubectl's printers write a metav1.WatchEvent: compact JSON with "type" first, a YAML document
+ * of {object, type}, or the object's name; managedFields are kept. */
+static void
+print_watch_event(struct watch *w, json_t *obj, const char *type)
+{
+    struct get *g = w->g;
+    if (g->mode == OUT_JSON) {
+        char *text = kctl_json_go(obj);
+        json_t *t = json_string(type);
+        char *tt = t ? kctl_json_go(t) : NULL;
+        fprintf(g->out, "{\"type\":%s,\"object\":%s}\n", tt ? tt : "\"\"", text ? text : "null");
+        free(text);
+        free(tt);
+        json_decref(t);
+    } else if (g->mode == OUT_YAML) {
+        if (w->yaml_count++ > 0)
+            fputs("---\n", g->out);
+        json_t *ev = json_pack("{s:s,s:O}", "type", type, "object", obj);
+        kctl_print_yaml(ev, g->out);
+        json_decref(ev);
+    } else {
+        print_objects(g, NULL, obj, true);
+    }
+}
 
 static void
 set_rv(struct watch *w, const json_t *obj)
@@ -771,18 +842,18 @@ set_rv(struct watch *w, const json_t *obj)
 }
 
 static void
-print_event_object(struct watch *w, json_t *obj)
+print_event_object(struct watch *w, json_t *obj, const char *type)
 {
     struct get *g = w->g;
     if (g->mode == OUT_TABLE || g->mode == OUT_WIDE) {
-        if (!is_table(obj)) {
-            json_t *t = synth_table(obj);
-            kctl_table_print(w->tw, t, &w->opts, &w->st);
-            json_decref(t);
-        } else {
-            kctl_table_print(w->tw, obj, &w->opts, &w->st);
-        }
+        json_t *t = !is_table(obj) ? synth_table(obj) : w->events ? json_deep_copy(obj) : json_incref(obj);
+        if (w->events && t)
+            event_table(t, type, w->event_ns);
+        kctl_table_print(w->tw, t, &w->opts, &w->st);
+        json_decref(t);
         kctl_tabwriter_flush(w->tw);
+    } else if (w->events) {
+        print_watch_event(w, obj, type);
     } else {
         if (g->mode == OUT_YAML && w->yaml_count++ > 0)
             fputs("---\n", g->out);
@@ -820,7 +891,7 @@ on_event(void *arg, const char *line, size_t len)
     }
     set_rv(w, obj);
     if (strcmp(type, "BOOKMARK") != 0)
-        print_event_object(w, obj);
+        print_event_object(w, obj, type);
     json_decref(ev);
     return 0;
 }
@@ -856,7 +927,9 @@ watch_list(struct watch *w, bool print)
         set_rv(w, doc);
     if (print) {
         if (table) {
-            json_t *t = is_table(doc) ? json_incref(doc) : synth_table(doc);
+            json_t *t = !is_table(doc) ? synth_table(doc) : w->events ? json_deep_copy(doc) : json_incref(doc);
+            if (w->events && t)
+                event_table(t, "ADDED", w->event_ns);
             kctl_table_print(w->tw, t, &w->opts, &w->st);
             json_decref(t);
             kctl_tabwriter_flush(w->tw);
@@ -870,6 +943,10 @@ watch_list(struct watch *w, bool print)
             json_t *it;
             json_array_foreach(items, i, it)
             {
+                if (w->events) {
+                    print_watch_event(w, it, "ADDED");
+                    continue;
+                }
                 if (g->mode == OUT_YAML && w->yaml_count++ > 0)
                     fputs("---\n", g->out);
                 print_objects(g, NULL, it, true);
@@ -905,6 +982,11 @@ run_watch(struct get *g)
     if (g->cfg->show_kind) {
         kind_prefix(&w.gr->r, kind, sizeof(kind));
         w.opts.kind = kind;
+    }
+    w.events = g->cfg->output_watch_events;
+    if (w.events && w.opts.with_namespace) {
+        w.event_ns = true;
+        w.opts.with_namespace = false;
     }
     int rc = watch_list(&w, !g->cfg->watch_only);
     bool table = g->mode == OUT_TABLE || g->mode == OUT_WIDE;
@@ -962,6 +1044,10 @@ kctl_cmd_get(struct kctl_config *cfg)
         goto done;
     if (cfg->selector && cfg->nargs > 1 && !strchr(cfg->args[0], '/')) {
         fprintf(cfg->err, "error: name cannot be provided when a selector is specified\n");
+        goto done;
+    }
+    if (cfg->output_watch_events && !cfg->watch && !cfg->watch_only) {
+        fprintf(cfg->err, "error: --output-watch-events option can only be used with --watch or --watch-only\n");
         goto done;
     }
     if (kctl_client_new(cfg, &g.c) != 0)

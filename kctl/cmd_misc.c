@@ -6,6 +6,7 @@
 #include "kc_quantity.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,20 +245,295 @@ kctl_cmd_auth_whoami(struct kctl_config *cfg)
     return rc;
 }
 
-int
-kctl_cmd_auth_can_i(struct kctl_config *cfg)
+/* --- can-i --list: the rules table (pure) ---------------------------------------------------------------- */
+
+/* One broken-down rule: at most one group, resource, verb and name, or one non-resource URL and verb; verbs grow
+ * when CompactRules merges rules that differ only by verb. */
+struct rule {
+    json_t *verbs, *groups, *resources, *names, *urls; /* arrays (owned) */
+    char *key;                                         /* PolicyRule.String(), the sort key (owned) */
+};
+
+/* Go's %v of a []string: "[a b]" (NULL or empty: "[]"). */
+static void
+go_list(FILE *out, const json_t *arr)
 {
-    if (cfg->nargs < 2) {
-        fprintf(cfg->err, "error: you must specify two arguments: verb resource or verb resource/resourceName.\nSee "
-                          "'kctl auth can-i -h' for help and examples\n");
+    fputc('[', out);
+    size_t i;
+    const json_t *v;
+    json_array_foreach(arr, i, v) fprintf(out, "%s%s", i ? " " : "", json_string_value(v) ?: "");
+    fputc(']', out);
+}
+
+/* rbacv1.PolicyRule's generated String(), which SortableRuleSlice compares. */
+static char *
+rule_key(const struct rule *r)
+{
+    char *s = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&s, &n);
+    if (!m)
+        return NULL;
+    fputs("&PolicyRule{Verbs:", m);
+    go_list(m, r->verbs);
+    fputs(",APIGroups:", m);
+    go_list(m, r->groups);
+    fputs(",Resources:", m);
+    go_list(m, r->resources);
+    fputs(",ResourceNames:", m);
+    go_list(m, r->names);
+    fputs(",NonResourceURLs:", m);
+    go_list(m, r->urls);
+    fputs(",}", m);
+    fclose(m);
+    return s;
+}
+
+static int
+cmp_rule(const void *a, const void *b)
+{
+    const struct rule *x = a, *y = b;
+    int c = strcmp(x->key ? x->key : "", y->key ? y->key : "");
+    return c ? c : (x < y ? -1 : x > y); /* sort.Stable: the earlier one first */
+}
+
+/* True for a rule CompactRules may merge: one group, one resource, at most one name, no URLs. */
+static bool
+simple(const struct rule *r)
+{
+    return json_array_size(r->names) <= 1 && !json_array_size(r->urls) && json_array_size(r->groups) == 1 &&
+           json_array_size(r->resources) == 1;
+}
+
+static bool
+same_resource(const struct rule *a, const struct rule *b)
+{
+    return json_equal(a->groups, b->groups) && json_equal(a->resources, b->resources) &&
+           json_array_size(a->names) == json_array_size(b->names) && json_equal(a->names, b->names);
+}
+
+/* Appends one broken-down rule (the arrays are taken over). Returns 0 or -ENOMEM. */
+static int
+add_rule(struct rule **v, size_t *n, size_t *cap, json_t *verbs, json_t *groups, json_t *resources, json_t *names,
+         json_t *urls)
+{
+    if (*n == *cap) {
+        struct rule *g = kc_realloc(*v, 2 * *cap * sizeof(**v));
+        if (!g) {
+            json_decref(verbs), json_decref(groups), json_decref(resources), json_decref(names), json_decref(urls);
+            return -ENOMEM;
+        }
+        *v = g;
+        *cap *= 2;
+    }
+    (*v)[(*n)++] = (struct rule){ verbs, groups, resources, names, urls, NULL };
+    return 0;
+}
+
+int
+kctl_can_i_table(const json_t *status, bool no_headers, FILE *out)
+{
+    size_t cap = 16, n = 0;
+    struct rule *v = kc_calloc(cap, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    int rc = 0;
+    /* convertToPolicyRule, then BreakdownRule: one rule per group x resource x verb (x name), and one per URL x
+     * verb */
+    size_t i, g, r, k, m;
+    const json_t *pr, *gv, *rv, *vv, *nv;
+    json_array_foreach(json_object_get(status, "resourceRules"), i, pr)
+    {
+        const json_t *names = json_object_get(pr, "resourceNames");
+        json_array_foreach(json_object_get(pr, "apiGroups"), g, gv)
+            json_array_foreach(json_object_get(pr, "resources"), r, rv)
+                json_array_foreach(json_object_get(pr, "verbs"), k, vv)
+        {
+            if (!json_array_size(names)) {
+                rc = add_rule(&v, &n, &cap, json_pack("[O]", vv), json_pack("[O]", gv), json_pack("[O]", rv),
+                              json_array(), json_array());
+                if (rc)
+                    goto out;
+            }
+            json_array_foreach(names, m, nv)
+            {
+                rc = add_rule(&v, &n, &cap, json_pack("[O]", vv), json_pack("[O]", gv), json_pack("[O]", rv),
+                              json_pack("[O]", nv), json_array());
+                if (rc)
+                    goto out;
+            }
+        }
+    }
+    json_array_foreach(json_object_get(status, "nonResourceRules"), i, pr)
+        json_array_foreach(json_object_get(pr, "nonResourceURLs"), g, gv)
+            json_array_foreach(json_object_get(pr, "verbs"), k, vv)
+    {
+        rc = add_rule(&v, &n, &cap, json_pack("[O]", vv), json_array(), json_array(), json_array(),
+                      json_pack("[O]", gv));
+        if (rc)
+            goto out;
+    }
+    /* CompactRules: simple rules of the same group/resource/name collect their verbs into the first of them;
+     * the others stay as they are (their order does not matter: the table is sorted next) */
+    size_t kept = 0;
+    for (i = 0; i < n; i++) {
+        bool merged = false;
+        if (simple(&v[i])) {
+            for (size_t x = 0; x < kept && !merged; x++) {
+                if (simple(&v[x]) && same_resource(&v[x], &v[i])) {
+                    /* kubectl 1.33 keeps each verb once, in the order first seen */
+                    size_t vi;
+                    const json_t *verb;
+                    json_array_foreach(v[i].verbs, vi, verb)
+                    {
+                        bool seen = false;
+                        size_t vk;
+                        const json_t *have;
+                        json_array_foreach(v[x].verbs, vk, have) seen = seen || json_equal(have, verb);
+                        if (!seen)
+                            json_array_append(v[x].verbs, (json_t *)verb);
+                    }
+                    merged = true;
+                }
+            }
+        }
+        if (merged) {
+            json_decref(v[i].verbs);
+            json_decref(v[i].groups);
+            json_decref(v[i].resources);
+            json_decref(v[i].names);
+            json_decref(v[i].urls);
+        } else {
+            v[kept++] = v[i];
+        }
+    }
+    n = kept;
+    for (i = 0; i < n; i++)
+        v[i].key = rule_key(&v[i]);
+    qsort(v, n, sizeof(*v), cmp_rule);
+    struct kctl_tabwriter *tw = kctl_tabwriter_new(out);
+    if (!tw) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (!no_headers)
+        kctl_tabwriter_printf(tw, "Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
+    for (i = 0; i < n; i++) {
+        /* CombineResourceGroup: resource[.group][/subresource] */
+        char res[512] = "";
+        const char *r0 = json_string_value(json_array_get(v[i].resources, 0));
+        const char *g0 = json_string_value(json_array_get(v[i].groups, 0));
+        if (r0) {
+            const char *sl = strchr(r0, '/');
+            snprintf(res, sizeof(res), "%.*s%s%s%s", (int)(sl ? (size_t)(sl - r0) : strlen(r0)), r0,
+                     g0 && *g0 ? "." : "", g0 && *g0 ? g0 : "", sl ? sl : "");
+        }
+        char *cells = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&cells, &len);
+        if (!mem)
+            continue;
+        fprintf(mem, "%s\t", res);
+        go_list(mem, v[i].urls);
+        fputc('\t', mem);
+        go_list(mem, v[i].names);
+        fputc('\t', mem);
+        go_list(mem, v[i].verbs);
+        fputc('\n', mem);
+        fclose(mem);
+        kctl_tabwriter_write(tw, cells, len);
+        free(cells);
+    }
+    kctl_tabwriter_free(tw);
+out:
+    for (i = 0; i < n; i++) {
+        json_decref(v[i].verbs);
+        json_decref(v[i].groups);
+        json_decref(v[i].resources);
+        json_decref(v[i].names);
+        json_decref(v[i].urls);
+        free(v[i].key);
+    }
+    free(v);
+    return rc;
+}
+
+static int
+can_i_list(struct kctl_config *cfg)
+{
+    if (cfg->nargs != 0) {
+        fprintf(cfg->err, "error: list option must be specified with no arguments\n");
+        return 1;
+    }
+    if (cfg->quiet || cfg->all_namespaces || cfg->subresource) {
+        fprintf(cfg->err, "error: list option can't be specified with neither quiet, all-namespaces nor subresource "
+                          "options\n");
         return 1;
     }
     struct kctl_client *c;
     if (kctl_client_new(cfg, &c) != 0)
         return 1;
+    json_t *body = json_pack("{s:s,s:s,s:{},s:{s:s}}", "apiVersion", "authorization.k8s.io/v1", "kind",
+                             "SelfSubjectRulesReview", "metadata", "spec", "namespace", kctl_client_namespace(c));
+    json_t *reply = NULL;
+    int rc = kctl_request_json(c, "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", NULL, body, &reply);
+    json_decref(body);
+    if (rc == 0) {
+        const json_t *st = json_object_get(reply, "status");
+        if (json_is_true(json_object_get(st, "incomplete")))
+            fprintf(cfg->err, "Warning: the list may be incomplete: %s\n",
+                    json_string_value(json_object_get(st, "evaluationError")) ?: "");
+        rc = kctl_can_i_table(st, cfg->no_headers, cfg->out) == 0 ? 0 : 1;
+    }
+    json_decref(reply);
+    kctl_client_free(c);
+    return rc;
+}
+
+static bool
+known_verb(const char *verb, bool non_resource)
+{
+    static const char *const resource_verbs[] = { "get",     "list",  "watch",       "create",
+                                                  "update",  "patch", "delete",      "deletecollection",
+                                                  "use",     "bind",  "impersonate", "*",
+                                                  "approve", "sign",  "escalate",    "attest" };
+    static const char *const url_verbs[] = { "get", "put", "post", "head", "options", "delete", "patch", "*" };
+    const char *const *v = non_resource ? url_verbs : resource_verbs;
+    size_t n =
+        non_resource ? sizeof(url_verbs) / sizeof(url_verbs[0]) : sizeof(resource_verbs) / sizeof(resource_verbs[0]);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], verb) == 0)
+            return true;
+    return false;
+}
+
+int
+kctl_cmd_auth_can_i(struct kctl_config *cfg)
+{
+    if (cfg->list)
+        return can_i_list(cfg);
+    if (cfg->nargs != 2) {
+        fprintf(cfg->err, "error: you must specify two arguments: verb resource or verb resource/resourceName.\nSee "
+                          "'kctl auth can-i -h' for help and examples.\n");
+        return 1;
+    }
     const char *verb = cfg->args[0], *what = cfg->args[1];
+    if (what[0] == '/' && cfg->subresource) {
+        fprintf(cfg->err, "error: --subresource can not be used with NonResourceURL\n");
+        return 1;
+    }
+    struct kctl_client *c;
+    if (kctl_client_new(cfg, &c) != 0)
+        return 1;
     json_t *spec;
     if (what[0] == '/') {
+        if (cfg->no_headers) {
+            fprintf(cfg->err, "error: --no-headers cannot be set without --list specified\n");
+            kctl_client_free(c);
+            return 1;
+        }
+        if (!known_verb(verb, true))
+            fprintf(cfg->err, "Warning: verb '%s' is not a known verb\n\n", verb);
         spec = json_pack("{s:{s:s,s:s}}", "nonResourceAttributes", "path", what, "verb", verb);
     } else {
         char type[256], name[256] = "";
@@ -265,26 +541,56 @@ kctl_cmd_auth_can_i(struct kctl_config *cfg)
         snprintf(type, sizeof(type), "%.*s", (int)(slash ? (size_t)(slash - what) : strlen(what)), what);
         if (slash)
             snprintf(name, sizeof(name), "%s", slash + 1);
-        else if (cfg->nargs > 2)
-            snprintf(name, sizeof(name), "%s", cfg->args[2]);
         struct kctl_resource r;
         char group[128] = "", resource[256];
         snprintf(resource, sizeof(resource), "%s", type);
         /* a type the server does not know is asked about as written, with kubectl's warning */
-        FILE *saved = cfg->err;
-        char *sink = NULL;
-        size_t sinklen = 0;
-        cfg->err = open_memstream(&sink, &sinklen);
-        int rrc = kctl_resolve(c, type, &r);
-        fclose(cfg->err);
-        cfg->err = saved;
-        free(sink);
-        if (rrc == 0) {
-            snprintf(group, sizeof(group), "%s", r.group);
-            snprintf(resource, sizeof(resource), "%s", r.resource);
-        } else if (strcmp(type, "*") != 0) {
-            fprintf(cfg->err, "Warning: the server doesn't have a resource type '%s'\n", type);
+        bool resolved = false;
+        if (strcmp(type, "*") != 0) {
+            FILE *saved = cfg->err;
+            char *sink = NULL;
+            size_t sinklen = 0;
+            cfg->err = open_memstream(&sink, &sinklen);
+            int rrc = cfg->err ? kctl_resolve(c, type, &r) : 1;
+            if (cfg->err)
+                fclose(cfg->err);
+            cfg->err = saved;
+            free(sink);
+            if (rrc == 0) {
+                resolved = true;
+                snprintf(group, sizeof(group), "%s", r.group);
+                snprintf(resource, sizeof(resource), "%s", r.resource);
+            } else {
+                /* schema.ParseResourceArg of the lower-cased argument: "res.group" or "res.version.group" */
+                char lower[256];
+                size_t k = 0;
+                for (; type[k] && k + 1 < sizeof(lower); k++)
+                    lower[k] = (char)tolower((unsigned char)type[k]);
+                lower[k] = '\0';
+                char *dot = strchr(lower, '.');
+                if (dot) {
+                    *dot = '\0';
+                    fprintf(cfg->err, "Warning: the server doesn't have a resource type '%s' in group '%s'\n\n", lower,
+                            dot + 1);
+                } else {
+                    fprintf(cfg->err, "Warning: the server doesn't have a resource type '%s'\n\n", lower);
+                }
+            }
         }
+        if (cfg->no_headers) {
+            fprintf(cfg->err, "error: --no-headers cannot be set without --list specified\n");
+            kctl_client_free(c);
+            return 1;
+        }
+        if (resolved && !cfg->all_namespaces && !r.namespaced) {
+            if (r.group[0])
+                fprintf(cfg->err, "Warning: resource '%s' is not namespace scoped in group '%s'\n\n", r.resource,
+                        r.group);
+            else
+                fprintf(cfg->err, "Warning: resource '%s' is not namespace scoped\n\n", r.resource);
+        }
+        if (!known_verb(verb, false))
+            fprintf(cfg->err, "Warning: verb '%s' is not a known verb\n\n", verb);
         json_t *ra = json_pack("{s:s,s:s,s:s}", "verb", verb, "group", group, "resource", resource);
         if (!cfg->all_namespaces)
             json_object_set_new(ra, "namespace", json_string(kctl_client_namespace(c)));

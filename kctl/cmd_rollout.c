@@ -1,9 +1,11 @@
-/* cmd_rollout.c - `kctl rollout status|restart|undo|history` with kubectl's messages, and the readiness checks that
- * apply --wait shares. History and undo read a Deployment's ReplicaSets (controller-owned, revision in the
- * deployment.kubernetes.io/revision annotation), as kubectl does. */
+/* cmd_rollout.c - `kctl rollout status|restart|undo|history|pause|resume` with kubectl's messages, and the readiness
+ * checks that apply --wait shares. History and undo read a Deployment's ReplicaSets (controller-owned, revision in
+ * the deployment.kubernetes.io/revision annotation) and a DaemonSet's or StatefulSet's ControllerRevisions, as
+ * kubectl does. */
 #include "kctl.h"
 #include "kc_error.h"
 #include "kc_json.h"
+#include "kc_selector.h"
 #include "kc_yaml.h"
 
 #include <errno.h>
@@ -411,14 +413,8 @@ deployment_target(struct kctl_client *c, struct kctl_targets *t, json_t **deploy
         return 1;
     const struct kctl_target *x = &t->v[0];
     if (strcmp(x->r.group, "apps") != 0 || strcmp(x->r.kind, "Deployment") != 0) {
-        if (restartable(x))
-            fprintf(cfg->err,
-                    "error: kctl reads rollout history from ReplicaSets: %s%s%s has ControllerRevisions, "
-                    "which kctl does not read yet\n",
-                    x->r.kind, ".", x->r.group);
-        else
-            fprintf(cfg->err, "error: no history viewer has been implemented for %s%s%s\n", x->r.kind,
-                    x->r.group[0] ? "." : "", x->r.group);
+        fprintf(cfg->err, "error: no history viewer has been implemented for %s%s%s\n", x->r.kind,
+                x->r.group[0] ? "." : "", x->r.group);
         return 1;
     }
     return kctl_get_object(c, x, deploy);
@@ -438,6 +434,260 @@ template_without_hash(const json_t *tmpl)
     return c;
 }
 
+/* --- DaemonSet and StatefulSet history: ControllerRevisions ------------------------------------------------- */
+
+static bool
+revisioned(const struct kctl_target *t)
+{
+    return strcmp(t->r.group, "apps") == 0 &&
+           (strcmp(t->r.kind, "DaemonSet") == 0 || strcmp(t->r.kind, "StatefulSet") == 0);
+}
+
+static long long
+cr_revision(const json_t *cr)
+{
+    return (long long)json_integer_value(json_object_get(cr, "revision"));
+}
+
+static int
+cmp_cr(const void *a, const void *b)
+{
+    long long x = cr_revision(*(json_t *const *)a), y = cr_revision(*(json_t *const *)b);
+    return x < y ? -1 : x > y;
+}
+
+/* The DaemonSet or StatefulSet t (*obj) and the ControllerRevisions it controls, sorted by revision (*revs, an
+ * array of borrowed pointers into *list). Without ControllerRevisions in discovery (k8c serves none) or when
+ * listing them fails, kubectl's `unable to find history controlled by DaemonSet x: ...` is printed. Returns 0 or 1. */
+static int
+controlled_revisions(struct kctl_client *c, const struct kctl_target *t, json_t **obj, json_t **list, json_t ***revs,
+                     size_t *n)
+{
+    struct kctl_config *cfg = kctl_client_config(c);
+    *obj = *list = NULL;
+    *revs = NULL;
+    *n = 0;
+    if (kctl_get_object(c, t, obj) != 0)
+        return 1;
+    /* discovery first: a server without the kind answers what kubectl's list gets from it */
+    struct kctl_resource cr;
+    FILE *saved = cfg->err;
+    char *sink = NULL;
+    size_t sinklen = 0;
+    cfg->err = open_memstream(&sink, &sinklen);
+    int found = cfg->err ? kctl_resolve(c, "controllerrevisions.apps", &cr) : 1;
+    if (cfg->err)
+        fclose(cfg->err);
+    cfg->err = saved;
+    free(sink);
+    if (found != 0) {
+        fprintf(cfg->err,
+                "error: unable to find history controlled by %s %s: the server could not find the requested "
+                "resource\n",
+                t->r.kind, t->name);
+        return 1;
+    }
+    struct kc_label_selector *ls = NULL;
+    char *sel = NULL, esc[2048] = "", base[1024], path[4096];
+    if (kc_label_selector_from_json(kc_json_get(*obj, "spec.selector"), &ls, NULL, 0) == 0)
+        sel = kc_label_selector_string(ls);
+    kc_label_selector_free(ls);
+    if (sel)
+        kctl_escape(sel, esc, sizeof(esc));
+    free(sel);
+    kctl_resource_path(&cr, t->ns, NULL, NULL, base, sizeof(base));
+    snprintf(path, sizeof(path), "%s?labelSelector=%s", base, esc);
+    struct kctl_response resp;
+    if (kctl_request(c, "GET", path, NULL, NULL, 0, NULL, &resp) != 0)
+        return 1;
+    json_t *doc = resp.body ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+    if (resp.status != 200) {
+        const char *msg = json_string_value(json_object_get(doc, "message"));
+        fprintf(cfg->err, "error: unable to find history controlled by %s %s: %s\n", t->r.kind, t->name,
+                msg ? msg : "the server could not find the requested resource");
+        json_decref(doc);
+        kctl_response_free(&resp);
+        return 1;
+    }
+    kctl_response_free(&resp);
+    *list = doc;
+    const char *uid = kc_json_get_string(*obj, "metadata.uid");
+    size_t total = json_array_size(json_object_get(doc, "items"));
+    *revs = calloc(total ? total : 1, sizeof(**revs));
+    if (!*revs)
+        return 1;
+    size_t i, j;
+    json_t *item, *ref;
+    json_array_foreach(json_object_get(doc, "items"), i, item)
+    {
+        json_array_foreach(kc_json_get(item, "metadata.ownerReferences"), j, ref)
+        {
+            const char *ruid = json_string_value(json_object_get(ref, "uid"));
+            if (json_is_true(json_object_get(ref, "controller")) && uid && ruid && strcmp(uid, ruid) == 0) {
+                (*revs)[(*n)++] = item;
+                break;
+            }
+        }
+    }
+    qsort(*revs, *n, sizeof(**revs), cmp_cr);
+    return 0;
+}
+
+/* The pod template a revision restores: its data is {"spec":{"template":{..., "$patch":"replace"}}}. */
+static json_t *
+revision_template(const json_t *cr)
+{
+    json_t *tmpl = json_deep_copy(kc_json_get(cr, "data.spec.template"));
+    if (!tmpl)
+        tmpl = json_object();
+    json_object_del(tmpl, "$patch");
+    return tmpl;
+}
+
+/* The table (or the head of one revision's template) as kubectl's DaemonSet/StatefulSet history viewers print it. */
+static void
+print_history(struct kctl_config *cfg, const char *name, long long want, json_t **v, size_t k)
+{
+    if (want > 0) {
+        fprintf(cfg->out, "%s with revision #%lld\nPod Template:\n", name, want);
+        return;
+    }
+    size_t w = strlen("REVISION");
+    char buf[32];
+    for (size_t i = 0; i < k; i++) {
+        size_t l = (size_t)snprintf(buf, sizeof(buf), "%lld", cr_revision(v[i]));
+        if (l > w)
+            w = l;
+    }
+    if (k == 0)
+        fprintf(cfg->out, "%s \nNo rollout history found.\n", name);
+    else
+        fprintf(cfg->out, "%s \n%-*s  CHANGE-CAUSE\n", name, (int)w, "REVISION");
+    for (size_t i = 0; i < k; i++) {
+        const char *cause = kc_json_get_string(v[i], "metadata.annotations.kubernetes\\.io/change-cause");
+        fprintf(cfg->out, "%-*lld  %s\n", (int)w, cr_revision(v[i]), cause && *cause ? cause : "<none>");
+    }
+    if (k)
+        fputc('\n', cfg->out);
+}
+
+/* A template as indented YAML under "Pod Template:" (kubectl prints describe's layout there). */
+static void
+print_template_yaml(struct kctl_config *cfg, const json_t *tmpl)
+{
+    char *y = NULL;
+    kc_yaml_dump(tmpl, KC_YAML_SORT_KEYS, &y);
+    for (char *line = y, *nl; line && *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            nl = line + strlen(line) - 1;
+        fprintf(cfg->out, "  %.*s\n", (int)(nl - line), line);
+    }
+    fputc('\n', cfg->out);
+    free(y);
+}
+
+static int
+revisions_history(struct kctl_client *c, struct kctl_config *cfg, const struct kctl_target *t, long long want)
+{
+    json_t *obj, *list, **v;
+    size_t k;
+    int rc = controlled_revisions(c, t, &obj, &list, &v, &k);
+    if (rc == 0) {
+        char name[600];
+        kctl_target_name(t, name, sizeof(name));
+        if (want > 0) {
+            json_t *found = NULL;
+            for (size_t i = 0; i < k; i++)
+                if (cr_revision(v[i]) == want)
+                    found = v[i];
+            if (!found) {
+                fprintf(cfg->err, "error: unable to find the specified revision\n");
+                rc = 1;
+            } else {
+                print_history(cfg, name, want, v, k);
+                json_t *tmpl = revision_template(found);
+                print_template_yaml(cfg, tmpl);
+                json_decref(tmpl);
+            }
+        } else {
+            print_history(cfg, name, 0, v, k);
+        }
+    }
+    free(v);
+    json_decref(list);
+    json_decref(obj);
+    return rc;
+}
+
+/* DaemonSetRollbacker / StatefulSetRollbacker: the revision (or the one before the latest) as a strategic merge
+ * patch of its data, skipped when the current template already matches. */
+static int
+revisions_undo(struct kctl_client *c, struct kctl_config *cfg, const struct kctl_target *t, long long to,
+               enum kctl_dry_run dry)
+{
+    json_t *obj, *list, **v;
+    size_t k;
+    int rc = controlled_revisions(c, t, &obj, &list, &v, &k);
+    json_t *target = NULL;
+    if (rc == 0) {
+        if (to == 0 && k <= 1) {
+            fprintf(cfg->err, "error: no last revision to roll back to\n");
+            rc = 1;
+        } else if (to == 0) {
+            target = v[k - 2];
+            to = cr_revision(target);
+        } else {
+            for (size_t i = 0; i < k; i++)
+                if (cr_revision(v[i]) == to)
+                    target = v[i];
+            if (!target) {
+                fprintf(cfg->err, "error: unable to find specified revision %lld in history\n", to);
+                rc = 1;
+            }
+        }
+    }
+    if (rc == 0) {
+        char name[600];
+        kctl_target_name(t, name, sizeof(name));
+        json_t *tmpl = revision_template(target);
+        if (dry == KCTL_DRY_CLIENT) {
+            fprintf(cfg->out, "%s will roll back to Pod Template:\n", name);
+            print_template_yaml(cfg, tmpl);
+        } else if (kc_json_equal(tmpl, kc_json_get(obj, "spec.template"))) {
+            fprintf(cfg->out, "%s skipped rollback (current template already matches revision %lld)\n", name, to);
+        } else {
+            char path[2048], q[512];
+            kctl_write_query(cfg, dry, NULL, false, q, sizeof(q));
+            kctl_target_path(t, NULL, path, sizeof(path));
+            strncat(path, q, sizeof(path) - strlen(path) - 1);
+            char *body = kctl_json_go(json_object_get(target, "data"));
+            struct kctl_response resp;
+            if (!body || kctl_request(c, "PATCH", path, "application/strategic-merge-patch+json", body, strlen(body),
+                                      NULL, &resp) != 0) {
+                rc = 1;
+            } else {
+                if (resp.status < 200 || resp.status > 299) {
+                    json_t *st = resp.body ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+                    const char *msg = json_string_value(json_object_get(st, "message"));
+                    fprintf(cfg->err, "error: failed restoring revision %lld: %s\n", to, msg ? msg : "error");
+                    json_decref(st);
+                    rc = 1;
+                } else {
+                    fprintf(cfg->out, "%s rolled back%s\n", name, kctl_dry_run_suffix(dry));
+                }
+                kctl_response_free(&resp);
+            }
+            free(body);
+        }
+        json_decref(tmpl);
+    }
+    free(v);
+    json_decref(list);
+    json_decref(obj);
+    return rc;
+}
+
 int
 kctl_cmd_rollout_history(struct kctl_config *cfg)
 {
@@ -446,6 +696,16 @@ kctl_cmd_rollout_history(struct kctl_config *cfg)
         return 1;
     struct kctl_targets t = { 0 };
     json_t *deploy = NULL, *rss = NULL;
+    if (one_target(c, &t) == 0 && revisioned(&t.v[0])) {
+        long long want = cfg->revision ? strtoll(cfg->revision, NULL, 10) : 0;
+        int rc = want < 0 ? (fprintf(cfg->err, "error: revision must be a positive integer: %s\n", cfg->revision), 1)
+                          : revisions_history(c, cfg, &t.v[0], want);
+        kctl_targets_close(&t);
+        kctl_client_free(c);
+        return rc;
+    }
+    kctl_targets_close(&t);
+    t = (struct kctl_targets){ 0 };
     int rc = deployment_target(c, &t, &deploy);
     if (rc == 0)
         rc = owned_replicasets(c, &t.v[0], deploy, &rss);
@@ -553,6 +813,14 @@ kctl_cmd_rollout_undo(struct kctl_config *cfg)
         return 1;
     struct kctl_targets t = { 0 };
     json_t *deploy = NULL, *rss = NULL;
+    if (one_target(c, &t) == 0 && revisioned(&t.v[0])) {
+        int rc = revisions_undo(c, cfg, &t.v[0], to, dry);
+        kctl_targets_close(&t);
+        kctl_client_free(c);
+        return rc;
+    }
+    kctl_targets_close(&t);
+    t = (struct kctl_targets){ 0 };
     int rc = deployment_target(c, &t, &deploy);
     if (rc == 0)
         rc = owned_replicasets(c, &t.v[0], deploy, &rss);
@@ -640,4 +908,82 @@ kctl_cmd_rollout_undo(struct kctl_config *cfg)
     kctl_targets_close(&t);
     kctl_client_free(c);
     return rc;
+}
+
+/* --- pause, resume ------------------------------------------------------------------------------------------ */
+
+/* kubectl's Pauser/Resumer: a Deployment's spec.paused set (or cleared) by a strategic merge patch; an object
+ * already in that state and kinds without pausing are errors (`deployments.apps "web" is already paused`,
+ * `daemonsets.apps "x" pausing is not supported`). Every target is tried. */
+static int
+pause_resume(struct kctl_config *cfg, bool pause)
+{
+    struct kctl_client *c;
+    if (kctl_client_new(cfg, &c) != 0)
+        return 1;
+    struct kctl_targets t = { 0 };
+    int rc = 0;
+    if (cfg->nargs == 0 && cfg->filenames.n == 0) {
+        fprintf(cfg->err, "error: required resource not specified\n");
+        rc = 1;
+    } else {
+        rc = one_target(c, &t);
+    }
+    bool name_only = cfg->output && strcmp(cfg->output, "name") == 0;
+    for (size_t i = 0; i < t.n; i++) {
+        const struct kctl_target *x = &t.v[i];
+        char gr[256], name[600], path[2048], q[512];
+        kctl_resource_gr(&x->r, gr, sizeof(gr));
+        kctl_target_name(x, name, sizeof(name));
+        json_t *live;
+        if (kctl_get_object(c, x, &live) != 0) {
+            rc = 1;
+            continue;
+        }
+        bool deployment = strcmp(x->r.group, "apps") == 0 && strcmp(x->r.kind, "Deployment") == 0;
+        bool paused = json_is_true(kc_json_get(live, "spec.paused"));
+        json_decref(live);
+        if (!deployment) {
+            fprintf(cfg->err, "error: %s \"%s\" %s is not supported\n", gr, x->name, pause ? "pausing" : "resuming");
+            rc = 1;
+            continue;
+        }
+        if (paused == pause) {
+            fprintf(cfg->err, "error: %s \"%s\" is %s\n", gr, x->name, pause ? "already paused" : "not paused");
+            rc = 1;
+            continue;
+        }
+        json_t *patch = json_pack("{s:{s:b}}", "spec", "paused", pause);
+        if (!pause) /* the two-way patch of paused: true -> false drops the field */
+            json_object_set_new(json_object_get(patch, "spec"), "paused", json_null());
+        kctl_write_query(cfg, KCTL_DRY_NONE, "kubectl-rollout", false, q, sizeof(q));
+        if (kctl_target_path(x, NULL, path, sizeof(path)) != 0) {
+            json_decref(patch);
+            rc = 1;
+            continue;
+        }
+        strncat(path, q, sizeof(path) - strlen(path) - 1);
+        if (kctl_request_json(c, "PATCH", path, "application/strategic-merge-patch+json", patch, NULL) != 0)
+            rc = 1;
+        else if (name_only)
+            fprintf(cfg->out, "%s\n", name);
+        else
+            fprintf(cfg->out, "%s %s\n", name, pause ? "paused" : "resumed");
+        json_decref(patch);
+    }
+    kctl_targets_close(&t);
+    kctl_client_free(c);
+    return rc;
+}
+
+int
+kctl_cmd_rollout_pause(struct kctl_config *cfg)
+{
+    return pause_resume(cfg, true);
+}
+
+int
+kctl_cmd_rollout_resume(struct kctl_config *cfg)
+{
+    return pause_resume(cfg, false);
 }

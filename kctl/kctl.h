@@ -79,6 +79,22 @@ struct kctl_config {
     const char *revision, *to_revision;          /* rollout history --revision, rollout undo --to-revision */
     bool ignore_daemonsets, delete_emptydir_data, disable_eviction; /* drain */
     const char *validate;                                           /* --validate (accepted; the server validates) */
+
+    /* kctl-more's additions: can-i --list, logs -l, get --output-watch-events, more create generators */
+    bool list;                                   /* auth can-i --list */
+    bool prefix;                                 /* logs --prefix */
+    const char *max_log_requests;                /* logs --max-log-requests (default 5) */
+    const char *since_time;                      /* logs --since-time (RFC 3339) */
+    bool output_watch_events;                    /* get -w --output-watch-events */
+    const char *cert, *key;                      /* create secret tls --cert, --key */
+    const char *docker_server, *docker_username; /* create secret docker-registry --docker-server, --docker-username */
+    const char *docker_password, *docker_email;  /* create secret docker-registry --docker-password, --docker-email */
+    const char *from;                            /* create job --from=cronjob/NAME */
+    struct kctl_strlist tcp;                     /* create service --tcp=port[:targetPort] (also comma-separated) */
+    const char *node_port, *cluster_ip;          /* create service nodeport --node-port, clusterip --clusterip */
+    const char *schedule, *restart;              /* create cronjob --schedule, --restart */
+    struct kctl_strlist rules, annotations;      /* create ingress --rule, --annotation */
+    const char *ingress_class, *default_backend; /* create ingress --class, --default-backend */
 };
 
 /* A command: words ("config", "view"), its handler, a one-line help (NULL hides it from the list) and the
@@ -104,13 +120,28 @@ int kctl_cmd_config_set_context(struct kctl_config *cfg);
 int kctl_cmd_version(struct kctl_config *cfg);
 int kctl_cmd_get(struct kctl_config *cfg);
 int kctl_cmd_describe(struct kctl_config *cfg);
+
+/* describe's ServiceAccount layout with the namespace's secrets (print_describe.c; struct kctl_describe_ctx is in
+ * kctl_print.h): kctl_describe_object's layout plus the Tokens (service-account-token secrets annotated with the
+ * account's name and uid) and "(not found)" after each referenced secret missing from secrets (a JSON array of
+ * Secret objects; NULL when they could not be listed, which marks nothing). Returns 0 or -ENOMEM. */
+struct kctl_describe_ctx;
+int kctl_describe_service_account(const json_t *sa, const json_t *secrets, const struct kctl_describe_ctx *ctx,
+                                  FILE *out);
 int kctl_cmd_logs(struct kctl_config *cfg);
 int kctl_cmd_exec(struct kctl_config *cfg);
+int kctl_cmd_attach(struct kctl_config *cfg);
 int kctl_cmd_api_resources(struct kctl_config *cfg);
 int kctl_cmd_cluster_info(struct kctl_config *cfg);
 int kctl_cmd_explain(struct kctl_config *cfg);
 int kctl_cmd_auth_whoami(struct kctl_config *cfg);
 int kctl_cmd_auth_can_i(struct kctl_config *cfg);
+
+/* `auth can-i --list`'s table of a SelfSubjectRulesReview status (cmd_misc.c, pure): kubectl's BreakdownRule,
+ * CompactRules (rules that differ only by verb merged) and sort by PolicyRule.String(), then Resources
+ * (resource[.group][/subresource]), Non-Resource URLs, Resource Names and Verbs as Go's %v lists through the tab
+ * writer; no header line with no_headers. Returns 0 or -ENOMEM. */
+int kctl_can_i_table(const json_t *status, bool no_headers, FILE *out);
 int kctl_cmd_top(struct kctl_config *cfg);
 int kctl_cmd_completion(struct kctl_config *cfg);
 
@@ -174,6 +205,23 @@ int kctl_stream_ex(struct kctl_client *c, const char *path, const char *accept, 
 void kctl_print_error(struct kctl_config *cfg, const struct kctl_response *resp);
 /* Prints the Warning headers of an answer to stderr as kubectl ("Warning: unknown field ..."). */
 void kctl_print_warnings(struct kctl_config *cfg, const struct kctl_response *resp);
+
+/* --- pod sessions over WebSocket (cmd_exec.c), shared by exec and attach --------------------------------------- */
+
+/* The container exec and attach use when none is named (podcmd.FindOrDefaultContainerByName): the
+ * kubectl.kubernetes.io/default-container annotation's when the pod has that container, else the first one, with
+ * kubectl's `Defaulted container "a" out of: a, b, init (init)` on cfg->err (unless quiet) when the pod has other
+ * containers (init and ephemeral ones count). Returns the name (borrowed from pod), NULL for a pod without
+ * containers. */
+const char *kctl_pod_default_container(struct kctl_config *cfg, const json_t *pod, bool quiet);
+
+/* Opens its own connection to the API server (OpenSSL with the kubeconfig's credentials), upgrades path (the
+ * pods/NAME/exec?... or attach?... request with its query, already escaped) to a WebSocket speaking
+ * v5.channel.k8s.io and runs the session: stdin to channel 0 when stdin_ (closed with ff 00 at its end), channels 1
+ * and 2 to the config's out and err, 3 the status; with tty (and a terminal on stdin) raw mode and one resize
+ * message. Returns the exit code: 0 (Success), the command's code on NonZeroExitCode (after kubectl's "command
+ * terminated with exit code N"), or 1 with the error printed (a refused upgrade prints the server's Status). */
+int kctl_ws_session(struct kctl_client *c, const char *path, bool stdin_, bool tty);
 
 /* --- resource types (resolve.c): discovery, cached per client ------------------------------------------- */
 struct kctl_resource {
@@ -439,6 +487,23 @@ int kctl_cmd_rollout_status(struct kctl_config *cfg);
 int kctl_cmd_rollout_restart(struct kctl_config *cfg);
 int kctl_cmd_rollout_history(struct kctl_config *cfg);
 int kctl_cmd_rollout_undo(struct kctl_config *cfg);
+int kctl_cmd_rollout_pause(struct kctl_config *cfg);
+int kctl_cmd_rollout_resume(struct kctl_config *cfg);
+int kctl_cmd_create_secret_tls(struct kctl_config *cfg);
+
+/* The .dockerconfigjson `kubectl create secret docker-registry` stores (cmd_create.c, pure):
+ * {"auths":{SERVER:{"username":U,"password":P,"email":E,"auth":base64("U:P")}}} in DockerConfigEntry's field order,
+ * empty fields left out, strings escaped as Go's json.Marshal escapes them. Returns a malloc'ed string the caller
+ * frees, or NULL when memory runs out. */
+char *kctl_dockerconfigjson(const char *server, const char *username, const char *password, const char *email);
+int kctl_cmd_create_secret_docker_registry(struct kctl_config *cfg);
+int kctl_cmd_create_service(struct kctl_config *cfg);
+int kctl_cmd_create_service_clusterip(struct kctl_config *cfg);
+int kctl_cmd_create_service_nodeport(struct kctl_config *cfg);
+int kctl_cmd_create_service_loadbalancer(struct kctl_config *cfg);
+int kctl_cmd_create_serviceaccount(struct kctl_config *cfg);
+int kctl_cmd_create_cronjob(struct kctl_config *cfg);
+int kctl_cmd_create_ingress(struct kctl_config *cfg);
 
 /* Runs kctl; main() is a thin wrapper. */
 int kctl_main(int argc, char **argv, FILE *out, FILE *err);

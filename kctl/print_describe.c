@@ -2,7 +2,9 @@
  * with its two-space levels on Go's text/tabwriter (min width 0, padding 2), the multi-line label, annotation,
  * taint and toleration blocks, containers, volumes, pod templates, events, and one describer per kind, plus the
  * generic one for kinds without their own. Pure: the caller fetches the related objects. */
+#include "kctl.h"
 #include "kctl_print.h"
+#include "kc_crypto.h"
 #include "kc_fault.h"
 #include "kc_quantity.h"
 #include "kc_selector.h"
@@ -20,6 +22,7 @@
 struct d {
     struct kctl_tabwriter *tw;
     const struct kctl_describe_ctx *ctx;
+    const json_t *secrets; /* service account: the namespace's Secrets, NULL when they could not be listed */
 };
 
 static void wr(struct d *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -81,6 +84,23 @@ has(const json_t *o, const char *path)
 {
     const json_t *v = get(o, path);
     return v && !json_is_null(v);
+}
+
+/* A string member by its exact key (keys of data maps hold dots). */
+static const char *
+key_str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* The decoded length of a base64 value. */
+static size_t
+b64_len(const char *b64)
+{
+    size_t l = strlen(b64);
+    size_t pad = l >= 2 && b64[l - 1] == '=' ? (b64[l - 2] == '=' ? 2 : 1) : 0;
+    return l / 4 * 3 - pad;
 }
 
 /* Go's %v of a JSON value as a string (caller frees). */
@@ -1830,7 +1850,7 @@ describe_configmap(struct d *d, const json_t *cm)
     const char **keys = json_object_size(data) ? sorted_keys(data, &n) : NULL;
     for (size_t i = 0; keys && i < n; i++) {
         wr(d, 0, "%s:\n----\n", keys[i]);
-        wr(d, 0, "%s\n", str(data, keys[i]));
+        wr(d, 0, "%s\n", key_str(data, keys[i]));
         wr(d, 0, "\n");
     }
     free(keys);
@@ -1838,10 +1858,7 @@ describe_configmap(struct d *d, const json_t *cm)
     const json_t *bin = json_object_get(cm, "binaryData");
     keys = json_object_size(bin) ? sorted_keys(bin, &n) : NULL;
     for (size_t i = 0; keys && i < n; i++) {
-        /* the decoded length of the base64 value */
-        size_t l = strlen(str(bin, keys[i]));
-        size_t pad = l >= 2 && str(bin, keys[i])[l - 1] == '=' ? (str(bin, keys[i])[l - 2] == '=' ? 2 : 1) : 0;
-        wr(d, 0, "%s: %zu bytes\n", keys[i], l / 4 * 3 - pad);
+        wr(d, 0, "%s: %zu bytes\n", keys[i], b64_len(key_str(bin, keys[i])));
     }
     free(keys);
     wr(d, 0, "\n");
@@ -1860,11 +1877,19 @@ describe_secret(struct d *d, const json_t *s)
     size_t n;
     const json_t *data = json_object_get(s, "data");
     const char **keys = json_object_size(data) ? sorted_keys(data, &n) : NULL;
+    /* kubectl walks a Go map (random order); sorted here. Only a service account token's token is shown. */
+    bool sa_token = strcmp(str(s, "type"), "kubernetes.io/service-account-token") == 0;
     for (size_t i = 0; keys && i < n; i++) {
-        const char *b64 = str(data, keys[i]);
-        size_t l = strlen(b64);
-        size_t pad = l >= 2 && b64[l - 1] == '=' ? (b64[l - 2] == '=' ? 2 : 1) : 0;
-        wr(d, 0, "%s:\t%zu bytes\n", keys[i], l / 4 * 3 - pad);
+        const char *b64 = key_str(data, keys[i]);
+        size_t len = 0;
+        uint8_t *raw = NULL;
+        if (sa_token && strcmp(keys[i], "token") == 0 && kc_base64_decode(b64, strlen(b64), &raw, &len) != 0)
+            raw = NULL;
+        if (raw)
+            wr(d, 0, "%s:\t%.*s\n", keys[i], (int)len, (const char *)raw);
+        else
+            wr(d, 0, "%s:\t%zu bytes\n", keys[i], b64_len(b64));
+        free(raw);
     }
     free(keys);
 }
@@ -1927,6 +1952,22 @@ describe_namespace(struct d *d, const json_t *ns)
     }
 }
 
+/* True when a secret of that name is in the list of Secret objects. */
+static bool
+name_in_secrets(const json_t *secrets, const char *name)
+{
+    size_t i;
+    const json_t *s;
+    json_array_foreach(secrets, i, s)
+    {
+        if (strcmp(str(s, "metadata.name"), name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ServiceAccountDescriber: the image pull, mountable and token secrets under their padded headers; a secret the
+ * account names that is not in d->secrets is "(not found)" (nothing is when the secrets could not be listed). */
 static void
 describe_serviceaccount(struct d *d, const json_t *sa)
 {
@@ -1934,14 +1975,566 @@ describe_serviceaccount(struct d *d, const json_t *sa)
     wr(d, 0, "Namespace:\t%s\n", str(sa, "metadata.namespace"));
     labels_multiline(d, "", "Labels", get(sa, "metadata.labels"));
     annotations_multiline(d, "Annotations", get(sa, "metadata.annotations"));
-    const json_t *ips = json_object_get(sa, "imagePullSecrets");
-    if (!json_array_size(ips)) {
-        wr(d, 0, "Image pull secrets:\t<none>\n");
+    json_t *tokens = json_array();
+    size_t i;
+    const json_t *s;
+    json_array_foreach(d->secrets, i, s)
+    {
+        const json_t *ann = get(s, "metadata.annotations");
+        if (strcmp(str(s, "type"), "kubernetes.io/service-account-token") == 0 &&
+            strcmp(key_str(ann, "kubernetes.io/service-account.name"), str(sa, "metadata.name")) == 0 &&
+            strcmp(key_str(ann, "kubernetes.io/service-account.uid"), str(sa, "metadata.uid")) == 0)
+            json_array_append_new(tokens, json_pack("{s:s}", "name", str(s, "metadata.name")));
+    }
+    /* the headers in sorted order, as sets.List(sets.KeySet(types)) gives them */
+    const struct {
+        const char *header;
+        const json_t *refs;
+    } types[] = { { "Image pull secrets:", json_object_get(sa, "imagePullSecrets") },
+                  { "Mountable secrets: ", json_object_get(sa, "secrets") },
+                  { "Tokens:            ", tokens } };
+    for (size_t t = 0; t < 3; t++) {
+        if (!json_array_size(types[t].refs)) {
+            wr(d, 0, "%s\t<none>\n", types[t].header);
+            continue;
+        }
+        const char *prefix = types[t].header;
+        const json_t *r;
+        json_array_foreach(types[t].refs, i, r)
+        {
+            const char *name = str(r, "name");
+            bool missing = d->secrets && t < 2 && !name_in_secrets(d->secrets, name);
+            wr(d, 0, "%s\t%s%s\n", prefix, name, missing ? " (not found)" : "");
+            prefix = "                   ";
+        }
+    }
+    json_decref(tokens);
+    events(d);
+}
+
+/* printBoolPtr: True, False or <unset>. */
+static const char *
+bool_ptr(const json_t *v)
+{
+    return !v || json_is_null(v) ? "<unset>" : json_is_true(v) ? "True" : "False";
+}
+
+/* strconv.Quote, as %q writes a string: quotes, backslash escapes, \u for other control characters. */
+static void
+go_quote(const char *s, char *buf, size_t len)
+{
+    size_t o = 0;
+    if (len < 3) {
+        if (len)
+            buf[0] = '\0';
+        return;
+    }
+    buf[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 8 < len; p++) {
+        static const char esc[] = {
+            ['\a'] = 'a', ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\v'] = 'v'
+        };
+        if (*p == '"' || *p == '\\') {
+            buf[o++] = '\\';
+            buf[o++] = (char)*p;
+        } else if (*p < 0x20 && esc[*p]) {
+            buf[o++] = '\\';
+            buf[o++] = esc[*p];
+        } else if (*p < 0x20 || *p == 0x7f) {
+            o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
+        } else {
+            buf[o++] = (char)*p;
+        }
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+}
+
+/* Quantity.String() of an optional quantity: "<nil>" for a missing one (a nil *Quantity). */
+static void
+quantity_ptr(const json_t *v, char *buf, size_t len)
+{
+    if (!v || json_is_null(v))
+        snprintf(buf, len, "<nil>");
+    else
+        quantity(v, buf, len);
+}
+
+static void
+describe_daemonset(struct d *d, const json_t *ds)
+{
+    const json_t *st = json_object_get(ds, "status");
+    wr(d, 0, "Name:\t%s\n", str(ds, "metadata.name"));
+    wr(d, 0, "Namespace:\t%s\n", str(ds, "metadata.namespace"));
+    char *sel = selector_string(get(ds, "spec.selector"), true);
+    wr(d, 0, "Selector:\t%s\n", sel ? sel : "");
+    free(sel);
+    char *ns = kctl_format_labels(get(ds, "spec.template.spec.nodeSelector"));
+    wr(d, 0, "Node-Selector:\t%s\n", ns ? ns : "<none>");
+    free(ns);
+    labels_multiline(d, "", "Labels", get(ds, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(ds, "metadata.annotations"));
+    wr(d, 0, "Desired Number of Nodes Scheduled: %lld\n", num(st, "desiredNumberScheduled"));
+    wr(d, 0, "Current Number of Nodes Scheduled: %lld\n", num(st, "currentNumberScheduled"));
+    wr(d, 0, "Number of Nodes Scheduled with Up-to-date Pods: %lld\n", num(st, "updatedNumberScheduled"));
+    wr(d, 0, "Number of Nodes Scheduled with Available Pods: %lld\n", num(st, "numberAvailable"));
+    wr(d, 0, "Number of Nodes Misscheduled: %lld\n", num(st, "numberMisscheduled"));
+    int r, w, s, f;
+    pod_counts(d, ds, &r, &w, &s, &f);
+    wr(d, 0, "Pods Status:\t%d Running / %d Waiting / %d Succeeded / %d Failed\n", r, w, s, f);
+    pod_template(d, get(ds, "spec.template"));
+    events(d);
+}
+
+/* Go's %v of a []string: "[a b]". */
+static void
+string_list(const json_t *arr, char *buf, size_t len)
+{
+    size_t o = (size_t)snprintf(buf, len, "[");
+    size_t i;
+    const json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (o < len)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? " " : "", json_string_value(v) ?: "");
+    }
+    if (o < len)
+        snprintf(buf + o, len - o, "]");
+}
+
+static void
+describe_statefulset(struct d *d, const json_t *ps)
+{
+    char t[64], buf[1024];
+    wr(d, 0, "Name:\t%s\n", str(ps, "metadata.name"));
+    wr(d, 0, "Namespace:\t%s\n", str(ps, "metadata.namespace"));
+    rfc1123z(str(ps, "metadata.creationTimestamp"), t, sizeof(t));
+    wr(d, 0, "CreationTimestamp:\t%s\n", t);
+    char *sel = selector_string(get(ps, "spec.selector"), true);
+    wr(d, 0, "Selector:\t%s\n", sel ? sel : "");
+    free(sel);
+    labels_multiline(d, "", "Labels", get(ps, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(ps, "metadata.annotations"));
+    wr(d, 0, "Replicas:\t%lld desired | %lld total\n", has(ps, "spec.replicas") ? num(ps, "spec.replicas") : 1,
+       num(ps, "status.replicas"));
+    wr(d, 0, "Update Strategy:\t%s\n", str(ps, "spec.updateStrategy.type"));
+    const json_t *ru = get(ps, "spec.updateStrategy.rollingUpdate");
+    if (ru && !json_is_null(ru) && has(ru, "partition")) {
+        wr(d, 1, "Partition:\t%lld\n", num(ru, "partition"));
+        if (has(ru, "maxUnavailable")) {
+            char *mu = int_or_string(json_object_get(ru, "maxUnavailable"));
+            wr(d, 1, "MaxUnavailable:\t%s\n", mu ? mu : "");
+            free(mu);
+        }
+    }
+    int r, w, s, f;
+    pod_counts(d, ps, &r, &w, &s, &f);
+    wr(d, 0, "Pods Status:\t%d Running / %d Waiting / %d Succeeded / %d Failed\n", r, w, s, f);
+    pod_template(d, get(ps, "spec.template"));
+    const json_t *vct = get(ps, "spec.volumeClaimTemplates");
+    if (!json_array_size(vct)) {
+        wr(d, 0, "Volume Claims:\t<none>\n");
     } else {
+        wr(d, 0, "Volume Claims:\n");
         size_t i;
-        const json_t *s;
-        json_array_foreach(ips, i, s)
-            wr(d, 0, "%s\t%s\n", i ? "                   " : "Image pull secrets:", str(s, "name"));
+        const json_t *pvc;
+        json_array_foreach(vct, i, pvc)
+        {
+            wr(d, 1, "Name:\t%s\n", str(pvc, "metadata.name"));
+            wr(d, 1, "StorageClass:\t%s\n", storage_class(pvc));
+            labels_multiline(d, "  ", "Labels", get(pvc, "metadata.labels"));
+            labels_multiline(d, "  ", "Annotations", get(pvc, "metadata.annotations"));
+            const json_t *cap = json_object_get(get(pvc, "spec.resources.requests"), "storage");
+            if (cap) {
+                quantity(cap, buf, sizeof(buf));
+                wr(d, 1, "Capacity:\t%s\n", buf);
+            } else {
+                wr(d, 1, "Capacity:\t%s\n", "<default>");
+            }
+            string_list(get(pvc, "spec.accessModes"), buf, sizeof(buf));
+            wr(d, 1, "Access Modes:\t%s\n", buf);
+        }
+    }
+    events(d);
+}
+
+static void
+describe_cronjob(struct d *d, const json_t *cj)
+{
+    const json_t *spec = json_object_get(cj, "spec");
+    char t[64];
+    wr(d, 0, "Name:\t%s\n", str(cj, "metadata.name"));
+    wr(d, 0, "Namespace:\t%s\n", str(cj, "metadata.namespace"));
+    labels_multiline(d, "", "Labels", get(cj, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(cj, "metadata.annotations"));
+    wr(d, 0, "Schedule:\t%s\n", str(spec, "schedule"));
+    wr(d, 0, "Concurrency Policy:\t%s\n", str(spec, "concurrencyPolicy"));
+    wr(d, 0, "Suspend:\t%s\n", bool_ptr(json_object_get(spec, "suspend")));
+    if (has(spec, "successfulJobsHistoryLimit"))
+        wr(d, 0, "Successful Job History Limit:\t%lld\n", num(spec, "successfulJobsHistoryLimit"));
+    else
+        wr(d, 0, "Successful Job History Limit:\t<unset>\n");
+    if (has(spec, "failedJobsHistoryLimit"))
+        wr(d, 0, "Failed Job History Limit:\t%lld\n", num(spec, "failedJobsHistoryLimit"));
+    else
+        wr(d, 0, "Failed Job History Limit:\t<unset>\n");
+    if (has(spec, "startingDeadlineSeconds"))
+        wr(d, 0, "Starting Deadline Seconds:\t%llds\n", num(spec, "startingDeadlineSeconds"));
+    else
+        wr(d, 0, "Starting Deadline Seconds:\t<unset>\n");
+    /* describeJobTemplate */
+    const json_t *js = get(spec, "jobTemplate.spec");
+    if (has(js, "selector")) {
+        char *sel = selector_string(get(js, "selector"), true);
+        wr(d, 0, "Selector:\t%s\n", sel ? sel : "");
+        free(sel);
+    } else {
+        wr(d, 0, "Selector:\t<unset>\n");
+    }
+    if (has(js, "parallelism"))
+        wr(d, 0, "Parallelism:\t%lld\n", num(js, "parallelism"));
+    else
+        wr(d, 0, "Parallelism:\t<unset>\n");
+    if (has(js, "completions"))
+        wr(d, 0, "Completions:\t%lld\n", num(js, "completions"));
+    else
+        wr(d, 0, "Completions:\t<unset>\n");
+    if (has(js, "activeDeadlineSeconds"))
+        wr(d, 0, "Active Deadline Seconds:\t%llds\n", num(js, "activeDeadlineSeconds"));
+    pod_template(d, get(js, "template"));
+    if (has(cj, "status.lastScheduleTime")) {
+        rfc1123z(str(cj, "status.lastScheduleTime"), t, sizeof(t));
+        wr(d, 0, "Last Schedule Time:\t%s\n", t);
+    } else {
+        wr(d, 0, "Last Schedule Time:\t<unset>\n");
+    }
+    wr(d, 0, "Active Jobs:\t");
+    const json_t *active = get(cj, "status.active");
+    if (!json_array_size(active))
+        wr(d, 0, "<none>");
+    size_t i;
+    const json_t *j;
+    json_array_foreach(active, i, j) wr(d, 0, "%s%s", i ? ", " : "", str(j, "name"));
+    wr(d, 0, "\n");
+    events(d);
+}
+
+/* The current value of HPA metric i (status.currentMetrics[i].<type>), or NULL. */
+static const json_t *
+hpa_current(const json_t *hpa, size_t i, const char *type)
+{
+    return json_object_get(json_array_get(get(hpa, "status.currentMetrics"), i), type);
+}
+
+/* One metric line of describeHorizontalPodAutoscalerV2. */
+static void
+hpa_metric(struct d *d, const json_t *hpa, size_t i, const json_t *m)
+{
+    char cur[256], tgt[128], q[128];
+    const char *type = str(m, "type");
+    if (strcmp(type, "External") == 0) {
+        const json_t *ext = json_object_get(m, "external"), *c = hpa_current(hpa, i, "external");
+        go_quote(str(ext, "metric.name"), q, sizeof(q));
+        if (has(ext, "target.averageValue")) {
+            if (c && has(c, "current.averageValue"))
+                quantity(get(c, "current.averageValue"), cur, sizeof(cur));
+            else
+                snprintf(cur, sizeof(cur), "<unknown>");
+            quantity(get(ext, "target.averageValue"), tgt, sizeof(tgt));
+            wr(d, 1, "%s (target average value):\t%s / %s\n", q, cur, tgt);
+        } else {
+            if (c)
+                quantity_ptr(get(c, "current.value"), cur, sizeof(cur));
+            else
+                snprintf(cur, sizeof(cur), "<unknown>");
+            quantity_ptr(get(ext, "target.value"), tgt, sizeof(tgt));
+            wr(d, 1, "%s (target value):\t%s / %s\n", q, cur, tgt);
+        }
+    } else if (strcmp(type, "Pods") == 0) {
+        const json_t *pods = json_object_get(m, "pods"), *c = hpa_current(hpa, i, "pods");
+        go_quote(str(pods, "metric.name"), q, sizeof(q));
+        if (c)
+            quantity_ptr(get(c, "current.averageValue"), cur, sizeof(cur));
+        else
+            snprintf(cur, sizeof(cur), "<unknown>");
+        quantity_ptr(get(pods, "target.averageValue"), tgt, sizeof(tgt));
+        wr(d, 1, "%s on pods:\t%s / %s\n", q, cur, tgt);
+    } else if (strcmp(type, "Object") == 0) {
+        const json_t *obj = json_object_get(m, "object"), *c = hpa_current(hpa, i, "object");
+        wr(d, 1, "\"%s\" on %s/%s ", str(obj, "metric.name"), str(obj, "describedObject.kind"),
+           str(obj, "describedObject.name"));
+        bool avg = strcmp(str(obj, "target.type"), "AverageValue") == 0;
+        if (c)
+            quantity_ptr(get(c, avg ? "current.averageValue" : "current.value"), cur, sizeof(cur));
+        else
+            snprintf(cur, sizeof(cur), "<unknown>");
+        quantity_ptr(get(obj, avg ? "target.averageValue" : "target.value"), tgt, sizeof(tgt));
+        wr(d, 0, "%s:\t%s / %s\n", avg ? "(target average value)" : "(target value)", cur, tgt);
+    } else if (strcmp(type, "Resource") == 0 || strcmp(type, "ContainerResource") == 0) {
+        bool cr = strcmp(type, "ContainerResource") == 0;
+        const char *key = cr ? "containerResource" : "resource";
+        const json_t *res = json_object_get(m, key), *c = hpa_current(hpa, i, key);
+        if (cr)
+            wr(d, 1, "resource %s of container \"%s\" on pods", str(res, "name"), str(res, "container"));
+        else
+            wr(d, 1, "resource %s on pods", str(res, "name"));
+        if (has(res, "target.averageValue")) {
+            if (c)
+                quantity_ptr(get(c, "current.averageValue"), cur, sizeof(cur));
+            else
+                snprintf(cur, sizeof(cur), "<unknown>");
+            quantity(get(res, "target.averageValue"), tgt, sizeof(tgt));
+            wr(d, 0, ":\t%s / %s\n", cur, tgt);
+        } else {
+            if (c && has(c, "current.averageUtilization")) {
+                quantity_ptr(get(c, "current.averageValue"), q, sizeof(q));
+                snprintf(cur, sizeof(cur), "%lld%% (%s)", num(c, "current.averageUtilization"), q);
+            } else {
+                snprintf(cur, sizeof(cur), "<unknown>");
+            }
+            if (has(res, "target.averageUtilization"))
+                snprintf(tgt, sizeof(tgt), "%lld%%", num(res, "target.averageUtilization"));
+            else
+                snprintf(tgt, sizeof(tgt), "<auto>");
+            wr(d, 1, "(as a percentage of request):\t%s / %s\n", cur, tgt);
+        }
+    } else {
+        go_quote(type, q, sizeof(q));
+        wr(d, 1, "<unknown metric type %s>\n", q);
+    }
+}
+
+static void
+hpa_direction(struct d *d, const char *direction, const json_t *rules)
+{
+    if (!rules || json_is_null(rules))
+        return;
+    wr(d, 1, "%s:\n", direction);
+    if (has(rules, "stabilizationWindowSeconds"))
+        wr(d, 2, "Stabilization Window: %lld seconds\n", num(rules, "stabilizationWindowSeconds"));
+    const json_t *policies = json_object_get(rules, "policies");
+    if (json_array_size(policies)) {
+        wr(d, 2, "Select Policy: %s\n", has(rules, "selectPolicy") ? str(rules, "selectPolicy") : "Max");
+        wr(d, 2, "Policies:\n");
+        size_t i;
+        const json_t *p;
+        json_array_foreach(policies, i, p) wr(d, 3, "- Type: %s\tValue: %lld\tPeriod: %lld seconds\n", str(p, "type"),
+                                              num(p, "value"), num(p, "periodSeconds"));
+    }
+}
+
+static void
+describe_hpa(struct d *d, const json_t *hpa)
+{
+    const json_t *spec = json_object_get(hpa, "spec");
+    char t[64];
+    wr(d, 0, "Name:\t%s\n", str(hpa, "metadata.name"));
+    wr(d, 0, "Namespace:\t%s\n", str(hpa, "metadata.namespace"));
+    labels_multiline(d, "", "Labels", get(hpa, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(hpa, "metadata.annotations"));
+    rfc1123z(str(hpa, "metadata.creationTimestamp"), t, sizeof(t));
+    wr(d, 0, "CreationTimestamp:\t%s\n", t);
+    wr(d, 0, "Reference:\t%s/%s\n", str(spec, "scaleTargetRef.kind"), str(spec, "scaleTargetRef.name"));
+    wr(d, 0, "Metrics:\t( current / target )\n");
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(spec, "metrics"), i, m) hpa_metric(d, hpa, i, m);
+    if (has(spec, "minReplicas"))
+        wr(d, 0, "Min replicas:\t%lld\n", num(spec, "minReplicas"));
+    else
+        wr(d, 0, "Min replicas:\t<unset>\n");
+    wr(d, 0, "Max replicas:\t%lld\n", num(spec, "maxReplicas"));
+    if (has(spec, "behavior")) {
+        wr(d, 0, "Behavior:\n");
+        hpa_direction(d, "Scale Up", get(spec, "behavior.scaleUp"));
+        hpa_direction(d, "Scale Down", get(spec, "behavior.scaleDown"));
+    }
+    wr(d, 0, "%s pods:\t", str(spec, "scaleTargetRef.kind"));
+    wr(d, 0, "%lld current / %lld desired\n", num(hpa, "status.currentReplicas"), num(hpa, "status.desiredReplicas"));
+    const json_t *conds = get(hpa, "status.conditions");
+    if (json_array_size(conds)) {
+        wr(d, 0, "Conditions:\n");
+        wr(d, 1, "Type\tStatus\tReason\tMessage\n");
+        wr(d, 1, "----\t------\t------\t-------\n");
+        const json_t *c;
+        json_array_foreach(conds, i, c)
+            wr(d, 1, "%s\t%s\t%s\t%s\n", str(c, "type"), str(c, "status"), str(c, "reason"), str(c, "message"));
+    }
+    events(d);
+}
+
+/* The IPs of an Endpoints address list, joined by ",", "<none>" when empty. */
+static void
+endpoint_ips(const json_t *addrs, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    size_t i;
+    const json_t *a;
+    json_array_foreach(addrs, i, a) snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "," : "", str(a, "ip"));
+    if (!buf[0])
+        snprintf(buf, len, "<none>");
+}
+
+static void
+describe_endpoints(struct d *d, const json_t *ep)
+{
+    char buf[4096];
+    wr(d, 0, "Name:\t%s\n", str(ep, "metadata.name"));
+    wr(d, 0, "Namespace:\t%s\n", str(ep, "metadata.namespace"));
+    labels_multiline(d, "", "Labels", get(ep, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(ep, "metadata.annotations"));
+    wr(d, 0, "Subsets:\n");
+    size_t i;
+    const json_t *ss;
+    json_array_foreach(json_object_get(ep, "subsets"), i, ss)
+    {
+        endpoint_ips(json_object_get(ss, "addresses"), buf, sizeof(buf));
+        wr(d, 1, "Addresses:\t%s\n", buf);
+        endpoint_ips(json_object_get(ss, "notReadyAddresses"), buf, sizeof(buf));
+        wr(d, 1, "NotReadyAddresses:\t%s\n", buf);
+        const json_t *ports = json_object_get(ss, "ports");
+        if (json_array_size(ports)) {
+            wr(d, 1, "Ports:\n");
+            wr(d, 2, "Name\tPort\tProtocol\n");
+            wr(d, 2, "----\t----\t--------\n");
+            size_t k;
+            const json_t *p;
+            json_array_foreach(ports, k, p) wr(d, 2, "%s\t%lld\t%s\n", *str(p, "name") ? str(p, "name") : "<unset>",
+                                               num(p, "port"), str(p, "protocol"));
+        }
+        wr(d, 0, "\n");
+    }
+    events(d);
+}
+
+static void
+describe_endpointslice(struct d *d, const json_t *eps)
+{
+    char buf[4096];
+    wr(d, 0, "Name:\t%s\n", str(eps, "metadata.name"));
+    wr(d, 0, "Namespace:\t%s\n", str(eps, "metadata.namespace"));
+    labels_multiline(d, "", "Labels", get(eps, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(eps, "metadata.annotations"));
+    wr(d, 0, "AddressType:\t%s\n", str(eps, "addressType"));
+    const json_t *ports = json_object_get(eps, "ports");
+    size_t i;
+    const json_t *p;
+    if (!json_array_size(ports)) {
+        wr(d, 0, "Ports: <unset>\n");
+    } else {
+        wr(d, 0, "Ports:\n");
+        wr(d, 1, "Name\tPort\tProtocol\n");
+        wr(d, 1, "----\t----\t--------\n");
+        json_array_foreach(ports, i, p)
+        {
+            char port[32] = "<unset>";
+            if (has(p, "port"))
+                snprintf(port, sizeof(port), "%lld", num(p, "port"));
+            wr(d, 1, "%s\t%s\t%s\n", *str(p, "name") ? str(p, "name") : "<unset>", port, str(p, "protocol"));
+        }
+    }
+    const json_t *eplist = json_object_get(eps, "endpoints");
+    if (!json_array_size(eplist)) {
+        wr(d, 0, "Endpoints: <none>\n");
+    } else {
+        wr(d, 0, "Endpoints:\n");
+        const json_t *e;
+        json_array_foreach(eplist, i, e)
+        {
+            join_strings(json_object_get(e, "addresses"), ", ", buf, sizeof(buf));
+            wr(d, 1, "- Addresses:\t%s\n", *buf ? buf : "<none>");
+            wr(d, 2, "Conditions:\n");
+            const json_t *ready = get(e, "conditions.ready");
+            wr(d, 3, "Ready:\t%s\n",
+               !ready || json_is_null(ready) ? "<unset>"
+               : json_is_true(ready)         ? "true"
+                                             : "false");
+            wr(d, 2, "Hostname:\t%s\n", has(e, "hostname") ? str(e, "hostname") : "<unset>");
+            if (has(e, "targetRef"))
+                wr(d, 2, "TargetRef:\t%s/%s\n", str(e, "targetRef.kind"), str(e, "targetRef.name"));
+            wr(d, 2, "NodeName:\t%s\n", has(e, "nodeName") ? str(e, "nodeName") : "<unset>");
+            wr(d, 2, "Zone:\t%s\n", has(e, "zone") ? str(e, "zone") : "<unset>");
+        }
+    }
+    events(d);
+}
+
+static void
+describe_storageclass(struct d *d, const json_t *sc)
+{
+    const json_t *ann = get(sc, "metadata.annotations");
+    const char *def = json_string_value(json_object_get(ann, "storageclass.kubernetes.io/is-default-class"));
+    const char *beta = json_string_value(json_object_get(ann, "storageclass.beta.kubernetes.io/is-default-class"));
+    bool is_default = (def && strcmp(def, "true") == 0) || (beta && strcmp(beta, "true") == 0);
+    wr(d, 0, "Name:\t%s\n", str(sc, "metadata.name"));
+    wr(d, 0, "IsDefaultClass:\t%s\n", is_default ? "Yes" : "No");
+    char *a = kctl_format_labels(ann);
+    wr(d, 0, "Annotations:\t%s\n", a ? a : "<none>");
+    free(a);
+    wr(d, 0, "Provisioner:\t%s\n", str(sc, "provisioner"));
+    char *params = kctl_format_labels(json_object_get(sc, "parameters"));
+    wr(d, 0, "Parameters:\t%s\n", params ? params : "<none>");
+    free(params);
+    wr(d, 0, "AllowVolumeExpansion:\t%s\n", bool_ptr(json_object_get(sc, "allowVolumeExpansion")));
+    const json_t *mo = json_object_get(sc, "mountOptions");
+    size_t i;
+    const json_t *v;
+    if (!json_array_size(mo)) {
+        wr(d, 0, "MountOptions:\t<none>\n");
+    } else {
+        wr(d, 0, "MountOptions:\n");
+        json_array_foreach(mo, i, v) wr(d, 1, "%s\n", json_string_value(v) ?: "");
+    }
+    if (has(sc, "reclaimPolicy"))
+        wr(d, 0, "ReclaimPolicy:\t%s\n", str(sc, "reclaimPolicy"));
+    if (has(sc, "volumeBindingMode"))
+        wr(d, 0, "VolumeBindingMode:\t%s\n", str(sc, "volumeBindingMode"));
+    const json_t *topo = json_object_get(sc, "allowedTopologies");
+    if (topo && !json_is_null(topo)) {
+        wr(d, 0, "AllowedTopologies:\t");
+        if (!json_array_size(topo))
+            wr(d, 0, "<none>\n");
+        else
+            wr(d, 0, "\n");
+        const json_t *term;
+        json_array_foreach(topo, i, term)
+        {
+            wr(d, 1, "Term %zu:\t", i);
+            const json_t *reqs = json_object_get(term, "matchLabelExpressions");
+            if (!json_array_size(reqs))
+                wr(d, 0, "<none>\n");
+            size_t k;
+            const json_t *r;
+            json_array_foreach(reqs, k, r)
+            {
+                if (k)
+                    wr(d, 1, "\t");
+                char vals[2048];
+                join_strings(json_object_get(r, "values"), ", ", vals, sizeof(vals));
+                if (json_array_size(json_object_get(r, "values")))
+                    wr(d, 0, "%s in [%s]\n", str(r, "key"), vals);
+                else
+                    wr(d, 0, "%s in\n", str(r, "key"));
+            }
+        }
+    }
+    events(d);
+}
+
+static void
+describe_ingressclass(struct d *d, const json_t *ic)
+{
+    wr(d, 0, "Name:\t%s\n", str(ic, "metadata.name"));
+    labels_multiline(d, "", "Labels", get(ic, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(ic, "metadata.annotations"));
+    wr(d, 0, "Controller:\t%s\n", str(ic, "spec.controller"));
+    const json_t *p = get(ic, "spec.parameters");
+    if (p && !json_is_null(p)) {
+        wr(d, 0, "Parameters:\n");
+        if (has(p, "apiGroup"))
+            wr(d, 1, "APIGroup:\t%s\n", str(p, "apiGroup"));
+        wr(d, 1, "Kind:\t%s\n", str(p, "kind"));
+        wr(d, 1, "Name:\t%s\n", str(p, "name"));
     }
     events(d);
 }
@@ -2107,6 +2700,14 @@ static const struct describer {
     { "", "ServiceAccount", describe_serviceaccount },
     { "apps", "Deployment", describe_deployment },
     { "apps", "ReplicaSet", describe_replicaset },
+    { "apps", "DaemonSet", describe_daemonset },
+    { "apps", "StatefulSet", describe_statefulset },
+    { "batch", "CronJob", describe_cronjob },
+    { "autoscaling", "HorizontalPodAutoscaler", describe_hpa },
+    { "", "Endpoints", describe_endpoints },
+    { "discovery.k8s.io", "EndpointSlice", describe_endpointslice },
+    { "storage.k8s.io", "StorageClass", describe_storageclass },
+    { "networking.k8s.io", "IngressClass", describe_ingressclass },
     { "batch", "Job", describe_job },
     { "networking.k8s.io", "Ingress", describe_ingress },
 };
@@ -2120,14 +2721,14 @@ kctl_describe_has(const char *kind, const char *group)
     return false;
 }
 
-int
-kctl_describe_object(const char *kind, const char *group, const json_t *obj, const struct kctl_describe_ctx *ctx,
-                     FILE *out)
+static int
+describe_with(const char *kind, const char *group, const json_t *obj, const struct kctl_describe_ctx *ctx,
+              const json_t *secrets, FILE *out)
 {
     struct kctl_tabwriter *tw = kctl_tabwriter_new_opts(out, 0, 2, false);
     if (!tw)
         return -ENOMEM;
-    struct d d = { .tw = tw, .ctx = ctx };
+    struct d d = { .tw = tw, .ctx = ctx, .secrets = secrets };
     void (*fn)(struct d *, const json_t *) = describe_generic;
     for (size_t i = 0; i < sizeof(describers) / sizeof(describers[0]); i++)
         if (strcmp(describers[i].kind, kind) == 0 && strcmp(describers[i].group, group ? group : "") == 0)
@@ -2135,4 +2736,17 @@ kctl_describe_object(const char *kind, const char *group, const json_t *obj, con
     fn(&d, obj);
     kctl_tabwriter_free(tw);
     return 0;
+}
+
+int
+kctl_describe_object(const char *kind, const char *group, const json_t *obj, const struct kctl_describe_ctx *ctx,
+                     FILE *out)
+{
+    return describe_with(kind, group, obj, ctx, NULL, out);
+}
+
+int
+kctl_describe_service_account(const json_t *sa, const json_t *secrets, const struct kctl_describe_ctx *ctx, FILE *out)
+{
+    return describe_with("ServiceAccount", "", sa, ctx, secrets, out);
 }
