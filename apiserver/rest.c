@@ -2097,6 +2097,12 @@ api_rest_handle(struct api_request *rq, struct api_reply *rep)
                        : (strcmp(sub, "exec") == 0 || strcmp(sub, "attach") == 0) ? API_SUB_EXEC
                        : strcmp(sub, "eviction") == 0                             ? API_SUB_EVICTION
                                                                                   : 0;
+        if (!bit && strcmp(r->kind, "ServiceAccount") == 0 && !r->group[0] && strcmp(sub, "token") == 0) {
+            /* TokenRequest (kubectl create token) needs signed service account tokens: not built yet */
+            api_reply_statusf(rep, 501, "NotImplemented",
+                              "serviceaccounts/token is not implemented yet (service account tokens are not issued)");
+            return;
+        }
         if (!bit || !(r->subs & bit)) {
             api_reply_statusf(rep, 404, "NotFound", "the server could not find the requested resource");
             return;

@@ -768,7 +768,15 @@ def t_apply_yaml_duplicates(cl):
     assert cl.req("GET", CM + "/ay-s")[0] == 404
 
 
-TESTS = [v for k, v in list(globals().items()) if k.startswith("t_")]
+def t_not_built_subresources_say_so(cl):
+    s, o = cl.req("POST", "/api/v1/namespaces/default/serviceaccounts", {"metadata": {"name": "tok"}})
+    assert s == 201, o
+    s, o = cl.req("POST", "/api/v1/namespaces/default/serviceaccounts/tok/token",
+                  {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}})
+    assert s == 501 and o["reason"] == "NotImplemented" and "serviceaccounts/token" in o["message"], (s, o)
+    s, o = cl.req("GET", "/api/v1/namespaces/default/configmaps/x/nosuch")
+    assert s == 404 and o["kind"] == "Status", (s, o)
+
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("t_")]
 
