@@ -1,9 +1,10 @@
-/* client.c - kctl's REST client: the kubeconfig resolved as kubectl resolves it, one kc_http connection opened
- * at the first request and kept alive, and every failure printed in kubectl's (client-go's) wording. */
+/* client.c - kctl's REST client: the kubeconfig resolved as kubectl resolves it, one kc_https connection (HTTP/1.1
+ * on OpenSSL, no libcurl: see docs/kctl.md, "Start-up cost") opened at the first request and kept alive, and every
+ * failure printed in kubectl's (client-go's) wording. */
 #include "kctl.h"
 #include "kc_error.h"
 #include "kc_fault.h"
-#include "kc_http.h"
+#include "kc_https.h"
 #include "kc_json.h"
 
 #include <ctype.h>
@@ -11,15 +12,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define REQUEST_TIMEOUT_MS 32000 /* kubectl sends timeout=32s on its requests */
 
 struct kctl_client {
     struct kctl_config *cfg;
     struct kc_kubeconfig_client kc; /* the resolved context */
-    struct kc_http *http;           /* opened at the first request */
+    struct kc_https *http;          /* opened at the first request */
     struct kctl_discovery *disc;    /* resolve.c's cache; freed with the client */
+    /* KCTL_TIMING=1 in the environment: where the time goes, on stderr (docs/kctl.md, "Start-up cost"). */
+    bool timing;
+    double t_new, cpu_new; /* at kctl_client_new: monotonic ms, and the process's CPU ms so far (exec included) */
+    double t_config;       /* kubeconfig read and resolved */
+    double tls_ms;         /* kc_https_new's time (TLS context, CA, client certificate), 0 before */
 };
+
+static double
+clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* With KCTL_TIMING: one request's phases, from kc_https's clock (ms from the request's start). */
+static void
+trace_request(struct kctl_client *c, const char *method, const char *path)
+{
+    if (!c->timing)
+        return;
+    const struct kc_https_timing *t = kc_https_timing(c->http);
+    fprintf(c->cfg->err,
+            "kctl timing: %s %s: connect %.2f, tls %.2f, sent %.2f, headers %.2f, done %.2f ms (at %.2f ms)\n", method,
+            path, t->connected_us / 1e3, t->tls_us / 1e3, t->sent_us / 1e3, t->headers_us / 1e3, t->done_us / 1e3,
+            clock_ms(CLOCK_MONOTONIC) - c->t_new);
+}
 
 /* The localhost fallback kubectl uses when nothing at all is configured. */
 static bool
@@ -66,6 +94,7 @@ kctl_client_new(struct kctl_config *cfg, struct kctl_client **out)
 {
     struct kc_kubeconfig *kcfg;
     char err[1024];
+    double t_new = clock_ms(CLOCK_MONOTONIC), cpu_new = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     cfg->request_timeout_ms = REQUEST_TIMEOUT_MS;
     if (cfg->request_timeout) {
         cfg->request_timeout_ms = parse_timeout(cfg->request_timeout);
@@ -85,6 +114,10 @@ kctl_client_new(struct kctl_config *cfg, struct kctl_client **out)
         return 1;
     }
     c->cfg = cfg;
+    const char *tv = getenv("KCTL_TIMING");
+    c->timing = tv && *tv && strcmp(tv, "0") != 0;
+    c->t_new = t_new;
+    c->cpu_new = cpu_new;
     int rc = kc_kubeconfig_resolve(kcfg, &cfg->ov, &c->kc, err, sizeof(err));
     if (rc == KC_EINVALID && !cfg->ov.server && nothing_configured(err)) {
         struct kc_kubeconfig_overrides ov = cfg->ov;
@@ -97,6 +130,7 @@ kctl_client_new(struct kctl_config *cfg, struct kctl_client **out)
         free(c);
         return 1;
     }
+    c->t_config = clock_ms(CLOCK_MONOTONIC);
     *out = c;
     return 0;
 }
@@ -106,8 +140,14 @@ kctl_client_free(struct kctl_client *c)
 {
     if (!c)
         return;
+    if (c->timing)
+        fprintf(c->cfg->err,
+                "kctl timing: CPU used when the client starts %.2f ms (exec, loader, flags); kubeconfig %.2f ms; TLS "
+                "setup %.2f ms; client total %.2f ms; CPU total %.2f ms\n",
+                c->cpu_new, c->t_config - c->t_new, c->tls_ms, clock_ms(CLOCK_MONOTONIC) - c->t_new,
+                clock_ms(CLOCK_PROCESS_CPUTIME_ID));
     kctl_discovery_free(c->disc);
-    kc_http_free(c->http);
+    kc_https_free(c->http);
     kc_kubeconfig_client_close(&c->kc);
     free(c);
 }
@@ -163,12 +203,20 @@ print_transport_error(struct kctl_client *c, int rc, const char *detail)
         fprintf(e, "The connection to the server %s was refused - did you specify the right host or port?\n", host);
         return;
     }
-    /* kubectl names the cause as Go does; libcurl's detail follows in parentheses for the ones we map. */
-    const char *what = NULL;
+    /* kubectl names the cause as Go does; for the causes not mapped here kc_https's own message follows. */
+    const char *what = NULL, *go = strstr(detail, "; x509: "); /* kc_https's Go text of a failed check */
+    if (rc == -EPROTO && strstr(detail, "verification failed") && go) {
+        fprintf(e, "Unable to connect to the server: tls: failed to verify certificate: %s\n", go + 2);
+        return;
+    }
     if (rc == -EPROTO && strstr(detail, "verification failed"))
         what = strstr(detail, "issuer") || strstr(detail, "self-signed") || strstr(detail, "self signed")
                    ? "tls: failed to verify certificate: x509: certificate signed by unknown authority"
                    : "tls: failed to verify certificate";
+    else if (rc == -EPROTO && strstr(detail, "server gave HTTP response to HTTPS client"))
+        what = "http: server gave HTTP response to HTTPS client";
+    else if (rc == -EPROTO && strstr(detail, "first record does not look like a TLS handshake"))
+        what = "tls: first record does not look like a TLS handshake";
     else if (rc == KC_ETIMEOUT)
         what = "net/http: request canceled (Client.Timeout exceeded while awaiting headers)";
     else if (rc == KC_EUNAVAILABLE && strstr(detail, "could not resolve host"))
@@ -185,7 +233,7 @@ connect_http(struct kctl_client *c)
 {
     if (c->http)
         return 0;
-    struct kc_http_config hc = {
+    struct kc_https_config hc = {
         .server = c->kc.server,
         .ca_pem = c->kc.ca_pem,
         .cert_pem = c->kc.cert_pem,
@@ -196,13 +244,15 @@ connect_http(struct kctl_client *c)
         .tls_server_name = c->kc.tls_server_name,
         .insecure = c->kc.insecure,
         .timeout_ms = c->cfg->request_timeout_ms, /* 0: none */
-        .user_agent = (char *)"kctl/v1.33.0 (linux/amd64) k8c",
+        .user_agent = "kctl/v1.33.0 (linux/amd64) k8c",
     };
     char err[512];
-    if (kc_http_new(&hc, &c->http, err, sizeof(err)) != 0) {
+    double t = clock_ms(CLOCK_MONOTONIC);
+    if (kc_https_new(&hc, &c->http, err, sizeof(err)) != 0) {
         fprintf(c->cfg->err, "error: %s\n", err);
         return 1;
     }
+    c->tls_ms = clock_ms(CLOCK_MONOTONIC) - t;
     return 0;
 }
 
@@ -254,7 +304,7 @@ kctl_request(struct kctl_client *c, const char *method, const char *path, const 
     memset(resp, 0, sizeof(*resp));
     if (connect_http(c) != 0)
         return 1;
-    struct kc_http_request req = {
+    struct kc_https_request req = {
         .method = method,
         .path = path,
         .body = body,
@@ -262,11 +312,12 @@ kctl_request(struct kctl_client *c, const char *method, const char *path, const 
         .content_type = body ? (ctype ? ctype : "application/json") : ctype,
         .accept = accept ? accept : "application/json",
     };
-    struct kc_http_response hr;
-    int rc = kc_http_do(c->http, &req, &hr);
+    struct kc_https_response hr;
+    int rc = kc_https_do(c->http, &req, &hr);
+    trace_request(c, method ? method : "GET", path);
     if (rc != 0) {
-        print_transport_error(c, rc, kc_http_errmsg(c->http));
-        kc_http_response_close(&hr);
+        print_transport_error(c, rc, kc_https_errmsg(c->http));
+        kc_https_response_close(&hr);
         return 1;
     }
     resp->status = hr.status;
@@ -347,15 +398,16 @@ kctl_stream_ex(struct kctl_client *c, const char *path, const char *accept, unsi
 {
     if (connect_http(c) != 0)
         return 1;
-    struct kc_http_request req = {
+    struct kc_https_request req = {
         .method = "GET",
         .path = path,
         .accept = accept ? accept : "application/json",
         .timeout_ms = -1,
     };
     struct stream_arg sa = { fn, arg };
-    struct kc_http_response hr;
-    int rc = kc_http_stream(c->http, &req, stream_line, &sa, &hr);
+    struct kc_https_response hr;
+    int rc = kc_https_stream(c->http, &req, stream_line, &sa, &hr);
+    trace_request(c, "GET", path);
     int ret = 0;
     if (rc != 0) {
         if ((flags & KCTL_STREAM_QUIET_DROP) && hr.status >= 200 && hr.status < 300 && rc == KC_EUNAVAILABLE) {
@@ -364,7 +416,7 @@ kctl_stream_ex(struct kctl_client *c, const char *path, const char *accept, unsi
                    (rc == -ECONNREFUSED || rc == KC_EUNAVAILABLE)) {
             ret = 2; /* the server is away for now: the caller retries */
         } else {
-            print_transport_error(c, rc, kc_http_errmsg(c->http));
+            print_transport_error(c, rc, kc_https_errmsg(c->http));
             ret = 1;
         }
     } else if (hr.status < 200 || hr.status > 299) {
@@ -384,7 +436,7 @@ kctl_stream_ex(struct kctl_client *c, const char *path, const char *accept, unsi
         struct kctl_response resp = { .warnings = hr.warnings, .nwarnings = hr.nwarnings };
         kctl_print_warnings(c->cfg, &resp);
     }
-    kc_http_response_close(&hr);
+    kc_https_response_close(&hr);
     return ret;
 }
 
@@ -573,7 +625,7 @@ void
 kctl_print_warnings(struct kctl_config *cfg, const struct kctl_response *resp)
 {
     for (size_t i = 0; i < resp->nwarnings; i++) {
-        char *t = kc_http_warning_text(resp->warnings[i]);
+        char *t = kc_https_warning_text(resp->warnings[i]);
         fprintf(cfg->err, "Warning: %s\n", t ? t : resp->warnings[i]);
         free(t);
     }

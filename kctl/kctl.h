@@ -146,7 +146,7 @@ int kctl_cmd_top(struct kctl_config *cfg);
 int kctl_cmd_completion(struct kctl_config *cfg);
 
 /* --- the REST client (client.c) -------------------------------------------------------------------------
- * One connection to the API server from the resolved kubeconfig and the flags. Requests go through kc_http;
+ * One connection to the API server from the resolved kubeconfig and the flags. Requests go through kc_https;
  * every non-2xx answer carries a Kubernetes Status, printed in kubectl's wording by kctl_print_error. */
 struct kctl_client;
 
@@ -161,7 +161,7 @@ const char *kctl_client_namespace(const struct kctl_client *c);
 /* The API server's URL and the config the client was made from (borrowed from the client). */
 const char *kctl_client_server(const struct kctl_client *c);
 struct kctl_config *kctl_client_config(const struct kctl_client *c);
-/* The resolved context (server, CA/cert/key PEM, token, ...), for connections kc_http cannot make (exec's
+/* The resolved context (server, CA/cert/key PEM, token, ...), for connections kc_https cannot make (exec's
  * WebSocket). Borrowed from the client. */
 const struct kc_kubeconfig_client *kctl_client_credentials(const struct kctl_client *c);
 

@@ -6,6 +6,6 @@
 int
 main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN); /* libcurl runs with CURLOPT_NOSIGNAL */
+    signal(SIGPIPE, SIG_IGN); /* a peer closing mid-write is an error return, not a signal */
     return kctl_main(argc, argv, stdout, stderr);
 }
