@@ -7,19 +7,25 @@
  *   kvbench range    URL KEYS ITERATIONS               -> p50/p99 of a KEYS-key prefix range
  *   kvbench catchup  URL EVENTS                        -> seconds for a watch to deliver EVENTS past events
  *   kvbench watchlat URL ITERATIONS                    -> p50/p99 from put acknowledged to watch event
- * Each prints one line of key=value pairs.
+ *   kvbench disk     DIR [ROUNDS]                      -> what a durable write costs in DIR's file system:
+ *                                                         overwrite vs append vs fallocate'd, fdatasync vs
+ *                                                         O_DSYNC / RWF_DSYNC / O_DIRECT, two syncs at once
+ * Each prints lines of key=value pairs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,18 +140,8 @@ read_head(struct conn *c, long *clen)
     return status;
 }
 
-static void
-send_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n <= 0)
-            die("write");
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
+/* One request, headers and body in one writev: one TCP segment for a small request, as a client library sends
+ * it (two writes on a TCP_NODELAY socket would make two, and load both the client and the server with it). */
 static void
 send_post(struct conn *c, const char *path, const char *body)
 {
@@ -154,8 +150,20 @@ send_post(struct conn *c, const char *path, const char *body)
     int n = snprintf(head, sizeof(head),
                      "POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
                      path, host, port, blen);
-    send_all(c->fd, head, (size_t)n);
-    send_all(c->fd, body, blen);
+    struct iovec iov[2] = { { head, (size_t)n }, { (void *)body, blen } };
+    size_t left = (size_t)n + blen;
+    while (left > 0) {
+        ssize_t w = writev(c->fd, iov, 2);
+        if (w <= 0)
+            die("write");
+        left -= (size_t)w;
+        for (int i = 0; i < 2 && w > 0; i++) { /* a short write: skip what went */
+            size_t k = (size_t)w < iov[i].iov_len ? (size_t)w : iov[i].iov_len;
+            iov[i].iov_base = (char *)iov[i].iov_base + k;
+            iov[i].iov_len -= k;
+            w -= (ssize_t)k;
+        }
+    }
 }
 
 /* One unary POST; the body (Content-Length, or chunked read whole) goes to out when given. */
@@ -290,7 +298,12 @@ cmd_put(int clients, int total, int value_size)
         pthread_join(t[i], NULL);
     double el = now_s() - t0;
     size_t n = (size_t)per * (size_t)clients;
-    printf("ops_per_s=%.0f p50_ms=%.3f p99_ms=%.3f\n", (double)n / el, pct(lat, n, 0.5) * 1e3, pct(lat, n, 0.99) * 1e3);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += lat[i];
+    printf("ops_per_s=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f mean_ms=%.3f\n", (double)n / el,
+           pct(lat, n, 0.5) * 1e3, pct(lat, n, 0.9) * 1e3, pct(lat, n, 0.99) * 1e3, pct(lat, n, 1.0) * 1e3,
+           sum / (double)n * 1e3);
     free(t);
     free(jobs);
     free(lat);
@@ -449,13 +462,180 @@ cmd_watchlat(int iterations)
     return 0;
 }
 
+/* --- disk: what a durable write costs on this file system (docs/kvstore.md, "Durability") --- */
+
+enum disk_test {
+    D_OVERWRITE_512,
+    D_OVERWRITE_4K,
+    D_APPEND_512,
+    D_FALLOCATED_4K,
+    D_RWF_DSYNC,
+    D_O_DSYNC,
+    D_DIRECT_DSYNC,
+    D_SYNC_CLEAN,
+    D_TWO_CONCURRENT,
+    D_TWO_SERIAL,
+    D_NTESTS,
+};
+
+static const char *const disk_names[D_NTESTS] = {
+    "overwrite_512B+fdatasync(preallocated)",
+    "overwrite_4KiB+fdatasync(preallocated)",
+    "append_512B+fdatasync",
+    "write_4KiB_into_fallocated+fdatasync",
+    "pwritev2_RWF_DSYNC_512B(preallocated)",
+    "O_DSYNC_pwrite_512B(preallocated)",
+    "O_DIRECT|O_DSYNC_4KiB(preallocated)",
+    "fdatasync_nothing_written",
+    "two_fdatasyncs_two_files_concurrent(wall)",
+    "two_fdatasyncs_two_files_serial(wall)",
+};
+
+#define DISK_SLOTS 512 /* 4 KiB blocks per preallocated file; offsets cycle through them */
+
+struct disk_par {
+    int fd;
+    pthread_barrier_t *bar;
+};
+
+static void *
+disk_par_sync(void *arg)
+{
+    struct disk_par *p = arg;
+    pthread_barrier_wait(p->bar);
+    fdatasync(p->fd);
+    return NULL;
+}
+
+static int
+disk_file(const char *dir, const char *name, int flags, bool prealloc)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        die(path);
+    if (prealloc) {
+        static char zero[DISK_SLOTS * 4096];
+        if (write(fd, zero, sizeof(zero)) != (ssize_t)sizeof(zero))
+            die("preallocate");
+        fsync(fd);
+    }
+    if (flags) {
+        close(fd);
+        fd = open(path, O_RDWR | flags);
+        if (fd < 0)
+            die(path);
+    }
+    return fd;
+}
+
+static int
+cmd_disk(const char *dir, int rounds)
+{
+    enum { PER_ROUND = 50 };
+    size_t n = (size_t)rounds * PER_ROUND;
+    double *lat[D_NTESTS];
+    size_t got[D_NTESTS] = { 0 };
+    for (int t = 0; t < D_NTESTS; t++)
+        lat[t] = calloc(n, sizeof(double));
+    static char buf[4096] __attribute__((aligned(4096)));
+    memset(buf, 'w', sizeof(buf));
+    int ow = disk_file(dir, "overwrite", 0, true), app = disk_file(dir, "append", 0, false);
+    int fa = disk_file(dir, "fallocated", 0, false), ds = disk_file(dir, "odsync", O_DSYNC, true);
+    int dd = disk_file(dir, "direct", O_DIRECT | O_DSYNC, true);
+    int pa = disk_file(dir, "pair_a", 0, true), pb = disk_file(dir, "pair_b", 0, true);
+    if (fallocate(fa, 0, 0, (off_t)n * 4096) != 0)
+        die("fallocate");
+    fsync(fa);
+    pthread_barrier_t bar;
+    pthread_barrier_init(&bar, NULL, 2);
+    off_t app_off = 0;
+    for (int r = 0; r < rounds; r++) {
+        /* the tests take turns, so that the machine's other load spreads over all of them alike */
+        for (int t = 0; t < D_NTESTS; t++) {
+            for (int i = 0; i < PER_ROUND; i++) {
+                off_t slot = (off_t)((got[t] % DISK_SLOTS) * 4096);
+                double t0 = now_s();
+                ssize_t w = 0;
+                struct iovec iov = { buf, 512 };
+                switch (t) {
+                case D_OVERWRITE_512:
+                    w = pwrite(ow, buf, 512, slot) - 512;
+                    fdatasync(ow);
+                    break;
+                case D_OVERWRITE_4K:
+                    w = pwrite(ow, buf, 4096, slot) - 4096;
+                    fdatasync(ow);
+                    break;
+                case D_APPEND_512:
+                    w = pwrite(app, buf, 512, app_off) - 512;
+                    app_off += 512;
+                    fdatasync(app);
+                    break;
+                case D_FALLOCATED_4K:
+                    w = pwrite(fa, buf, 4096, (off_t)got[t] * 4096) - 4096;
+                    fdatasync(fa);
+                    break;
+                case D_RWF_DSYNC:
+                    w = pwritev2(ow, &iov, 1, slot, RWF_DSYNC) - 512;
+                    break;
+                case D_O_DSYNC:
+                    w = pwrite(ds, buf, 512, slot) - 512;
+                    break;
+                case D_DIRECT_DSYNC:
+                    w = pwrite(dd, buf, 4096, slot) - 4096;
+                    break;
+                case D_SYNC_CLEAN:
+                    fdatasync(ow);
+                    break;
+                case D_TWO_CONCURRENT:
+                case D_TWO_SERIAL: {
+                    pwrite(pa, buf, 512, slot);
+                    pwrite(pb, buf, 4096, slot);
+                    t0 = now_s();
+                    if (t == D_TWO_SERIAL) {
+                        fdatasync(pa);
+                        fdatasync(pb);
+                        break;
+                    }
+                    pthread_t th;
+                    struct disk_par a = { pa, &bar }, b = { pb, &bar };
+                    pthread_create(&th, NULL, disk_par_sync, &a);
+                    disk_par_sync(&b);
+                    pthread_join(th, NULL);
+                    break;
+                }
+                }
+                if (w != 0)
+                    die(disk_names[t]);
+                lat[t][got[t]++] = now_s() - t0;
+            }
+        }
+    }
+    for (int t = 0; t < D_NTESTS; t++) {
+        printf("%s p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f\n", disk_names[t], pct(lat[t], got[t], 0.5) * 1e3,
+               pct(lat[t], got[t], 0.9) * 1e3, pct(lat[t], got[t], 0.99) * 1e3);
+        free(lat[t]);
+    }
+    const char *names[] = { "overwrite", "append", "fallocated", "odsync", "direct", "pair_a", "pair_b" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: kvbench put|range|catchup|watchlat URL ARGS...\n");
+        fprintf(stderr, "usage: kvbench put|range|catchup|watchlat URL ARGS... | kvbench disk DIR [ROUNDS]\n");
         return 2;
     }
+    if (strcmp(argv[1], "disk") == 0 && (argc == 3 || argc == 4))
+        return cmd_disk(argv[2], argc == 4 ? atoi(argv[3]) : 20);
     if (sscanf(argv[2], "http://%63[^:]:%d", host, &port) != 2) {
         fprintf(stderr, "kvbench: URL must be http://IP:PORT\n");
         return 2;

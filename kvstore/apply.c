@@ -515,14 +515,12 @@ deliver(struct kvs *s, struct slot *sl)
         return;
     }
     sl->w = NULL;
-    w->err = sl->skipped ? KC_EINTERNAL : sl->err;
     w->resp = sl->resp;
     sl->resp = NULL;
     w->rev = sl->rev;
     w->a = sl->ra;
     w->b = sl->rb;
-    atomic_fetch_sub(&s->inflight, w->cost);
-    sem_post(&w->sem);
+    waiter_complete(s, w, sl->skipped ? KC_EINTERNAL : sl->err);
 }
 
 static void
@@ -592,8 +590,17 @@ apply_batch(struct kvs *s, struct slot *slots, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         slots[i].decode_err = cmd_decode(slots[i].data, slots[i].len, &slots[i].ar, &slots[i].cmd);
-        slots[i].w = waiter_take(s, cmd_req_id(slots[i].data, slots[i].len));
+        if (!slots[i].w)
+            slots[i].w = waiter_take(s, cmd_req_id(slots[i].data, slots[i].len));
     }
+    /* durable before anything is visible: logged and synced (KVS_DURABLE_WAL), then applied without a sync */
+    int lrc = s->wal_err ? s->wal_err : wal_log_batch(s, slots, n);
+    if (lrc) {
+        fail_slots(s, slots, n, lrc);
+        pthread_mutex_unlock(&s->wlock);
+        return lrc;
+    }
+    uint64_t logged = s->wal && !s->replaying ? slots[n - 1].index : 0;
     int ret = 0;
     bool raise = false;
     size_t start = 0;
@@ -641,7 +648,8 @@ apply_batch(struct kvs *s, struct slot *slots, size_t n)
                 }
                 slot_reset(sl);
             }
-            if (rc == MDB_MAP_FULL && s->map_size < s->map_cap) {
+            /* room may come from a larger map, or (with the log) from a checkpoint releasing what the pin holds */
+            if (rc == MDB_MAP_FULL && (s->map_size < s->map_cap || (s->wal && s->pin_applied != st.applied))) {
                 end = i;
                 grow = true;
                 break;
@@ -681,6 +689,7 @@ apply_batch(struct kvs *s, struct slot *slots, size_t n)
         }
         atomic_fetch_add(&s->commits, 1);
         atomic_fetch_add(&s->commands, (int64_t)(end - start));
+        atomic_store(&s->ck_dirty, true);
         post_commit(s, slots + start, end - start, &st);
         if (stop) {
             /* later entries must not be applied before this one */
@@ -690,12 +699,15 @@ apply_batch(struct kvs *s, struct slot *slots, size_t n)
             break;
         }
         if (grow && grow_map(s) != 0) {
-            fail_slots(s, slots + end, n - end, KC_ENOSPACE); /* cannot happen: map_size < map_cap */
+            fail_slots(s, slots + end, n - end, KC_ENOSPACE); /* cannot happen: there was room to make */
             ret = KC_ENOSPACE;
             break;
         }
         start = end;
     }
+    if (ret && logged > atomic_load(&s->applied))
+        wal_log_void(s, atomic_load(&s->applied) + 1); /* logged but not applied: replay must not apply them */
+    ckpt_maybe_start(s);
     pthread_mutex_unlock(&s->wlock);
     if (raise)
         raise_alarm_async(s); /* through the log, as etcd raises NOSPACE; not under wlock (propose may apply) */
@@ -708,10 +720,21 @@ apply_batch(struct kvs *s, struct slot *slots, size_t n)
 int
 grow_map(struct kvs *s)
 {
+    /* With the log, the pinned checkpoint keeps the pages freed since from being reused: a checkpoint of the
+     * current state releases them (and drops every txn of ours, as mdb_env_set_mapsize needs). */
+    bool released = false;
+    if (s->wal) {
+        uint64_t before = s->pin_applied;
+        int rc = ckpt_now(s, false);
+        if (rc)
+            return rc;
+        released = s->pin_applied != before;
+    }
     pthread_rwlock_wrlock(&s->maplock);
     if (s->map_size >= s->map_cap) {
         pthread_rwlock_unlock(&s->maplock);
-        return KC_ENOSPACE;
+        int rc = ckpt_repin(s);
+        return rc ? rc : released ? 0 : KC_ENOSPACE;
     }
     int64_t size = s->map_size * 2;
     if (size > s->map_cap)
@@ -720,8 +743,11 @@ grow_map(struct kvs *s)
     if (rc == 0)
         s->map_size = size;
     pthread_rwlock_unlock(&s->maplock);
+    int prc = ckpt_repin(s);
     if (rc)
         return lmdb_err(rc, "set_mapsize");
+    if (prc)
+        return prc;
     KC_LOG(KC_LOG_INFO, "kvstore", "map grown", "bytes=%lld", (long long)size);
     return 0;
 }
@@ -809,6 +835,8 @@ compact_work(struct kvs *s)
                 rc = lmdb_err(mdb_txn_commit(txn), "commit");
             else
                 mdb_txn_abort(txn);
+            if (rc == 0)
+                atomic_store(&s->ck_dirty, true);
             if (rc == 0 && s->explicit_sync)
                 rc = lmdb_err(mdb_env_sync(s->env, 1), "env_sync");
         }
@@ -842,6 +870,7 @@ compact_work(struct kvs *s)
         break;
     }
     update_usage(s);
+    ckpt_maybe_start(s);
     pthread_mutex_unlock(&s->wlock);
     return more;
 }

@@ -212,14 +212,30 @@ typedef int (*kvs_propose_fn)(void *ctx, const void *cmd, size_t len);
 /* A monotonic clock in nanoseconds. */
 typedef int64_t (*kvs_clock_fn)(void *ctx);
 
+/* How a write becomes durable (docs/kvstore.md, "Durability"). Either way a write is acknowledged only once it
+ * survives a power loss, and no crash or power loss can leave LMDB's file corrupt. */
+enum kvs_durability {
+    /* Commands are appended to a write-ahead log (DIR/wal, kvs_wal.h) and fdatasync'ed, one sync per batch, then
+     * applied to LMDB without a sync; a checkpoint thread makes LMDB's state durable every
+     * checkpoint_interval_ms (one data sync, the meta pages recorded in the log) and trims the log. Opening
+     * restores the last checkpoint's meta pages and replays the log past its applied index. */
+    KVS_DURABLE_WAL = 0,
+    /* No log: every batch commit syncs LMDB itself (data pages, then the meta page: two syncs). */
+    KVS_DURABLE_LMDB = 1,
+};
+
 struct kvs_options {
     const char *dir;           /* data directory, created (0700) when missing; holds data.mdb and lock.mdb */
     int64_t quota_bytes;       /* etcd's --quota-backend-bytes; default 2 GiB */
     int64_t initial_map_bytes; /* first LMDB map size; it grows by doubling up to the quota (+ a reserve for
                                   deletes); default 64 MiB */
-    unsigned lmdb_flags;       /* extra mdb_env_open flags. MDB_NOSYNC, MDB_NOMETASYNC and MDB_MAPASYNC are
-                                  allowed: the store then calls mdb_env_sync(force) after each commit, before
-                                  acknowledging. MDB_WRITEMAP (no nested txns) and MDB_RDONLY are refused */
+    unsigned lmdb_flags;       /* extra mdb_env_open flags. MDB_NORDAHEAD and MDB_NOMEMINIT are passed on.
+                                  MDB_NOSYNC, MDB_NOMETASYNC and MDB_MAPASYNC are accepted and change nothing
+                                  with KVS_DURABLE_WAL (the store manages LMDB's syncs itself); with
+                                  KVS_DURABLE_LMDB each of them makes the store run LMDB with MDB_NOMETASYNC
+                                  and call mdb_env_sync(force) after each commit, before acknowledging (plain
+                                  MDB_NOSYNC could corrupt the file on a power loss). MDB_WRITEMAP (no nested
+                                  txns) and MDB_RDONLY are refused */
     unsigned max_readers;      /* LMDB reader slots; default 1024 */
     int max_txn_ops;           /* etcd's --max-txn-ops; default 128 */
     int64_t max_request_bytes; /* etcd's --max-request-bytes, checked on the serialized command; 1.5 MiB */
@@ -236,7 +252,11 @@ struct kvs_options {
     int compact_batch_keys;       /* keys per physical compaction step (one LMDB txn each); default 1000 */
     kvs_propose_fn propose;       /* NULL: single node, the store numbers and applies commands itself */
     void *propose_ctx;
-    bool primary; /* manages lease expiry (the Raft leader); kvs_options_init sets true */
+    bool primary;                   /* manages lease expiry (the Raft leader); kvs_options_init sets true */
+    enum kvs_durability durability; /* how a write becomes durable before it is acknowledged; default WAL */
+    int64_t wal_segment_bytes;      /* KVS_DURABLE_WAL: preallocated bytes per log segment; 0 = 8 MiB */
+    int checkpoint_interval_ms;     /* KVS_DURABLE_WAL: at most this long between LMDB checkpoints while
+                                       writes come in (sooner when LMDB's file grows); 0 = 100 */
 };
 
 /* Fills o with the defaults. */
@@ -244,22 +264,28 @@ void kvs_options_init(struct kvs_options *o);
 
 /* Opens (creating if needed) the store in o->dir. A new store is at revision 1 with nothing compacted. Leases
  * found on disk get a fresh expiry of now + TTL + lease_extend_ms, as etcd does when a member becomes leader.
- * Returns 0 and *out, KC_EINVALID for bad options (no dir, MDB_WRITEMAP, ...), KC_EINTERNAL when the directory
- * holds something that is not a kvs store of this format, -ENOMEM, or a negative errno from LMDB / the file
- * system. Free with kvs_close(). */
+ * With KVS_DURABLE_WAL it first restores the log's last checkpoint and replays the log (docs/kvstore.md,
+ * "Durability"); with KVS_DURABLE_LMDB a log left in the directory is replayed, then removed.
+ * Returns 0 and *out, KC_EINVALID for bad options (no dir, MDB_WRITEMAP, an unknown durability, a log segment
+ * under 64 KiB, ...), KC_EINTERNAL when the directory holds something that is not a kvs store of this format (or a
+ * log that does not match the database), -EBUSY when the store is open elsewhere (its log is locked), -ENOMEM, or
+ * a negative errno from LMDB / the file system. Free with kvs_close(). */
 int kvs_open(const struct kvs_options *o, struct kvs **out);
 
-/* Stops the timer and committer threads (commands already queued are applied first), wakes callers blocked on
- * a proposal the log never applied (Raft mode) with KC_EUNAVAILABLE, cancels every watcher (a last batch with
- * cancel_err KC_EUNAVAILABLE) and closes LMDB. Apart from those blocked callers, no other kvs_ call may run or
+/* Stops the timer and committer threads (commands already queued are applied first), checkpoints (with the log:
+ * the next open replays nothing), wakes callers blocked on a proposal the log never applied (Raft mode) with
+ * KC_EUNAVAILABLE (async ones get done with it), cancels every watcher (a last batch with cancel_err
+ * KC_EUNAVAILABLE) and closes LMDB. Apart from those blocked callers, no other kvs_ call may run or
  * start on s during or after it, except kvs_watch_poll/wait/free on watchers, which stay valid until freed.
  * NULL is fine. */
 void kvs_close(struct kvs *s);
 
 /* ---------------------------------------------------------------------------------------------------------- */
-/* KV. Writes return only after their LMDB commit is durable (fsync). Errors, beyond those named: KC_EINVALID
- * (a NULL argument, an enum out of range), KC_ETOOLARGE (the command is over max_request_bytes),
- * KC_EUNAVAILABLE (the store is closing), -ENOMEM, -EIO and other LMDB errors. */
+/* KV. Writes return only after they are durable (synced to the log, or LMDB's commit synced) and visible to
+ * reads. Errors, beyond those named: KC_EINVALID (a NULL argument, an enum out of range), KC_ETOOLARGE (the
+ * command is over max_request_bytes), KC_EUNAVAILABLE (the store is closing), -ENOMEM, -EIO and other LMDB or
+ * log errors (after a failed write or sync of the log or of LMDB's file every later write fails with that error
+ * until the store is reopened: what the file holds is then unknown; reads go on). */
 
 /* Reads keys at a revision (a serializable read of the last commit). Errors: KVS_EEMPTYKEY, KC_EFUTUREREV
  * (revision > current), KC_ECOMPACTED (revision < the compaction revision). *out: kvs_resp_free(). */
@@ -285,6 +311,22 @@ int kvs_delete_range(struct kvs *s, const struct kvs_delete_req *req, struct kvs
  * branch is checked for leases and revisions, as etcd. *out: kvs_resp_free(). */
 int kvs_txn(struct kvs *s, const struct kvs_txn_req *req, struct kvs_resp **out);
 
+/* Completion of an asynchronous write: err is what the synchronous call would have returned, resp (NULL on
+ * error) is the caller's to kvs_resp_free. It runs on the store's committer thread (or, in Raft mode, on the
+ * thread that applies the command or closes the store), after the write is durable and visible: it must be
+ * quick and must not block or call back into the store's write functions; hand the result to your own thread. */
+typedef void (*kvs_done_fn)(void *arg, int err, struct kvs_resp *resp);
+
+/* kvs_put, kvs_delete_range and kvs_txn without waiting: the request is validated and encoded now (req may be
+ * freed when the call returns) and queued for the committer; done(arg, ...) is called exactly once when the
+ * command has been applied. Returns 0 (done will run), or an error of the synchronous call that is known at once
+ * (then done is not called): the validation errors, KC_ETOOLARGE, KC_ENOSPACE over the quota, KC_EUNAVAILABLE,
+ * -ENOMEM. A txn that writes nothing is evaluated at once: done runs on the calling thread before
+ * kvs_txn_async returns 0. */
+int kvs_put_async(struct kvs *s, const struct kvs_put_req *req, kvs_done_fn done, void *arg);
+int kvs_delete_range_async(struct kvs *s, const struct kvs_delete_req *req, kvs_done_fn done, void *arg);
+int kvs_txn_async(struct kvs *s, const struct kvs_txn_req *req, kvs_done_fn done, void *arg);
+
 /* Compacts history up to rev: reads below rev fail with KC_ECOMPACTED from then on; each key keeps its latest
  * revision <= rev unless that is a tombstone. The older records are removed physically in the background, in
  * steps of compact_batch_keys keys; with physical the call waits for that too. *revision (may be NULL) gets the
@@ -308,12 +350,21 @@ struct kvs_stats {
     int64_t leases;
     int64_t watchers;
     int64_t physical_compact_revision; /* history below this is physically gone */
-    int64_t commits;  /* durable LMDB commits of command batches since open (group commit: <= commands) */
-    int64_t commands; /* commands applied (or failed) in them since open */
+    int64_t commits;     /* LMDB commits of command batches since open, each durable through the log or its own
+                            sync (group commit: <= commands) */
+    int64_t commands;    /* commands applied (or failed) in them since open */
+    int64_t checkpoints; /* KVS_DURABLE_WAL: durable LMDB checkpoints since open */
+    int64_t wal_syncs;   /* KVS_DURABLE_WAL: fdatasyncs of the log since open */
 };
 
 /* Fills *out. Returns 0 or an LMDB error. */
 int kvs_stat(struct kvs *s, struct kvs_stats *out);
+
+/* KVS_DURABLE_WAL: makes LMDB's current state durable now (one data sync, a checkpoint record in the log) and
+ * trims the log up to it, so that an open after a crash replays nothing written before this call. The store
+ * does this by itself; tests and the Raft layer's snapshots call it. With KVS_DURABLE_LMDB it does nothing.
+ * Returns 0, KC_EUNAVAILABLE (closing), or the I/O error that stopped the store's writes (-EIO, ...). */
+int kvs_checkpoint(struct kvs *s);
 
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Quota alarm. When a write would take the database past quota_bytes, it fails with KC_ENOSPACE and the NOSPACE
@@ -375,7 +426,7 @@ void kvs_set_primary(struct kvs *s, bool primary, int64_t extend_ms);
 /* ---------------------------------------------------------------------------------------------------------- */
 /* The command log seam (Raft). kvs_put & co. serialize their request into a command (format: docs/kvstore.md)
  * and hand it to the log: options.propose, or without it the store's own committer, which numbers commands
- * applied+1, applied+2, ... and applies concurrent ones as one batch (one LMDB txn, one fsync). */
+ * applied+1, applied+2, ... and applies concurrent ones as one batch (one log sync, one LMDB txn). */
 
 struct kvs_entry {
     uint64_t index; /* log index; entries of one call must be increasing */
@@ -383,7 +434,9 @@ struct kvs_entry {
     size_t len;
 };
 
-/* Applies committed log entries in one durable LMDB transaction (more than one only when the map must grow).
+/* Applies committed log entries in one LMDB transaction (more than one only when the map must grow), durable when
+ * this returns (with KVS_DURABLE_WAL the entries are in the store's write-ahead log, synced, before LMDB applies
+ * them).
  * An entry whose index is <= the applied index is skipped, so replaying a log after a crash applies each command
  * exactly once; the applied index is written in the same transaction as the changes. A command's own,
  * deterministic failure (a put on a missing lease, KVS_EDUPKEY, KC_ENOSPACE under the alarm, KC_EPARSE for bytes

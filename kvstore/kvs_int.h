@@ -176,10 +176,13 @@ struct lease_map {
     size_t cap, n;
 };
 
-/* A caller waiting for its command to be applied. Lives on the caller's stack. */
+/* A caller waiting for its command to be applied: on the caller's stack (sem posted), or for kvs_*_async on the
+ * heap (done called, then the waiter freed). */
 struct waiter {
     uint64_t req_id;
     sem_t sem;
+    kvs_done_fn done; /* async: called instead of posting sem */
+    void *done_arg;
     int err;
     struct kvs_resp *resp; /* KV commands */
     int64_t rev, a, b;     /* header revision; lease grant: id, ttl */
@@ -187,14 +190,29 @@ struct waiter {
     struct waiter *next;
 };
 
-/* A command queued for the single-node committer. */
+/* A command queued for the single-node committer, with its waiter (NULL for fire-and-forget commands). Single
+ * node waiters are not in the req_id table: the committer hands each slot its waiter. */
 struct pending {
     struct pending *next;
     uint8_t *data;
     size_t len;
+    struct waiter *w;
 };
 
 struct hub;
+struct kvs_wal;
+
+/* A position in the write-ahead log (kvs_wal.h's struct kvs_wal_pos). */
+struct wal_pos {
+    uint64_t seq, off;
+};
+
+/* The state of the checkpoint in flight (KVS_DURABLE_WAL). */
+enum ck_state {
+    CK_IDLE,    /* none */
+    CK_SYNCING, /* captured; the checkpoint thread is syncing LMDB's file */
+    CK_SYNCED,  /* synced; its record goes into the log with the next batch (or on its own when idle) */
+};
 
 struct kvs {
     struct kvs_options o;
@@ -253,6 +271,33 @@ struct kvs {
     int64_t last_progress;
 
     struct hub *hub;
+
+    /* KVS_DURABLE_WAL (checkpoint.c). The log and everything below is used under wlock, except the checkpoint
+     * thread's ck_state hand-over (qlock). */
+    struct kvs_wal *wal;  /* NULL with KVS_DURABLE_LMDB */
+    int data_fd;          /* LMDB's data.mdb */
+    bool replaying;       /* recovery applies logged commands without logging them again */
+    int wal_err;          /* sticky: the log or a data sync failed; writes are refused */
+    MDB_txn *pin;         /* a read txn holding the tree of the last durable checkpoint, which LMDB therefore
+                             never overwrites: the log's checkpoint record can always restore it */
+    uint64_t pin_applied; /* the applied index of that checkpoint */
+    size_t pin_pgno;      /* LMDB's last page number then (growth since triggers a checkpoint) */
+    _Atomic int64_t checkpoints;
+    enum ck_state ck_state; /* under qlock */
+    bool ck_spare;          /* the checkpoint thread prepares the next log segment too (qlock) */
+    int ck_err;             /* the checkpoint thread's data sync result (qlock) */
+    uint64_t ck_gen;        /* bumped by each capture and by a synchronous checkpoint (qlock) */
+    MDB_txn *ck_pin;        /* pins the captured state */
+    uint8_t *ck_rec;        /* the checkpoint record: applied index in the record's index, meta pages here */
+    size_t ck_len;
+    uint64_t ck_applied;
+    size_t ck_pgno;
+    struct wal_pos ck_pos;      /* the log's end at capture: segments before it go once the record is durable */
+    _Atomic int64_t ck_last_ns; /* when the last checkpoint was captured (CLOCK_MONOTONIC) */
+    _Atomic bool ck_dirty;      /* LMDB was written since the last capture */
+    pthread_t ckpt_thread;
+    bool ckpt_started, ck_stop;
+    pthread_cond_t ck_cond; /* wakes the checkpoint thread (qlock) */
 };
 
 /* Clock (store.c). */
@@ -268,6 +313,8 @@ struct waiter *waiter_take(struct kvs *s, uint64_t req_id);
 uint64_t next_req_id(struct kvs *s);
 /* Fire-and-forget NOSPACE alarm raise. */
 void raise_alarm_async(struct kvs *s);
+/* Hands a waiter its result: posts a synchronous caller or calls and frees an asynchronous one. */
+void waiter_complete(struct kvs *s, struct waiter *w, int err);
 
 /* Read txns (store.c): begin/end with the maplock held shared. */
 int rtxn_begin(struct kvs *s, MDB_txn **txn);
@@ -403,6 +450,43 @@ void update_usage(struct kvs *s);
 /* Grows the LMDB map (doubling, up to map_cap). Returns 0, or KC_ENOSPACE when already at the cap. Call with
  * wlock held and no txn of this thread open. */
 int grow_map(struct kvs *s);
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Durability on the write-ahead log (checkpoint.c): all under wlock unless said otherwise. */
+
+#define WAL_REC_CMD 1 /* index: the command's log index; payload: the command */
+#define WAL_REC_CKPT                                                                      \
+    2 /* index: the applied index of the checkpoint; payload: version u32, page size u32, \
+         LMDB txn id u64, then LMDB's two meta pages as they were */
+#define WAL_REC_VOID                                                                            \
+    3 /* index: entries logged with this index or above and not yet superseded were not applied \
+         (a batch failed after logging): replay drops them */
+
+/* Opening, before LMDB: reads the log in DIR/wal and writes the last checkpoint's meta pages back into
+ * data.mdb. Not under wlock. */
+int wal_open_restore(struct kvs *s);
+/* Opening, after LMDB, the leases and the hub: replays the log past the checkpoint, checkpoints, switches LMDB
+ * to MDB_NOSYNC and starts the checkpoint thread. Not under wlock. */
+int wal_recover(struct kvs *s);
+/* Logs the batch's entries that will be applied (index > applied), preceded by a finished checkpoint's record,
+ * and syncs the log. 0 or the (sticky) error. */
+int wal_log_batch(struct kvs *s, const struct slot *slots, size_t n);
+/* Logs that entries from index on were not applied after all, and syncs. */
+int wal_log_void(struct kvs *s, uint64_t index);
+/* After a batch commit: captures a checkpoint when one is due. */
+void ckpt_maybe_start(struct kvs *s);
+/* Finishes a synced checkpoint when no batch comes to carry its record (the committer, idle). Takes wlock. */
+void ckpt_finish_idle(struct kvs *s);
+/* Whether the committer should wake for checkpoint work (qlock held); *wait_ns gets how long it may sleep. */
+bool ckpt_pending(struct kvs *s, int64_t *wait_ns);
+/* A checkpoint of the current state now, synchronously; repin: pin it afterwards (map growth drops every txn,
+ * grows the map and pins again itself). */
+int ckpt_now(struct kvs *s, bool repin);
+/* Re-pins the current state after ckpt_now(s, false) (no write in between). */
+int ckpt_repin(struct kvs *s);
+/* Closing, after the committer stopped: stops the checkpoint thread, checkpoints, closes the log. Not under
+ * wlock. */
+void wal_close(struct kvs *s);
 
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Leases in memory (lease.c) */

@@ -2,6 +2,7 @@
  * waiting for their results, and the public KV, compaction, alarm, stats and apply entry points.
  */
 #include "kvs_int.h"
+#include "kvs_wal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ kvs_options_init(struct kvs_options *o)
     o->watch_queue_bytes = 64LL << 20;
     o->compact_batch_keys = 1000;
     o->primary = true;
+    o->durability = KVS_DURABLE_WAL;
+    o->checkpoint_interval_ms = 100;
 }
 
 int64_t
@@ -137,6 +140,24 @@ next_req_id(struct kvs *s)
     return id;
 }
 
+void
+waiter_complete(struct kvs *s, struct waiter *w, int err)
+{
+    w->err = err;
+    atomic_fetch_sub(&s->inflight, w->cost);
+    if (!w->done) {
+        sem_post(&w->sem);
+        return;
+    }
+    struct kvs_resp *resp = w->resp;
+    if (err) {
+        kvs_resp_free(resp);
+        resp = NULL;
+    }
+    w->done(w->done_arg, err, resp);
+    free(w);
+}
+
 int
 waiter_wait(struct kvs *s, struct waiter *w)
 {
@@ -151,7 +172,7 @@ waiter_wait(struct kvs *s, struct waiter *w)
 /* Submitting */
 
 static int
-enqueue(struct kvs *s, uint8_t *data, size_t len)
+enqueue(struct kvs *s, uint8_t *data, size_t len, struct waiter *w)
 {
     struct pending *p = kc_malloc(sizeof(*p));
     if (!p)
@@ -159,6 +180,7 @@ enqueue(struct kvs *s, uint8_t *data, size_t len)
     p->next = NULL;
     p->data = data;
     p->len = len;
+    p->w = w;
     pthread_mutex_lock(&s->qlock);
     if (s->stopping) {
         pthread_mutex_unlock(&s->qlock);
@@ -190,7 +212,7 @@ raise_alarm_async(struct kvs *s)
         rc = s->o.propose(s->o.propose_ctx, b.p, b.len);
         free(b.p);
     } else {
-        rc = enqueue(s, b.p, b.len);
+        rc = enqueue(s, b.p, b.len, NULL);
         if (rc)
             free(b.p);
     }
@@ -215,30 +237,42 @@ submit_start(struct kvs *s, struct bbuf *cmd, int64_t cost, struct waiter *w)
         raise_alarm_async(s);
         return KC_ENOSPACE;
     }
-    w->req_id = cmd_req_id(cmd->p, cmd->len);
+    uint64_t req_id = cmd_req_id(cmd->p, cmd->len);
+    bool async = w->done != NULL;
+    w->req_id = req_id;
     w->cost = cost;
     w->err = 0;
     w->resp = NULL;
-    sem_init(&w->sem, 0, 0);
+    if (!async)
+        sem_init(&w->sem, 0, 0);
     atomic_fetch_add(&s->inflight, cost);
-    waiter_register(s, w);
-    int rc;
-    if (s->o.propose) {
-        rc = s->o.propose(s->o.propose_ctx, cmd->p, cmd->len);
-        free(cmd->p);
-    } else {
-        rc = enqueue(s, cmd->p, cmd->len);
-        if (rc)
+    if (!s->o.propose) {
+        /* single node: the waiter travels with the command to the committer */
+        int rc = enqueue(s, cmd->p, cmd->len, w);
+        if (rc) {
             free(cmd->p);
+            atomic_fetch_sub(&s->inflight, cost);
+            if (!async)
+                sem_destroy(&w->sem);
+        }
+        cmd->p = NULL;
+        return rc;
     }
+    waiter_register(s, w);
+    int rc = s->o.propose(s->o.propose_ctx, cmd->p, cmd->len);
+    free(cmd->p);
     cmd->p = NULL;
     if (rc) {
-        /* not proposed; unless the log applied it already (then the waiter was taken and posted) */
-        if (waiter_take(s, w->req_id) == w) {
+        /* not proposed; unless the log applied it already (then the waiter was taken and completed: an async one
+         * is gone, its done has run) */
+        if (waiter_take(s, req_id) == w) {
             atomic_fetch_sub(&s->inflight, cost);
-            sem_destroy(&w->sem);
+            if (!async)
+                sem_destroy(&w->sem);
             return rc;
         }
+        if (async)
+            return 0;
         waiter_wait(s, w);
         return rc;
     }
@@ -255,8 +289,33 @@ submit_wait(struct kvs *s, struct bbuf *cmd, int64_t cost, struct waiter *w)
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
-/* The committer: takes every queued command, applies them as one batch, repeats; between batches it advances
- * physical compaction. */
+/* The committer: takes every queued command, applies them as one batch (logging them first with
+ * KVS_DURABLE_WAL), repeats; between batches it advances physical compaction and, when idle, finishes a
+ * checkpoint whose record no batch carried. */
+
+/* Waits (qlock held) for commands, stopping, compaction or checkpoint work; the latter sets *ck. */
+static void
+committer_wait(struct kvs *s, bool *ck)
+{
+    *ck = false;
+    while (!s->qhead && !s->stopping && !s->compact_wanted) {
+        int64_t wait_ns;
+        if (ckpt_pending(s, &wait_ns)) {
+            *ck = true;
+            return;
+        }
+        if (wait_ns < 0) {
+            pthread_cond_wait(&s->qcond, &s->qlock);
+        } else {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            int64_t ns = (int64_t)ts.tv_nsec + wait_ns;
+            ts.tv_sec += ns / 1000000000;
+            ts.tv_nsec = ns % 1000000000;
+            pthread_cond_timedwait(&s->qcond, &s->qlock, &ts);
+        }
+    }
+}
 
 static void *
 committer_main(void *arg)
@@ -265,9 +324,9 @@ committer_main(void *arg)
     struct slot *slots = kc_calloc(BATCH_MAX_CMDS, sizeof(*slots));
     struct pending *taken[BATCH_MAX_CMDS];
     for (;;) {
+        bool ck;
         pthread_mutex_lock(&s->qlock);
-        while (!s->qhead && !s->stopping && !s->compact_wanted)
-            pthread_cond_wait(&s->qcond, &s->qlock);
+        committer_wait(s, &ck);
         if (!s->qhead && s->stopping) {
             pthread_mutex_unlock(&s->qlock);
             break;
@@ -283,15 +342,16 @@ committer_main(void *arg)
             s->qtail = &s->qhead;
         bool compact = s->compact_wanted;
         pthread_mutex_unlock(&s->qlock);
+        if (ck && n == 0) {
+            ckpt_finish_idle(s);
+            if (!compact)
+                continue;
+        }
         if (n && !slots) {
             /* no memory for the slot array: fail the commands one by one */
             for (size_t i = 0; i < n; i++) {
-                struct waiter *w = waiter_take(s, cmd_req_id(taken[i]->data, taken[i]->len));
-                if (w) {
-                    w->err = -ENOMEM;
-                    atomic_fetch_sub(&s->inflight, w->cost);
-                    sem_post(&w->sem);
-                }
+                if (taken[i]->w)
+                    waiter_complete(s, taken[i]->w, -ENOMEM);
                 free(taken[i]->data);
                 free(taken[i]);
             }
@@ -303,18 +363,12 @@ committer_main(void *arg)
                 memset(&slots[i], 0, sizeof(slots[i]));
                 slots[i].data = taken[i]->data;
                 slots[i].len = taken[i]->len;
+                slots[i].w = taken[i]->w;
             }
-            int rc = apply_batch(s, slots, n);
+            apply_batch(s, slots, n);
             for (size_t i = 0; i < n; i++) {
-                if (rc == KC_EUNAVAILABLE || rc == KC_EINVALID) {
-                    /* nothing was taken from the waiters */
-                    struct waiter *w = waiter_take(s, cmd_req_id(slots[i].data, slots[i].len));
-                    if (w) {
-                        w->err = KC_EUNAVAILABLE;
-                        atomic_fetch_sub(&s->inflight, w->cost);
-                        sem_post(&w->sem);
-                    }
-                }
+                if (slots[i].w) /* refused before anything was applied (closing) */
+                    waiter_complete(s, slots[i].w, KC_EUNAVAILABLE);
                 arena_free(&slots[i].ar);
                 arena_free(&slots[i].evar);
                 free(taken[i]->data);
@@ -365,7 +419,7 @@ timer_main(void *arg)
 static int
 init_meta(struct kvs *s, MDB_txn *txn)
 {
-    int64_t format;
+    int64_t format = 0;
     int rc = meta_get_i64(s, txn, "format", &format);
     if (rc == KC_ENOTFOUND) {
         static const struct {
@@ -386,7 +440,7 @@ init_meta(struct kvs *s, MDB_txn *txn)
         KC_LOG(KC_LOG_ERROR, "kvstore", "unknown data format", "dir=%s format=%lld", s->dir, (long long)format);
         return KC_EINTERNAL;
     }
-    int64_t rev, compact, applied, alarm, phys;
+    int64_t rev = 0, compact = 0, applied = 0, alarm = 0, phys = 0;
     rc = meta_get_i64(s, txn, "rev", &rev);
     if (!rc)
         rc = meta_get_i64(s, txn, "compact_rev", &compact);
@@ -430,7 +484,14 @@ open_env(struct kvs *s)
             s->map_cap = initial; /* a store already past its quota opens, full */
     }
     mdb_env_set_mapsize(s->env, (size_t)initial);
-    rc = mdb_env_open(s->env, s->dir, MDB_NOTLS | s->o.lmdb_flags, 0600);
+    /* The sync flags are the store's business. With the log, LMDB syncs itself until recovery is done and the
+     * first checkpoint is in the log (wal_recover), then runs with MDB_NOSYNC. Without it, a sync flag asks for an
+     * explicit sync after each commit, with MDB_NOMETASYNC, which keeps the file consistent on a power loss
+     * (MDB_NOSYNC alone would not). */
+    unsigned flags = MDB_NOTLS | (s->o.lmdb_flags & ~(unsigned)SYNC_FLAGS);
+    if (!s->wal && (s->o.lmdb_flags & SYNC_FLAGS))
+        flags |= MDB_NOMETASYNC;
+    rc = mdb_env_open(s->env, s->dir, flags, 0600);
     if (rc)
         return lmdb_err(rc, "env_open");
     int dead = 0;
@@ -476,7 +537,9 @@ int
 kvs_open(const struct kvs_options *o, struct kvs **out)
 {
     if (!o || !o->dir || !*o->dir || !out || o->quota_bytes <= 0 || o->max_txn_ops < 0 ||
-        (o->lmdb_flags & ~(unsigned)ALLOWED_FLAGS) || o->max_request_bytes <= 0)
+        (o->lmdb_flags & ~(unsigned)ALLOWED_FLAGS) || o->max_request_bytes <= 0 ||
+        (o->durability != KVS_DURABLE_WAL && o->durability != KVS_DURABLE_LMDB) ||
+        (o->wal_segment_bytes && o->wal_segment_bytes < KVS_WAL_SEGMENT_MIN))
         return KC_EINVALID;
     struct kvs *s = kc_calloc(1, sizeof(*s));
     if (!s)
@@ -494,7 +557,8 @@ kvs_open(const struct kvs_options *o, struct kvs **out)
         s->o.compact_batch_keys = 1000;
     if (s->o.progress_interval_ms <= 0)
         s->o.progress_interval_ms = 600000;
-    s->explicit_sync = (o->lmdb_flags & SYNC_FLAGS) != 0;
+    s->explicit_sync = o->durability == KVS_DURABLE_LMDB && (o->lmdb_flags & SYNC_FLAGS) != 0;
+    s->data_fd = -1;
     s->dir = kc_strdup(o->dir);
     s->qtail = &s->qhead;
     s->primary = o->primary;
@@ -505,8 +569,8 @@ kvs_open(const struct kvs_options *o, struct kvs **out)
     pthread_rwlockattr_destroy(&ra);
     pthread_mutex_init(&s->wlock, NULL);
     pthread_mutex_init(&s->qlock, NULL);
-    pthread_cond_init(&s->qcond, NULL);
     pthread_cond_init(&s->compact_cond, NULL);
+    pthread_cond_init(&s->ck_cond, NULL);
     pthread_mutex_init(&s->waitlock, NULL);
     pthread_mutex_init(&s->lease_lock, NULL);
     pthread_mutex_init(&s->tlock, NULL);
@@ -514,6 +578,7 @@ kvs_open(const struct kvs_options *o, struct kvs **out)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->tcond, &ca);
+    pthread_cond_init(&s->qcond, &ca);
     pthread_condattr_destroy(&ca);
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
@@ -523,12 +588,22 @@ kvs_open(const struct kvs_options *o, struct kvs **out)
     int rc = s->dir ? 0 : -ENOMEM;
     if (!rc && mkdir(s->dir, 0700) != 0 && errno != EEXIST)
         rc = -errno;
+    if (!rc) {
+        /* with KVS_DURABLE_LMDB too, a log left by a KVS_DURABLE_WAL use is replayed (and then removed) */
+        char walpath[4096];
+        struct stat wst;
+        snprintf(walpath, sizeof(walpath), "%s/wal", s->dir);
+        if (o->durability == KVS_DURABLE_WAL || stat(walpath, &wst) == 0)
+            rc = wal_open_restore(s);
+    }
     if (!rc)
         rc = open_env(s);
     if (!rc)
         rc = lease_mem_load(s);
     if (!rc)
         rc = hub_new(s, &s->hub);
+    if (!rc)
+        rc = wal_recover(s);
     if (!rc) {
         update_usage(s);
         s->last_progress = kvs_now(s);
@@ -572,6 +647,7 @@ kvs_close(struct kvs *s)
     pthread_mutex_unlock(&s->qlock);
     if (s->committer_started)
         pthread_join(s->committer, NULL);
+    wal_close(s);
     pthread_mutex_lock(&s->wlock);
     s->closed = true;
     pthread_mutex_unlock(&s->wlock);
@@ -582,8 +658,7 @@ kvs_close(struct kvs *s)
         s->wbuckets[b] = NULL;
         while (w) {
             struct waiter *next = w->next;
-            w->err = KC_EUNAVAILABLE;
-            sem_post(&w->sem);
+            waiter_complete(s, w, KC_EUNAVAILABLE);
             w = next;
         }
     }
@@ -591,6 +666,8 @@ kvs_close(struct kvs *s)
     while (s->qhead) { /* only if the committer never started */
         struct pending *p = s->qhead;
         s->qhead = p->next;
+        if (p->w)
+            waiter_complete(s, p->w, KC_EUNAVAILABLE);
         free(p->data);
         free(p);
     }
@@ -604,6 +681,7 @@ kvs_close(struct kvs *s)
     pthread_mutex_destroy(&s->qlock);
     pthread_cond_destroy(&s->qcond);
     pthread_cond_destroy(&s->compact_cond);
+    pthread_cond_destroy(&s->ck_cond);
     pthread_mutex_destroy(&s->waitlock);
     pthread_mutex_destroy(&s->lease_lock);
     pthread_mutex_destroy(&s->tlock);
@@ -669,6 +747,70 @@ submit_kv(struct kvs *s, struct bbuf *b, int64_t cost, struct kvs_resp **out)
     }
     *out = w.resp;
     return 0;
+}
+
+static int
+submit_async(struct kvs *s, struct bbuf *b, int64_t cost, kvs_done_fn done, void *arg)
+{
+    struct waiter *w = kc_calloc(1, sizeof(*w));
+    if (!w) {
+        free(b->p);
+        return -ENOMEM;
+    }
+    w->done = done;
+    w->done_arg = arg;
+    int rc = submit_start(s, b, cost, w);
+    if (rc)
+        free(w);
+    return rc;
+}
+
+int
+kvs_put_async(struct kvs *s, const struct kvs_put_req *req, kvs_done_fn done, void *arg)
+{
+    if (!s || !req || !done)
+        return KC_EINVALID;
+    int rc = check_put(req);
+    if (rc)
+        return rc;
+    struct bbuf b = { 0 };
+    cmd_put(&b, next_req_id(s), req);
+    struct cmd c = { .type = CMD_PUT, .put = *req };
+    return submit_async(s, &b, cmd_cost(&c), done, arg);
+}
+
+int
+kvs_delete_range_async(struct kvs *s, const struct kvs_delete_req *req, kvs_done_fn done, void *arg)
+{
+    if (!s || !req || !done)
+        return KC_EINVALID;
+    int rc = check_delete(req);
+    if (rc)
+        return rc;
+    struct bbuf b = { 0 };
+    cmd_delete(&b, next_req_id(s), req);
+    return submit_async(s, &b, 0, done, arg);
+}
+
+int
+kvs_txn_async(struct kvs *s, const struct kvs_txn_req *req, kvs_done_fn done, void *arg)
+{
+    if (!s || !req || !done)
+        return KC_EINVALID;
+    int rc = check_txn(req, s->o.max_txn_ops);
+    if (rc)
+        return rc;
+    if (txn_is_readonly(req)) {
+        struct kvs_resp *resp;
+        rc = txn_readonly(s, req, &resp);
+        if (rc)
+            return rc;
+        done(arg, 0, resp);
+        return 0;
+    }
+    struct bbuf b = { 0 };
+    cmd_txn(&b, next_req_id(s), req);
+    return submit_async(s, &b, txn_cost(req), done, arg);
 }
 
 int
@@ -818,7 +960,22 @@ kvs_stat(struct kvs *s, struct kvs_stats *out)
     out->physical_compact_revision = atomic_load(&s->phys_rev);
     out->commits = atomic_load(&s->commits);
     out->commands = atomic_load(&s->commands);
+    out->checkpoints = atomic_load(&s->checkpoints);
+    pthread_mutex_lock(&s->wlock);
+    out->wal_syncs = s->wal ? kvs_wal_syncs(s->wal) : 0;
+    pthread_mutex_unlock(&s->wlock);
     return 0;
+}
+
+int
+kvs_checkpoint(struct kvs *s)
+{
+    if (!s)
+        return KC_EINVALID;
+    pthread_mutex_lock(&s->wlock);
+    int rc = s->closed ? KC_EUNAVAILABLE : ckpt_now(s, true);
+    pthread_mutex_unlock(&s->wlock);
+    return rc;
 }
 
 int

@@ -3,6 +3,7 @@
 #include "codec.h"
 #include "kc_crypto.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,4 +545,256 @@ ea_pb_watch_create(const struct kvs_watch_req *r, int64_t watch_id)
     size_t inner = pb_bytes(1, r->key.len) + pb_bytes(2, r->range_end.len) + pb_int(3, r->start_revision) +
                    pb_bool(4, r->progress_notify) + pb_bytes(5, filters) + pb_bool(6, r->prev_kv) + pb_int(7, watch_id);
     return pb_msg(1, inner);
+}
+
+/* --- responses written directly: the same bytes as json_dumps(ea_resp(...), JSON_COMPACT). Every string written
+ * here is a field name, decimal digits or base64, none of which JSON escapes. --- */
+
+void
+ea_buf_free(struct ea_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Room for n more bytes; NULL (and oom) when out of memory. */
+static char *
+buf_room(struct ea_buf *b, size_t n)
+{
+    if (b->oom)
+        return NULL;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return NULL;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    return b->p + b->len;
+}
+
+static void
+buf_put(struct ea_buf *b, const char *s, size_t n)
+{
+    char *p = buf_room(b, n);
+    if (p) {
+        memcpy(p, s, n);
+        b->len += n;
+    }
+}
+
+#define BUF_LIT(b, s) buf_put((b), (s), sizeof(s) - 1)
+
+/* "name": with the separating comma unless it is the object's first member. */
+static void
+buf_name(struct ea_buf *b, bool *first, const char *name)
+{
+    if (!*first)
+        BUF_LIT(b, ",");
+    *first = false;
+    BUF_LIT(b, "\"");
+    buf_put(b, name, strlen(name));
+    BUF_LIT(b, "\":");
+}
+
+static void
+buf_u64str(struct ea_buf *b, uint64_t v, bool neg)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char *p = buf_room(b, n + 3);
+    if (!p)
+        return;
+    *p++ = '"';
+    if (neg)
+        *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    *p++ = '"';
+    b->len = (size_t)(p - b->p);
+}
+
+static void
+buf_i64str(struct ea_buf *b, int64_t v)
+{
+    buf_u64str(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
+static void
+buf_b64(struct ea_buf *b, const uint8_t *d, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *p = buf_room(b, (n + 2) / 3 * 4 + 2);
+    if (!p)
+        return;
+    *p++ = '"';
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | d[i + 2];
+        *p++ = tab[v >> 18];
+        *p++ = tab[(v >> 12) & 63];
+        *p++ = tab[(v >> 6) & 63];
+        *p++ = tab[v & 63];
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)d[i] << 16;
+        *p++ = tab[v >> 18];
+        *p++ = tab[(v >> 12) & 63];
+        *p++ = '=';
+        *p++ = '=';
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8;
+        *p++ = tab[v >> 18];
+        *p++ = tab[(v >> 12) & 63];
+        *p++ = tab[(v >> 6) & 63];
+        *p++ = '=';
+    }
+    *p++ = '"';
+    b->len = (size_t)(p - b->p);
+}
+
+static void
+write_header(struct ea_buf *b, const struct ea_ids *ids, int64_t revision)
+{
+    bool first = true;
+    BUF_LIT(b, "{");
+    if (ids && ids->cluster_id) {
+        buf_name(b, &first, "cluster_id");
+        buf_u64str(b, ids->cluster_id, false);
+    }
+    if (ids && ids->member_id) {
+        buf_name(b, &first, "member_id");
+        buf_u64str(b, ids->member_id, false);
+    }
+    if (revision) {
+        buf_name(b, &first, "revision");
+        buf_i64str(b, revision);
+    }
+    if (ids && ids->raft_term) {
+        buf_name(b, &first, "raft_term");
+        buf_u64str(b, ids->raft_term, false);
+    }
+    BUF_LIT(b, "}");
+}
+
+static void
+write_kv(struct ea_buf *b, const struct kvs_kv *kv)
+{
+    bool first = true;
+    BUF_LIT(b, "{");
+    if (kv->key_len) {
+        buf_name(b, &first, "key");
+        buf_b64(b, kv->key, kv->key_len);
+    }
+    if (kv->create_revision) {
+        buf_name(b, &first, "create_revision");
+        buf_i64str(b, kv->create_revision);
+    }
+    if (kv->mod_revision) {
+        buf_name(b, &first, "mod_revision");
+        buf_i64str(b, kv->mod_revision);
+    }
+    if (kv->version) {
+        buf_name(b, &first, "version");
+        buf_i64str(b, kv->version);
+    }
+    if (kv->value_len) {
+        buf_name(b, &first, "value");
+        buf_b64(b, kv->value, kv->value_len);
+    }
+    if (kv->lease) {
+        buf_name(b, &first, "lease");
+        buf_i64str(b, kv->lease);
+    }
+    BUF_LIT(b, "}");
+}
+
+static void
+write_kvs(struct ea_buf *b, const struct kvs_kv *kvs, size_t n)
+{
+    BUF_LIT(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            BUF_LIT(b, ",");
+        write_kv(b, &kvs[i]);
+    }
+    BUF_LIT(b, "]");
+}
+
+int
+ea_write_resp(struct ea_buf *b, const struct ea_ids *ids, const struct kvs_resp *resp)
+{
+    bool first = true;
+    BUF_LIT(b, "{");
+    buf_name(b, &first, "header");
+    write_header(b, ids, resp->revision);
+    switch (resp->type) {
+    case KVS_OP_RANGE:
+        if (resp->n_kvs) {
+            buf_name(b, &first, "kvs");
+            write_kvs(b, resp->kvs, resp->n_kvs);
+        }
+        if (resp->more) {
+            buf_name(b, &first, "more");
+            BUF_LIT(b, "true");
+        }
+        if (resp->count) {
+            buf_name(b, &first, "count");
+            buf_i64str(b, resp->count);
+        }
+        break;
+    case KVS_OP_PUT:
+        if (resp->prev_kv) {
+            buf_name(b, &first, "prev_kv");
+            write_kv(b, resp->prev_kv);
+        }
+        break;
+    case KVS_OP_DELETE_RANGE:
+        if (resp->deleted) {
+            buf_name(b, &first, "deleted");
+            buf_i64str(b, resp->deleted);
+        }
+        if (resp->n_kvs) {
+            buf_name(b, &first, "prev_kvs");
+            write_kvs(b, resp->kvs, resp->n_kvs);
+        }
+        break;
+    case KVS_OP_TXN:
+        if (resp->succeeded) {
+            buf_name(b, &first, "succeeded");
+            BUF_LIT(b, "true");
+        }
+        if (resp->n_responses) {
+            static const char *const names[] = { "", "response_range", "response_put", "response_delete_range",
+                                                 "response_txn" };
+            buf_name(b, &first, "responses");
+            BUF_LIT(b, "[");
+            for (size_t i = 0; i < resp->n_responses; i++) {
+                const struct kvs_resp *r = &resp->responses[i];
+                bool f = true;
+                if (i)
+                    BUF_LIT(b, ",");
+                BUF_LIT(b, "{");
+                buf_name(b, &f, names[r->type]);
+                ea_write_resp(b, NULL, r);
+                BUF_LIT(b, "}");
+            }
+            BUF_LIT(b, "]");
+        }
+        break;
+    case KVS_OP_NONE:
+        break;
+    }
+    BUF_LIT(b, "}");
+    return b->oom ? -ENOMEM : 0;
 }

@@ -1,6 +1,8 @@
 /* server.c - the etcd v3 JSON gateway over kc_httpd: one dispatch table from paths to handlers, reads answered on
- * the event loop, writes run on kc_httpd's worker pool (where concurrent writers meet in kvs's group commit),
- * watch and keepalive streams fed from kvs watcher eventfds, and the flags of etcd. */
+ * the event loop, puts, deletes and txns handed from the loop to kvs's committer without a thread in between (the
+ * request is suspended until the write is durable; concurrent writers meet in kvs's group commit), compaction
+ * and lease writes on the worker pool, watch and keepalive streams fed from kvs watcher eventfds, and the flags
+ * of etcd. */
 #include "etcdapi.h"
 #include "codec.h"
 #include "gojson.h"
@@ -75,6 +77,21 @@ reply_kvs_error(kc_httpd_req *req, int err)
     reply_error(req, msg, code);
 }
 
+/* A range, put, deleterange or txn response, written straight into a buffer (codec.c: the same bytes as the
+ * jansson tree gave). */
+static void
+reply_resp(kc_httpd_req *req, const struct ea_ids *ids, const struct kvs_resp *resp)
+{
+    struct ea_buf b = { 0 };
+    if (ea_write_resp(&b, ids, resp) != 0) {
+        static const char oom[] = "{\"error\":\"out of memory\"}";
+        kc_httpd_reply(req, 500, "application/json", oom, sizeof(oom) - 1);
+    } else {
+        kc_httpd_reply(req, 200, "application/json", b.p, b.len);
+    }
+    ea_buf_free(&b);
+}
+
 static void
 reply_text(kc_httpd_req *req, int status, const char *text)
 {
@@ -137,7 +154,9 @@ too_large(kc_httpd_req *req, size_t pb_size)
     return true;
 }
 
-/* --- deferred writes --- */
+/* --- writes: put, deleterange and txn go to the store asynchronously from the loop (the request is suspended
+ * until the committer has made the write durable); compaction and leases, rarer and with waits of their own,
+ * run on the worker pool --- */
 
 enum write_kind { W_PUT, W_DELETE, W_TXN, W_COMPACT, W_GRANT, W_REVOKE };
 
@@ -162,6 +181,7 @@ struct write_job {
     struct kvs_lease_grant_resp grant;
     int64_t revision;
     int64_t started_ns;
+    kc_httpd_suspended *susp; /* async writes */
 };
 
 static void
@@ -171,14 +191,9 @@ write_work(void *arg)
     struct kvs *s = j->srv->kvs;
     switch (j->kind) {
     case W_PUT:
-        j->rc = kvs_put(s, &j->put, &j->resp);
-        break;
     case W_DELETE:
-        j->rc = kvs_delete_range(s, &j->del, &j->resp);
-        break;
     case W_TXN:
-        j->rc = kvs_txn(s, &j->txn, &j->resp);
-        break;
+        break; /* asynchronous, never deferred (start_write) */
     case W_COMPACT:
         j->rc = kvs_compact(s, j->compact.revision, j->compact.physical, &j->revision);
         break;
@@ -214,14 +229,11 @@ write_done(kc_httpd_req *req, void *arg)
             kvs_error_message(j->rc, &code);
             status = ea_http_status(code);
             reply_kvs_error(req, j->rc);
+        } else if (j->kind == W_PUT || j->kind == W_DELETE || j->kind == W_TXN) {
+            reply_resp(req, &srv->ids, j->resp);
         } else {
             json_t *o;
             switch (j->kind) {
-            case W_PUT:
-            case W_DELETE:
-            case W_TXN:
-                o = ea_resp(&srv->ids, j->resp);
-                break;
             case W_GRANT:
                 o = json_object();
                 json_object_set_new(o, "header", ea_header(&srv->ids, j->grant.revision));
@@ -240,6 +252,16 @@ write_done(kc_httpd_req *req, void *arg)
     kvs_resp_free(j->resp);
     body_free(&j->body);
     free(j);
+}
+
+/* The store's completion of an async write (on its committer thread): back to the request's loop. */
+static void
+write_complete(void *arg, int err, struct kvs_resp *resp)
+{
+    struct write_job *j = arg;
+    j->rc = err;
+    j->resp = resp;
+    kc_httpd_resume(j->susp);
 }
 
 static int
@@ -298,6 +320,23 @@ start_write(kc_httpd_req *req, struct ea_server *srv, enum write_kind kind)
         free(j);
         return 0;
     }
+    if (kind == W_PUT || kind == W_DELETE || kind == W_TXN) {
+        j->susp = kc_httpd_suspend(req, write_done, j);
+        if (!j->susp) {
+            reply_error(req, "out of memory", 13);
+            body_free(&j->body);
+            free(j);
+            return 0;
+        }
+        int src = kind == W_PUT      ? kvs_put_async(srv->kvs, &j->put, write_complete, j)
+                  : kind == W_DELETE ? kvs_delete_range_async(srv->kvs, &j->del, write_complete, j)
+                                     : kvs_txn_async(srv->kvs, &j->txn, write_complete, j);
+        if (src != 0) { /* refused at once: write_complete will not run */
+            j->rc = src;
+            kc_httpd_resume(j->susp);
+        }
+        return 0;
+    }
     if (kc_httpd_defer(req, write_work, write_done, j) != 0) {
         reply_error(req, "out of memory", 13);
         body_free(&j->body);
@@ -331,7 +370,7 @@ h_range(kc_httpd_req *req, struct ea_server *srv)
             status = ea_http_status(code);
             reply_kvs_error(req, rc);
         } else {
-            reply_json(req, 200, ea_resp(&srv->ids, resp));
+            reply_resp(req, &srv->ids, resp);
         }
     }
     count(srv, "range", status, t0);
