@@ -47,6 +47,9 @@ struct api_server {
 };
 
 /* A request after routing. Strings point into the request's memory (valid until the reply). */
+/* includeObject of a Table request (meta.k8s.io TableOptions). */
+enum { API_INCLUDE_METADATA = 0, API_INCLUDE_NONE = 1, API_INCLUDE_OBJECT = 2 };
+
 struct api_request {
     struct api_server *srv;
     const struct api_resource *res; /* NULL for non-resource paths */
@@ -61,6 +64,8 @@ struct api_request {
     const char *content_type;  /* NUL-terminated copy, may be NULL */
     const char *accept;        /* NUL-terminated copy, may be NULL */
     bool want_table;           /* Accept asks for as=Table */
+    int include_object;        /* a Table row's object (includeObject): API_INCLUDE_METADATA (default), _NONE,
+                                  _OBJECT, or -1 for an unrecognized value (400) */
     const char *table_version; /* "v1" or "v1beta1" */
     /* query parameters (NULL when absent) */
     const char *label_selector, *field_selector, *resource_version, *resource_version_match, *limit, *continue_;

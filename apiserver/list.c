@@ -324,7 +324,8 @@ write_row(struct api_rawbuf *b, const struct api_request *rq, const struct api_o
           struct api_raw_shape *sh, int *state)
 {
     json_t *o = NULL;
-    bool shaped = shape_of(kv, sh, state) == 0;
+    bool whole = rq->include_object == API_INCLUDE_OBJECT; /* the row carries the whole object: parse it all */
+    bool shaped = !whole && shape_of(kv, sh, state) == 0;
     if (shaped)
         o = row_object(sh, kv->mod_revision);
     if (!o) {
@@ -342,6 +343,15 @@ write_row(struct api_rawbuf *b, const struct api_request *rq, const struct api_o
     api_rawbuf_add(b, "{\"cells\":", 9);
     add_json(b, cells);
     json_decref(cells);
+    if (rq->include_object != API_INCLUDE_METADATA) {
+        if (whole) {
+            api_rawbuf_add(b, ",\"object\":", 10);
+            add_json(b, o);
+        }
+        api_rawbuf_add(b, "}", 1);
+        json_decref(o);
+        return 0;
+    }
     char head[96];
     int hl = snprintf(head, sizeof(head),
                       ",\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/%s\",\"metadata\":",

@@ -345,6 +345,11 @@ parse_query(kc_httpd_req *req, struct api_request *rq)
     rq->grace_period = kc_httpd_req_param(req, "gracePeriodSeconds", 0);
     rq->pretty = kc_httpd_req_param(req, "pretty", 0);
     rq->force = kc_httpd_req_param(req, "force", 0);
+    const char *inc = kc_httpd_req_param(req, "includeObject", 0);
+    rq->include_object = !inc || !*inc || strcmp(inc, "Metadata") == 0 ? API_INCLUDE_METADATA
+                         : strcmp(inc, "None") == 0                    ? API_INCLUDE_NONE
+                         : strcmp(inc, "Object") == 0                  ? API_INCLUDE_OBJECT
+                                                                       : -1;
 }
 
 /* Accept: application/json;as=Table;v=v1;g=meta.k8s.io,... */
@@ -477,6 +482,14 @@ on_request(kc_httpd_req *req, void *arg)
     rq->user_agent = dup_header(req, "user-agent", rq->user_agent_buf, sizeof(rq->user_agent_buf));
     parse_accept(rq);
     parse_query(req, rq);
+    if (rq->want_table && rq->include_object < 0) { /* upstream's TableOptions check */
+        char msg[300];
+        snprintf(msg, sizeof(msg), "unrecognized includeObject value: \"%.200s\"",
+                 kc_httpd_req_param(req, "includeObject", 0));
+        reply_now(req, 400, "BadRequest", msg);
+        free(j);
+        return 0;
+    }
 
     if (!route_resource(p, strlen(p), rq)) {
         struct api_reply rep = { 0 };

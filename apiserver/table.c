@@ -44,7 +44,12 @@ api_table(const struct api_request *rq, const json_t *items, bool single, const 
         json_t *cells = json_array();
         if (r->row)
             r->row(r, obj, now, cells);
-        json_array_append_new(rows, json_pack("{s:o,s:o}", "cells", cells, "object", partial_meta(obj, tv)));
+        json_t *row = json_pack("{s:o}", "cells", cells);
+        if (rq->include_object == API_INCLUDE_OBJECT) /* the whole object (kubectl --sort-by asks for it) */
+            json_object_set_new(row, "object", json_deep_copy(obj));
+        else if (rq->include_object != API_INCLUDE_NONE)
+            json_object_set_new(row, "object", partial_meta(obj, tv));
+        json_array_append_new(rows, row);
     }
     json_t *meta = list_meta ? json_deep_copy(list_meta) : json_object();
     if (single && !json_object_get(meta, "resourceVersion")) {

@@ -183,6 +183,15 @@ def s_get_output_forms(k):
     assert "kind: Pod" in out and "  name: p1" in out and "namespace: " + k.ns in out, out
     rc, out, err = k.run("get", "pods", "-o", "name")
     assert out.split() == ["pod/p1"], out
+    # --sort-by asks the Table for whole objects (includeObject=Object); without them kubectl finds no rows
+    k.run("create", "-f", "-", stdin=(POD % "p0").replace("nginx:1.25", "busybox:2"))
+    try:
+        rc, out, err = k.run("get", "pods", "--sort-by=.metadata.name")
+        assert [ln.split()[0] for ln in out.splitlines()[1:]] == ["p0", "p1"], (out, err)
+        rc, out, err = k.run("get", "pods", "--sort-by={.spec.containers[0].image}", "-o", "name")
+        assert out.split() == ["pod/p0", "pod/p1"], (out, err)
+    finally:
+        k.run("delete", "pod", "p0", "--wait=false")
     rc, out, err = k.run("get", "pod", "nope", check=False)
     assert rc == 1 and err.strip() == 'Error from server (NotFound): pods "nope" not found', (rc, err)
 

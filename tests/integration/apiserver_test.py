@@ -778,6 +778,30 @@ def t_not_built_subresources_say_so(cl):
     assert s == 404 and o["kind"] == "Status", (s, o)
 
 
+def t_table_include_object(cl):
+    for n in ("io-a", "io-b"):
+        s, o = cl.req("POST", "/api/v1/namespaces/default/configmaps",
+                      {"metadata": {"name": n, "labels": {"io": "t"}}, "data": {"k": n}})
+        assert s == 201, o
+    acc = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"}
+    base = "/api/v1/namespaces/default/configmaps"
+    for path in (base + "?labelSelector=io%3Dt&includeObject=Object", base + "?includeObject=Object",
+                 base + "/io-a?includeObject=Object"):
+        s, t = cl.req("GET", path, headers=acc)
+        rows = [r for r in t["rows"] if r["object"]["metadata"]["name"].startswith("io-")]
+        assert s == 200 and rows, (path, s, t)
+        for r in rows:  # the whole object, as a GET gives it
+            assert r["object"]["kind"] == "ConfigMap" and r["object"]["data"]["k"] == r["object"]["metadata"]["name"]
+            assert r["object"] == cl.req("GET", base + "/" + r["object"]["metadata"]["name"])[1], r
+    for path in (base + "?includeObject=None", base + "/io-a?includeObject=None"):
+        s, t = cl.req("GET", path, headers=acc)
+        assert s == 200 and t["rows"] and all("object" not in r for r in t["rows"]), (path, t)
+    s, t = cl.req("GET", base + "?includeObject=Metadata", headers=acc)
+    assert all(r["object"]["kind"] == "PartialObjectMetadata" for r in t["rows"]), t
+    s, o = cl.req("GET", base + "?includeObject=Everything", headers=acc)
+    assert s == 400 and o["message"] == 'unrecognized includeObject value: "Everything"', (s, o)
+
+
 TESTS = [v for k, v in list(globals().items()) if k.startswith("t_")]
 
 if __name__ == "__main__":
