@@ -186,8 +186,8 @@ kc_sb_go_float(struct kc_sb *b, double d)
 static void
 go_json_float(struct kc_sb *b, double d)
 {
-    if (d == 0 || !isfinite(d)) {
-        kc_sb_str(b, "0");
+    if (d == 0 || !isfinite(d)) { /* encoding/json refuses non-finite values; a decoded document has none */
+        kc_sb_str(b, signbit(d) && d == 0 ? "-0" : "0");
         return;
     }
     if (d < 0) {
@@ -278,6 +278,12 @@ go_json_string(struct kc_sb *b, const char *s, size_t n)
         case '\t':
             kc_sb_str(b, "\\t");
             break;
+        case '\b': /* Go 1.22+; earlier releases wrote \u0008 and \u000c */
+            kc_sb_str(b, "\\b");
+            break;
+        case '\f':
+            kc_sb_str(b, "\\f");
+            break;
         default:
             if (c < 0x20 || c == '<' || c == '>' || c == '&') {
                 char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
@@ -290,26 +296,42 @@ go_json_string(struct kc_sb *b, const char *s, size_t n)
     kc_sb_add(b, "\"", 1);
 }
 
-void
-kc_sb_go_json(struct kc_sb *b, const json_t *v)
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+go_json(struct kc_sb *b, const json_t *v, bool sorted)
 {
     size_t i;
     const char *k;
     json_t *x;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        kc_sb_add(b, "{", 1);
-        bool first = true;
+        size_t n = json_object_size(v), j = 0;
+        const char **keys = kc_malloc((n ? n : 1) * sizeof(*keys));
+        if (!keys) {
+            b->oom = true;
+            return;
+        }
         json_object_foreach((json_t *)v, k, x)
         {
-            if (!first)
+            keys[j++] = k;
+        }
+        if (sorted)
+            qsort(keys, n, sizeof(*keys), cmp_str); /* Go sorts map keys byte-wise */
+        kc_sb_add(b, "{", 1);
+        for (j = 0; j < n; j++) {
+            if (j)
                 kc_sb_add(b, ",", 1);
-            first = false;
-            go_json_string(b, k, strlen(k));
+            go_json_string(b, keys[j], strlen(keys[j]));
             kc_sb_add(b, ":", 1);
-            kc_sb_go_json(b, x);
+            go_json(b, json_object_get(v, keys[j]), sorted);
         }
         kc_sb_add(b, "}", 1);
+        free(keys);
         break;
     }
     case JSON_ARRAY:
@@ -318,7 +340,7 @@ kc_sb_go_json(struct kc_sb *b, const json_t *v)
         {
             if (i)
                 kc_sb_add(b, ",", 1);
-            kc_sb_go_json(b, x);
+            go_json(b, x, sorted);
         }
         kc_sb_add(b, "]", 1);
         break;
@@ -341,6 +363,18 @@ kc_sb_go_json(struct kc_sb *b, const json_t *v)
         kc_sb_str(b, "null");
         break;
     }
+}
+
+void
+kc_sb_go_json(struct kc_sb *b, const json_t *v)
+{
+    go_json(b, v, false);
+}
+
+void
+kc_sb_go_json_sorted(struct kc_sb *b, const json_t *v)
+{
+    go_json(b, v, true);
 }
 
 void
