@@ -894,6 +894,61 @@ kc_fieldset_insert(struct kc_fieldset *s, const struct kc_pe *path, size_t n)
     return 0;
 }
 
+int
+kc_fs_cursor_insert(struct kc_fs_cursor *c, const struct kc_pe *path, const uint64_t *gen, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!pe_valid(&path[i]))
+            return KC_EINVALID;
+    if (n - 1 > c->cap) {
+        size_t cap = n + 16;
+        struct kc_fieldset **at = kc_realloc(c->at, cap * sizeof(*at));
+        if (!at)
+            return -ENOMEM;
+        c->at = at;
+        uint64_t *g = kc_realloc(c->gen, cap * sizeof(*g));
+        if (!g)
+            return -ENOMEM;
+        c->gen = g;
+        c->cap = cap;
+    }
+    size_t k = 0; /* the levels the last path shares with this one */
+    while (k < c->n && k + 1 < n && c->gen[k] == gen[k])
+        k++;
+    struct kc_fieldset *cur = k ? c->at[k - 1] : c->root;
+    c->n = k;
+    for (size_t i = k; i + 1 < n; i++) {
+        struct kc_fs_elem *e = kc_fs_get(cur, &path[i]);
+        if (!e)
+            return -ENOMEM;
+        if (!e->child && !(e->child = kc_fieldset_new())) {
+            if (!e->member)
+                drop_at(cur, (size_t)(e - cur->v));
+            return -ENOMEM;
+        }
+        cur = c->at[i] = e->child;
+        c->gen[i] = gen[i];
+        c->n = i + 1;
+    }
+    struct kc_fs_elem *e = kc_fs_get(cur, &path[n - 1]);
+    if (!e)
+        return -ENOMEM;
+    e->member = true;
+    return 0;
+}
+
+void
+kc_fs_cursor_close(struct kc_fs_cursor *c)
+{
+    free(c->at);
+    free(c->gen);
+    c->at = NULL;
+    c->gen = NULL;
+    c->n = c->cap = 0;
+}
+
 bool
 kc_fieldset_has(const struct kc_fieldset *s, const struct kc_pe *path, size_t n)
 {
@@ -1089,6 +1144,66 @@ int
 kc_fieldset_intersection(const struct kc_fieldset *a, const struct kc_fieldset *b, struct kc_fieldset **out)
 {
     return setop(a, b, OP_INTER, out);
+}
+
+void
+kc_fs_subtract(struct kc_fieldset *s, const struct kc_fieldset *x, bool recursive)
+{
+    if (!s || !x)
+        return;
+    size_t j = 0, w = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        struct kc_fs_elem *e = &s->v[i];
+        int c = 1;
+        while (j < x->n && (c = kc_pe_compare(&x->v[j].pe, &e->pe)) < 0)
+            j++;
+        const struct kc_fs_elem *y = j < x->n && c == 0 ? &x->v[j] : NULL;
+        if (y && y->member)
+            e->member = false;
+        if (y && e->child && ((recursive && y->member) || y->child)) {
+            if (recursive && y->member) {
+                kc_fieldset_free(e->child);
+                e->child = NULL;
+            } else {
+                kc_fs_subtract(e->child, y->child, recursive);
+            }
+            if (e->child && kc_fieldset_empty(e->child)) {
+                kc_fieldset_free(e->child);
+                e->child = NULL;
+            }
+        }
+        if (!e->member && !e->child) {
+            kc_pe_clear(&e->pe);
+            continue;
+        }
+        s->v[w++] = *e;
+    }
+    s->n = w;
+}
+
+int
+kc_fs_add(struct kc_fieldset *dst, const struct kc_fieldset *src)
+{
+    for (size_t i = 0; src && i < src->n; i++) {
+        const struct kc_fs_elem *e = &src->v[i];
+        if (!e->member && kc_fieldset_empty(e->child))
+            continue;
+        struct kc_fs_elem *d = kc_fs_get(dst, &e->pe);
+        if (!d)
+            return -ENOMEM;
+        d->member |= e->member;
+        int rc = 0;
+        if (e->child && !d->child)
+            rc = kc_fieldset_copy(e->child, &d->child);
+        else if (e->child)
+            rc = kc_fs_add(d->child, e->child);
+        if (rc != 0) {
+            if (!d->member && kc_fieldset_empty(d->child))
+                drop_at(dst, (size_t)(d - dst->v));
+            return rc;
+        }
+    }
+    return 0;
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* One element of a set node. pe's strings and JSON are owned. A member, or a parent with a non-empty child
  * set, or both; never neither. */
@@ -29,6 +30,28 @@ struct kc_fs_elem *kc_fs_find(const struct kc_fieldset *s, const struct kc_pe *p
 /* The element at pe in s, inserted (as neither member nor parent yet) when missing; NULL when out of memory or
  * pe is malformed. The caller must make it a member or give it children. */
 struct kc_fs_elem *kc_fs_get(struct kc_fieldset *s, const struct kc_pe *pe);
+/* Inserts the paths of a walk into one set, each at the cost of its last element when it shares its prefix with
+ * the path before: the sets along the last path are remembered. The walk numbers every element it visits (gen[i]
+ * for path[i]: a number it never gives another element), which is how a shared prefix is recognised. */
+struct kc_fs_cursor {
+    struct kc_fieldset *root; /* the set inserted into (the caller's) */
+    struct kc_fieldset **at;  /* at[i]: the child set of the element path[i] of the last path */
+    uint64_t *gen;            /* gen[i]: the number of that element */
+    size_t n, cap;            /* n: levels of at/gen that are valid */
+};
+
+/* As kc_fieldset_insert(c->root, path, n). Returns 0, KC_EINVALID (a malformed element: nothing inserted),
+ * -ENOMEM. */
+int kc_fs_cursor_insert(struct kc_fs_cursor *c, const struct kc_pe *path, const uint64_t *gen, size_t n);
+/* Frees what the cursor remembers (not the set). */
+void kc_fs_cursor_close(struct kc_fs_cursor *c);
+
+/* s minus x, in place: kc_fieldset_difference, or with recursive kc_fieldset_recursive_difference (a member of x
+ * takes everything below it too). Elements left neither member nor parent are dropped. Allocates nothing. */
+void kc_fs_subtract(struct kc_fieldset *s, const struct kc_fieldset *x, bool recursive);
+/* dst united with src, in place (kc_fieldset_union). Returns 0 or -ENOMEM (dst then holds part of src). */
+int kc_fs_add(struct kc_fieldset *dst, const struct kc_fieldset *src);
+
 /* Copies pe into *dst (owned). Returns 0, KC_EINVALID, -ENOMEM. */
 int kc_pe_copy(struct kc_pe *dst, const struct kc_pe *src);
 void kc_pe_clear(struct kc_pe *pe);

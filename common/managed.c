@@ -364,15 +364,8 @@ strip_all(struct kc_managed *m)
     struct kc_fieldset *strip = strip_set();
     if (!strip)
         return -ENOMEM;
-    for (size_t i = 0; i < m->n; i++) {
-        struct kc_fieldset *d;
-        if (kc_fieldset_difference(m->v[i].set, strip, &d) != 0) {
-            kc_fieldset_free(strip);
-            return -ENOMEM;
-        }
-        kc_fieldset_free(m->v[i].set);
-        m->v[i].set = d;
-    }
+    for (size_t i = 0; i < m->n; i++)
+        kc_fs_subtract(m->v[i].set, strip, false);
     kc_fieldset_free(strip);
     remove_empty(m);
     return 0;
@@ -491,33 +484,20 @@ cap_updaters(struct kc_managed *m)
 
 /* --- Update --- */
 
+/* Takes the ignored fields (and everything below them) out of *s. Returns 0 (in place; kept as a call that can
+ * fail for its callers' shape). */
 static int
 exclude(struct kc_fieldset **s, const struct kc_fieldset *ignored)
 {
-    bool overlap = false;
-    for (size_t i = 0; ignored && i < ignored->n && !overlap; i++)
-        overlap = kc_fs_find(*s, &ignored->v[i].pe) != NULL;
-    if (!overlap) /* the usual case: nothing to take out, no copy */
-        return 0;
-    struct kc_fieldset *d;
-    if (kc_fieldset_recursive_difference(*s, ignored, &d) != 0)
-        return -ENOMEM;
-    kc_fieldset_free(*s);
-    *s = d;
+    kc_fs_subtract(*s, ignored, true);
     return 0;
 }
 
-/* Replaces *s by *s minus x. */
+/* Replaces *s by *s minus x (in place). */
 static int
 replace_diff(struct kc_fieldset **s, const struct kc_fieldset *x)
 {
-    if (kc_fieldset_empty(x))
-        return 0;
-    struct kc_fieldset *d;
-    if (kc_fieldset_difference(*s, x, &d) != 0)
-        return -ENOMEM;
-    kc_fieldset_free(*s);
-    *s = d;
+    kc_fs_subtract(*s, x, false);
     return 0;
 }
 
@@ -535,13 +515,14 @@ changes(const struct kc_managed_ctx *ctx, const json_t *live, const json_t *obj,
     if (rc == 0)
         rc = exclude(&r, ctx->ignored);
     if (rc == 0)
-        rc = kc_fieldset_union(a, mo, am);
-    kc_fieldset_free(a);
+        rc = kc_fs_add(a, mo);
     kc_fieldset_free(mo);
     if (rc != 0) {
+        kc_fieldset_free(a);
         kc_fieldset_free(r);
         return rc;
     }
+    *am = a;
     *removed = r;
     return 0;
 }
@@ -583,22 +564,18 @@ kc_managed_update(struct kc_managed *m, const struct kc_managed_ctx *ctx, const 
     if (rc == 0 && !kc_fieldset_empty(cur)) {
         struct kc_managed_entry *e = kc_managed_find(&w, name, KC_MANAGED_UPDATE, ctx->api_version, ctx->subresource);
         if (e) {
-            struct kc_fieldset *u;
             char *t = kc_strdup(ctx->now);
-            rc = t ? kc_fieldset_union(cur, e->set, &u) : -ENOMEM;
+            rc = t ? kc_fs_add(e->set, cur) : -ENOMEM; /* w is a copy: a failure leaves m as it was */
             if (rc == 0) {
-                kc_fieldset_free(e->set);
-                e->set = u;
                 free(e->time);
                 e->time = t;
             } else {
                 free(t);
             }
         } else {
-            struct kc_fieldset *c;
-            rc = kc_fieldset_copy(cur, &c);
-            if (rc == 0 && !add_entry(&w, name, KC_MANAGED_UPDATE, ctx->api_version, ctx->subresource, ctx->now, c))
+            if (!add_entry(&w, name, KC_MANAGED_UPDATE, ctx->api_version, ctx->subresource, ctx->now, cur))
                 rc = -ENOMEM;
+            cur = NULL; /* add_entry took it (or freed it) */
         }
     }
     if (rc == 0)

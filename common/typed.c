@@ -189,8 +189,17 @@ field_tref(const struct tinfo *ti, const char *k, struct tref *out, bool *declar
 
 struct path {
     struct kc_pe *v;
+    uint64_t *gen; /* gen[i]: a number no other element pushed during the walk gets (kc_fs_cursor_insert) */
     size_t n, cap;
+    uint64_t next;
 };
+
+static void
+path_free(struct path *p)
+{
+    free(p->v);
+    free(p->gen);
+}
 
 static int
 push(struct path *p, const struct kc_pe *pe)
@@ -201,8 +210,13 @@ push(struct path *p, const struct kc_pe *pe)
         if (!v)
             return -ENOMEM;
         p->v = v;
+        uint64_t *g = kc_realloc(p->gen, cap * sizeof(*g));
+        if (!g)
+            return -ENOMEM;
+        p->gen = g;
         p->cap = cap;
     }
+    p->gen[p->n] = ++p->next;
     p->v[p->n++] = *pe;
     return 0;
 }
@@ -352,15 +366,15 @@ index_list(const struct tinfo *ti, const json_t *list, struct indexed *x)
 /* --- field sets --- */
 
 static int
-to_set(const json_t *v, struct tref tr, struct path *p, struct kc_fieldset *set)
+to_set(const json_t *v, struct tref tr, struct path *p, struct kc_fs_cursor *set)
 {
     struct tinfo ti;
     resolve(tr, v, &ti);
     int rc = 0;
     if (ti.kind == TK_SCALAR)
-        return kc_fieldset_insert(set, p->v, p->n);
+        return kc_fs_cursor_insert(set, p->v, p->gen, p->n);
     if (ti.atomic)
-        return kc_fieldset_insert(set, p->v, p->n);
+        return kc_fs_cursor_insert(set, p->v, p->gen, p->n);
     if (ti.kind == TK_LIST) {
         if (!json_is_array(v))
             return 0;
@@ -381,7 +395,7 @@ to_set(const json_t *v, struct tref tr, struct path *p, struct kc_fieldset *set)
             if (rc == 0) {
                 rc = to_set(item, ti.elem, p, set);
                 if (rc == 0)
-                    rc = kc_fieldset_insert(set, p->v, p->n);
+                    rc = kc_fs_cursor_insert(set, p->v, p->gen, p->n);
                 pop(p);
             }
             json_decref(owned);
@@ -405,7 +419,7 @@ to_set(const json_t *v, struct tref tr, struct path *p, struct kc_fieldset *set)
             return rc;
         rc = to_set(val, sub, p, set);
         if (rc == 0 && !declared)
-            rc = kc_fieldset_insert(set, p->v, p->n);
+            rc = kc_fs_cursor_insert(set, p->v, p->gen, p->n);
         pop(p);
         if (rc != 0)
             return rc;
@@ -427,8 +441,10 @@ kc_typed_to_set(const json_t *obj, const struct kc_schema *root, struct kc_field
     struct path p = { 0 };
     if (!set)
         return -ENOMEM;
-    int rc = obj ? to_set(obj, root_tref(root), &p, set) : 0;
-    free(p.v);
+    struct kc_fs_cursor cur = { .root = set };
+    int rc = obj ? to_set(obj, root_tref(root), &p, &cur) : 0;
+    kc_fs_cursor_close(&cur);
+    path_free(&p);
     if (rc != 0) {
         kc_fieldset_free(set);
         return rc;
@@ -441,6 +457,7 @@ kc_typed_to_set(const json_t *obj, const struct kc_schema *root, struct kc_field
 
 struct cmp {
     struct kc_fieldset *added, *modified, *removed;
+    struct kc_fs_cursor a, m, r; /* into added, modified, removed */
     struct path p;
 };
 
@@ -448,11 +465,11 @@ static int
 leaf(struct cmp *c, const json_t *l, const json_t *r)
 {
     if (!l)
-        return kc_fieldset_insert(c->added, c->p.v, c->p.n);
+        return kc_fs_cursor_insert(&c->a, c->p.v, c->p.gen, c->p.n);
     if (!r)
-        return kc_fieldset_insert(c->removed, c->p.v, c->p.n);
+        return kc_fs_cursor_insert(&c->r, c->p.v, c->p.gen, c->p.n);
     if (!kc_json_equal(l, r))
-        return kc_fieldset_insert(c->modified, c->p.v, c->p.n);
+        return kc_fs_cursor_insert(&c->m, c->p.v, c->p.gen, c->p.n);
     return 0;
 }
 
@@ -460,9 +477,9 @@ static int
 post(struct cmp *c, const json_t *l, const json_t *r)
 {
     if (!l)
-        return kc_fieldset_insert(c->added, c->p.v, c->p.n);
+        return kc_fs_cursor_insert(&c->a, c->p.v, c->p.gen, c->p.n);
     if (!r)
-        return kc_fieldset_insert(c->removed, c->p.v, c->p.n);
+        return kc_fs_cursor_insert(&c->r, c->p.v, c->p.gen, c->p.n);
     return 0;
 }
 
@@ -575,9 +592,15 @@ kc_typed_compare(const json_t *lhs, const json_t *rhs, const struct kc_schema *r
 {
     struct cmp c = { .added = kc_fieldset_new(), .modified = kc_fieldset_new(), .removed = kc_fieldset_new() };
     int rc = c.added && c.modified && c.removed ? 0 : -ENOMEM;
+    c.a.root = c.added;
+    c.m.root = c.modified;
+    c.r.root = c.removed;
     if (rc == 0 && (lhs || rhs))
         rc = compare_rec(&c, lhs, rhs, root_tref(root));
-    free(c.p.v);
+    kc_fs_cursor_close(&c.a);
+    kc_fs_cursor_close(&c.m);
+    kc_fs_cursor_close(&c.r);
+    path_free(&c.p);
     if (rc != 0) {
         kc_fieldset_free(c.added);
         kc_fieldset_free(c.modified);
@@ -1250,7 +1273,7 @@ kc_typed_validate(const json_t *obj, const struct kc_schema *root, json_t **erro
     if (!vl.errs)
         return -ENOMEM;
     validate_rec(&vl, obj, root_tref(root));
-    free(vl.p.v);
+    path_free(&vl.p);
     if (vl.rc != 0) {
         json_decref(vl.errs);
         return vl.rc;
