@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldset_int.h"
 #include "kc_error.h"
 #include "kc_fault.h"
 #include "kc_fieldset.h"
@@ -184,6 +185,127 @@ test_algebra(void **state)
     assert_true(kc_fieldset_empty(r));
     kc_fieldset_free(r);
     kc_fieldset_free(a);
+}
+
+/* The in-place forms (kc_fs_add, kc_fs_subtract) give what the copying ones give: the table above, then random
+ * sets over a small universe of paths (two levels of fields, keys and values), where overlaps are frequent. */
+static struct kc_fieldset *
+random_set(unsigned *seed)
+{
+    static const char *const names[] = { "a", "b", "c" };
+    struct kc_fieldset *s = kc_fieldset_new();
+    assert_non_null(s);
+    json_t *key = json_pack("{s:s}", "name", "x");
+    json_t *val = json_integer(7);
+    int n = rand_r(seed) % 8;
+    for (int i = 0; i < n; i++) {
+        struct kc_pe path[3];
+        size_t depth = 1 + (size_t)(rand_r(seed) % 3);
+        for (size_t d = 0; d < depth; d++) {
+            int k = rand_r(seed) % 5;
+            path[d] = k < 3    ? (struct kc_pe){ .type = KC_PE_FIELD, .field = names[k] }
+                      : k == 3 ? (struct kc_pe){ .type = KC_PE_KEY, .key = key }
+                               : (struct kc_pe){ .type = KC_PE_VALUE, .value = val };
+        }
+        assert_int_equal(kc_fieldset_insert(s, path, depth), 0);
+    }
+    json_decref(key);
+    json_decref(val);
+    return s;
+}
+
+static void
+check_in_place(const struct kc_fieldset *a, const struct kc_fieldset *b, const char *what)
+{
+    struct kc_fieldset *want = NULL, *got = NULL;
+    /* union */
+    assert_int_equal(kc_fieldset_union(a, b, &want), 0);
+    assert_int_equal(kc_fieldset_copy(a, &got), 0);
+    assert_int_equal(kc_fs_add(got, b), 0);
+    if (!kc_fieldset_equal(got, want))
+        fail_msg("%s: kc_fs_add differs from kc_fieldset_union", what);
+    kc_fieldset_free(want);
+    kc_fieldset_free(got);
+    /* difference and recursive difference */
+    for (int rec = 0; rec < 2; rec++) {
+        assert_int_equal(rec ? kc_fieldset_recursive_difference(a, b, &want) : kc_fieldset_difference(a, b, &want), 0);
+        assert_int_equal(kc_fieldset_copy(a, &got), 0);
+        kc_fs_subtract(got, b, rec);
+        char *g = text_of(got), *w = text_of(want);
+        if (strcmp(g, w) != 0)
+            fail_msg("%s: kc_fs_subtract(recursive=%d)\n  got  %s\n  want %s", what, rec, g, w);
+        free(g);
+        free(w);
+        kc_fieldset_free(want);
+        kc_fieldset_free(got);
+    }
+}
+
+static void
+test_in_place(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(algebra) / sizeof(algebra[0]); i++) {
+        struct kc_fieldset *a = set_of(algebra[i].a), *b = set_of(algebra[i].b);
+        char what[64];
+        snprintf(what, sizeof(what), "algebra %zu", i);
+        check_in_place(a, b, what);
+        kc_fieldset_free(a);
+        kc_fieldset_free(b);
+    }
+    unsigned seed = 42;
+    for (int i = 0; i < 2000; i++) {
+        struct kc_fieldset *a = random_set(&seed), *b = random_set(&seed);
+        char what[64];
+        snprintf(what, sizeof(what), "random pair %d", i);
+        check_in_place(a, b, what);
+        kc_fieldset_free(a);
+        kc_fieldset_free(b);
+    }
+    /* NULL operands are empty sets */
+    struct kc_fieldset *a = set_of("{\"f:a\":{}}");
+    kc_fs_subtract(a, NULL, true);
+    assert_text(a, "{\"f:a\":{}}", "subtract NULL");
+    assert_int_equal(kc_fs_add(a, NULL), 0);
+    assert_text(a, "{\"f:a\":{}}", "add NULL");
+    kc_fieldset_free(a);
+}
+
+/* A walk's inserts through a cursor give the set kc_fieldset_insert gives, also when the walk goes back up and
+ * takes a sibling, and when an element is seen again under a new number (the walk revisited it). */
+static void
+test_cursor(void **state)
+{
+    (void)state;
+    struct kc_pe f_a = { .type = KC_PE_FIELD, .field = "a" }, f_b = { .type = KC_PE_FIELD, .field = "b" },
+                 f_c = { .type = KC_PE_FIELD, .field = "c" };
+    struct {
+        struct kc_pe path[3];
+        uint64_t gen[3];
+        size_t n;
+    } walk[] = {
+        { { f_a, f_b, f_c }, { 1, 2, 3 }, 3 },  /* a.b.c */
+        { { f_a, f_b }, { 1, 2 }, 2 },          /* a.b itself, as a member */
+        { { f_a, f_c, f_a }, { 1, 4, 5 }, 3 },  /* a.c.a: a sibling below a */
+        { { f_b, f_b }, { 6, 7 }, 2 },          /* b.b: a new top-level element */
+        { { f_a, f_b, f_a }, { 8, 9, 10 }, 3 }, /* a.b.a: a and b again, under new numbers */
+    };
+    struct kc_fieldset *want = kc_fieldset_new(), *got = kc_fieldset_new();
+    struct kc_fs_cursor cur = { .root = got };
+    for (size_t i = 0; i < sizeof(walk) / sizeof(walk[0]); i++) {
+        assert_int_equal(kc_fieldset_insert(want, walk[i].path, walk[i].n), 0);
+        assert_int_equal(kc_fs_cursor_insert(&cur, walk[i].path, walk[i].gen, walk[i].n), 0);
+    }
+    assert_text(got, "{\"f:a\":{\"f:b\":{\".\":{},\"f:a\":{},\"f:c\":{}},\"f:c\":{\"f:a\":{}}},\"f:b\":{\"f:b\":{}}}",
+                "cursor walk");
+    assert_true(kc_fieldset_equal(got, want));
+    struct kc_pe bad = { .type = KC_PE_FIELD, .field = NULL };
+    uint64_t g = 11;
+    assert_int_equal(kc_fs_cursor_insert(&cur, &bad, &g, 1), KC_EINVALID);
+    assert_int_equal(kc_fs_cursor_insert(&cur, &bad, &g, 0), 0);
+    kc_fs_cursor_close(&cur);
+    kc_fieldset_free(want);
+    kc_fieldset_free(got);
 }
 
 /* --- insert, has, child --- */
@@ -428,7 +550,8 @@ main(void)
         cmocka_unit_test(test_insert_has),    cmocka_unit_test(test_paths),
         cmocka_unit_test(test_iterate_stops), cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_value_compare), cmocka_unit_test(test_pe_text),
-        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_out_of_memory), cmocka_unit_test(test_in_place),
+        cmocka_unit_test(test_cursor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
