@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api_satoken.h"
 #include "api_store.h"
 
 struct api_config {
@@ -28,6 +29,7 @@ struct api_config {
     const char *kubelet_ca_file;     /* --kubelet-certificate-authority: verify kubelets' serving certificates
                                         against it (NULL = no verification, as kube-apiserver) */
     bool kubelet_insecure_loopback;  /* --kubelet-insecure-loopback: plain HTTP to a kubelet at 127.0.0.1 (tests) */
+    struct api_sa_config sa;         /* service account tokens: the --service-account-* and --api-audiences flags */
 };
 
 void api_config_init(struct api_config *c);

@@ -6,7 +6,8 @@
 
 /* Makes <data_dir>/pki/{ca,apiserver,admin}.{crt,key} where missing: a CA, a serving certificate for
  * localhost, the host name, 127.0.0.1, bind_address and the kubernetes service names, and an admin client
- * certificate (CN=admin, O=system:masters). Existing files are kept. Returns 0 or an error with err filled. */
+ * certificate (CN=admin, O=system:masters); and sa.key/sa.pub, the P-256 key pair of service account tokens.
+ * Existing files are kept. Returns 0 or an error with err filled. */
 int api_pki_bootstrap(const char *data_dir, const char *bind_address, char *err, size_t errlen);
 
 /* Issues <pki_dir>/<name>.{crt,key} signed by <pki_dir>/ca.{crt,key}. usage: KC_PKI_SERVER and/or

@@ -26,6 +26,11 @@ struct api_user {
     char uid[256]; /* the token file's uid for a bearer token; "" for a client certificate (which carries none) */
     char groups[16][256];
     int ngroups;
+    /* extra (user.Info's Extra, one value per key here), in key order: a service account token's
+       authentication.kubernetes.io/credential-id, node-name, node-uid, pod-name, pod-uid (satoken.c) */
+    char extra_keys[5][48];
+    char extra_values[5][256];
+    int nextra;
 };
 
 struct api_wcaches;
@@ -37,6 +42,7 @@ struct api_server {
     kc_httpd *httpd;
     struct api_token *tokens;
     int ntokens;
+    struct api_satoken *satoken; /* service account tokens (api_satoken.h): TokenRequest and their authentication */
     kc_metrics *metrics;
     kc_metric *m_requests, *m_latency, *m_inflight, *m_watchers;
     char version_json[512];     /* the /version document */
@@ -76,6 +82,13 @@ struct api_request {
                                default field manager is its text before the first '/' */
     char user_agent_buf[256];
     int64_t started_ns;
+    /* A create run on the loop thread (server.c, api_rest_on_loop): with async_done set, the store write is
+     * started instead of waited for; rq->pending is then set, async_done(async_arg) runs on the store's thread
+     * once it committed, and api_rest_finish (on the loop again) builds the reply. */
+    void (*async_done)(void *arg);
+    void *async_arg;
+    struct api_obj_pending *pending;
+    json_t *pending_obj;
 };
 
 /* What a handler answers: a status code and a JSON body (owned), plus warnings. raw (malloc'ed, owned, raw_len
@@ -201,6 +214,13 @@ int api_apply_patch(struct api_request *rq, struct api_reply *rep, const json_t 
 /* Runs one resource request (on a worker thread: it may block on the store) and fills rep. Watches are not
  * handled here. */
 void api_rest_handle(struct api_request *rq, struct api_reply *rep);
+/* Whether rq may run on the loop thread with rq->async_done set: a create whose only wait is the store's commit
+ * (no lease to grant, no cluster IP to allocate) on a store with asynchronous writes. Everything else blocks on
+ * the store and runs on a worker. */
+bool api_rest_on_loop(const struct api_request *rq);
+/* Completes a request left pending by api_rest_handle (rq->pending): the reply of its committed create. Also
+ * when the client went away (then only to free). */
+void api_rest_finish(struct api_request *rq, struct api_reply *rep);
 
 /* A DELETE's options (meta.k8s.io/v1 DeleteOptions). The strings point into body (or into the request). */
 struct api_delete_opts {

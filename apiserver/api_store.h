@@ -48,6 +48,12 @@ void api_store_close(struct api_store *s);
 int api_store_range(struct api_store *s, const struct kvs_range_req *req, struct kvs_resp **out);
 int api_store_txn(struct api_store *s, const struct kvs_txn_req *req, struct kvs_resp **out);
 void api_store_resp_free(struct api_store *s, struct kvs_resp *resp);
+/* kvs_txn_async on the embedded store (done runs on the store's committer thread: see kvs_done_fn). Returns 0
+ * (done will run), kvs_txn_async's immediate errors, or KC_EUNSUPPORTED when the backend has no asynchronous
+ * writes (the remote one: use api_store_txn on a thread that may block). */
+int api_store_txn_async(struct api_store *s, const struct kvs_txn_req *req, kvs_done_fn done, void *arg);
+/* Whether api_store_txn_async works on s. */
+bool api_store_has_async(const struct api_store *s);
 int api_store_lease_grant(struct api_store *s, int64_t ttl, int64_t *id);
 int api_store_lease_revoke(struct api_store *s, int64_t id);
 int api_store_compact(struct api_store *s, int64_t revision);
@@ -144,6 +150,22 @@ int api_obj_decode(const char *value, size_t len, int64_t rev, json_t **out);
  * the bytes written rather than by encoding the object a second time. */
 int api_obj_create_json(struct api_store *s, const char *key, const json_t *obj, int64_t lease, int64_t *rev,
                         char **json, size_t *json_len);
+
+/* api_obj_create_json without waiting, on a store with asynchronous writes (api_store_has_async): obj is encoded
+ * and submitted now; done(arg) runs once the write is committed or failed, on the store's committer thread (it
+ * must only hand over, e.g. kc_httpd_resume), possibly before this returns. Then, on the requester's thread,
+ * api_obj_create_finish collects the result. Returns 0 (*out set, done will run), KC_EUNSUPPORTED (a backend
+ * without asynchronous writes), or api_obj_create's immediate errors (done will not run). */
+struct api_obj_pending;
+int api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, int64_t lease, void (*done)(void *arg),
+                         void *arg, struct api_obj_pending **out);
+/* Whether api_obj_create_finish needs the object for the reply text (a kind stored in another version). When it
+ * does not, the caller may release the object right after the start, while it is still in the cache. */
+bool api_obj_create_needs_obj(const struct api_obj_pending *p);
+/* The result of a started create once its done ran, as api_obj_create_json returns it (KC_EEXIST when the name is
+ * taken, the store's error, ...; obj is the object that was started, or NULL when api_obj_create_needs_obj said
+ * so and only the reply text is wanted). Frees p. */
+int api_obj_create_finish(struct api_obj_pending *p, const json_t *obj, int64_t *rev, char **json, size_t *json_len);
 
 /* --- kinds served in one version and stored in another ---
  *

@@ -1,5 +1,6 @@
 /* bootstrap.c - the cluster's first-start PKI under <data-dir>/pki (CA, serving certificate, admin client
- * certificate) and the admin kubeconfig with embedded *-data, as `k8c server` and `k8c pki` make them. */
+ * certificate, the service account token key pair sa.key/sa.pub) and the admin kubeconfig with embedded *-data,
+ * as `k8c server` and `k8c pki` make them. */
 #include "api_boot.h"
 #include "kc_crypto.h"
 #include "kc_error.h"
@@ -7,6 +8,7 @@
 #include "kc_pki.h"
 
 #include <errno.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,54 @@ static bool
 exists(const char *path)
 {
     return access(path, F_OK) == 0;
+}
+
+/* <pki>/sa.key (PKCS#8 P-256, 0600) and sa.pub (its PUBLIC KEY, 0644) where missing, under kubeadm's names: the
+ * key that signs service account tokens (ES256) and the one that verifies them. An existing sa.key is kept and
+ * sa.pub made from it. */
+static int
+sa_keypair(const char *pki, char *err, size_t errlen)
+{
+    char key[1100], pub[1100];
+    snprintf(key, sizeof(key), "%s/sa.key", pki);
+    snprintf(pub, sizeof(pub), "%s/sa.pub", pki);
+    if (exists(key) && exists(pub))
+        return 0;
+    EVP_PKEY *k = NULL;
+    char *pem = NULL;
+    size_t len = 0;
+    int rc = 0;
+    if (!exists(key)) {
+        rc = kc_pki_key_new(&k);
+        if (rc == 0)
+            rc = kc_pki_key_pem(k, &pem, &len);
+        if (rc == 0)
+            rc = kc_pki_write_file(key, pem, len, 0600);
+        if (pem)
+            OPENSSL_cleanse(pem, len);
+        free(pem);
+    } else {
+        FILE *f = fopen(key, "r");
+        k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+        if (f)
+            fclose(f);
+        rc = k ? 0 : KC_EINVALID;
+    }
+    BIO *b = rc == 0 ? BIO_new(BIO_s_mem()) : NULL;
+    if (rc == 0 && (!b || PEM_write_bio_PUBKEY(b, k) != 1))
+        rc = KC_EINTERNAL;
+    if (rc == 0) {
+        char *data;
+        long n = BIO_get_mem_data(b, &data);
+        rc = kc_pki_write_file(pub, data, (size_t)n, 0644);
+    }
+    BIO_free(b);
+    EVP_PKEY_free(k);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot create the service account key pair %s/sa.{key,pub}: %s", pki, kc_strerror(rc));
+    else
+        KC_LOG(KC_LOG_INFO, "pki", "created the service account key pair", "dir=%s", pki);
+    return rc;
 }
 
 int
@@ -125,7 +175,7 @@ api_pki_bootstrap(const char *data_dir, const char *bind_address, char *err, siz
         if (rc != 0)
             return rc;
     }
-    return 0;
+    return sa_keypair(pki, err, errlen);
 }
 
 int

@@ -26,6 +26,10 @@ struct flags {
     const char *kubelet_cert, *kubelet_key, *kubelet_ca; /* exec/attach: the kubelet client (exec.c) */
     bool kubelet_insecure_loopback;
     int port;
+    /* service account tokens (api_satoken.h): the repeatable flags keep each value */
+    const char *sa_signing_key, *sa_max_expiration, *sa_extend;
+    const char *sa_key_files[API_SA_MAX_FLAGS], *sa_issuers[API_SA_MAX_FLAGS], *api_audiences[API_SA_MAX_FLAGS];
+    int nsa_key_files, nsa_issuers, napi_audiences;
 };
 
 /* --name value / --name=value; returns the value or NULL. */
@@ -65,6 +69,21 @@ parse_flags(int argc, char **argv, struct flags *f, bool remote)
         F("kubelet-client-certificate", kubelet_cert)
         F("kubelet-client-key", kubelet_key)
         F("kubelet-certificate-authority", kubelet_ca)
+        F("service-account-signing-key-file", sa_signing_key)
+        F("service-account-max-token-expiration", sa_max_expiration)
+#define FA(name, arr, n)                                                          \
+    if ((v = flag_value(argc, argv, &i, name))) {                                 \
+        if (f->n == API_SA_MAX_FLAGS) {                                           \
+            fprintf(stderr, "--%s: at most %d values\n", name, API_SA_MAX_FLAGS); \
+            return 2;                                                             \
+        }                                                                         \
+        f->arr[f->n++] = v;                                                       \
+        continue;                                                                 \
+    }
+        FA("service-account-key-file", sa_key_files, nsa_key_files)
+        FA("service-account-issuer", sa_issuers, nsa_issuers)
+        FA("api-audiences", api_audiences, napi_audiences)
+#undef FA
         if (remote) {
             F("etcd-servers", etcd_servers)
             F("etcd-cafile", etcd_ca)
@@ -79,6 +98,12 @@ parse_flags(int argc, char **argv, struct flags *f, bool remote)
         }
         if (strcmp(argv[i], "--kubelet-insecure-loopback=false") == 0) {
             f->kubelet_insecure_loopback = false;
+            continue;
+        }
+        static const char extend[] = "--service-account-extend-token-expiration"; /* a bool: no separate value */
+        size_t xn = sizeof(extend) - 1;
+        if (strncmp(argv[i], extend, xn) == 0 && (argv[i][xn] == '\0' || argv[i][xn] == '=')) {
+            f->sa_extend = argv[i][xn] ? argv[i] + xn + 1 : "true";
             continue;
         }
         if ((v = flag_value(argc, argv, &i, "secure-port"))) {
@@ -173,7 +198,7 @@ static int
 serve(struct flags *f, struct api_store *store, const char *what)
 {
     struct api_config c;
-    char err[1024], crt[1024], key[1024], ca[1024], kcrt[1200], kkey[1200];
+    char err[1024], crt[1024], key[1024], ca[1024], kcrt[1200], kkey[1200], sa_key[1200], sa_pub[1200];
     api_config_init(&c);
     if (f->bind_address)
         c.bind_address = f->bind_address;
@@ -218,7 +243,30 @@ serve(struct flags *f, struct api_store *store, const char *what)
         }
         if (!f->kubelet_ca)
             c.kubelet_ca_file = ca;
+        /* service account tokens: unless --service-account-signing-key-file says otherwise, <data-dir>/pki/sa.key
+           signs and sa.pub is among the keys that verify */
+        snprintf(sa_key, sizeof(sa_key), "%s/sa.key", pki);
+        snprintf(sa_pub, sizeof(sa_pub), "%s/sa.pub", pki);
+        if (!f->sa_signing_key) {
+            c.sa.signing_key_file = sa_key;
+            c.sa.key_files[c.sa.nkey_files++] = sa_pub;
+        }
     }
+    if (f->sa_signing_key)
+        c.sa.signing_key_file = f->sa_signing_key;
+    for (int i = 0; i < f->nsa_key_files; i++) {
+        if (c.sa.nkey_files == API_SA_MAX_FLAGS) {
+            fprintf(stderr, "k8c %s: --service-account-key-file: at most %d values\n", what, API_SA_MAX_FLAGS - 1);
+            return 2;
+        }
+        c.sa.key_files[c.sa.nkey_files++] = f->sa_key_files[i];
+    }
+    for (int i = 0; i < f->nsa_issuers; i++)
+        c.sa.issuers[c.sa.nissuers++] = f->sa_issuers[i];
+    for (int i = 0; i < f->napi_audiences; i++)
+        c.sa.audiences[c.sa.naudiences++] = f->api_audiences[i];
+    c.sa.max_expiration = f->sa_max_expiration;
+    c.sa.extend_expiration = f->sa_extend;
     if (f->kubelet_cert || f->kubelet_key) {
         if (!f->kubelet_cert || !f->kubelet_key) {
             fprintf(stderr, "k8c %s: --kubelet-client-certificate and --kubelet-client-key go together\n", what);
@@ -283,6 +331,10 @@ api_cmd_server(int argc, char **argv)
                "                  [--token-auth-file FILE] [--service-cluster-ip-range 10.96.0.0/12] [--event-ttl 1h]\n"
                "                  [--kubelet-client-certificate F --kubelet-client-key F]\n"
                "                  [--kubelet-certificate-authority F] [--kubelet-insecure-loopback]\n"
+               "                  [--service-account-signing-key-file F] [--service-account-key-file F]...\n"
+               "                  [--service-account-issuer URL]... [--api-audiences A,B]\n"
+               "                  [--service-account-max-token-expiration 24h]\n"
+               "                  [--service-account-extend-token-expiration=false]\n"
                "The whole control plane in one process on the embedded store (data and PKI in --data-dir).\n");
         return 0;
     }
@@ -326,6 +378,10 @@ api_cmd_apiserver(int argc, char **argv)
             "                     [--bind-address 127.0.0.1] [--secure-port 6443] [--token-auth-file FILE]\n"
             "                     [--kubelet-client-certificate F --kubelet-client-key F]\n"
             "                     [--kubelet-certificate-authority F] [--kubelet-insecure-loopback]\n"
+            "                     [--service-account-signing-key-file F] [--service-account-key-file F]...\n"
+            "                     [--service-account-issuer URL]... [--api-audiences A,B]\n"
+            "                     [--service-account-max-token-expiration 24h]\n"
+            "                     [--service-account-extend-token-expiration=false]\n"
             "The API server alone, on a remote etcd v3 store (k8c kvstore or etcd).\n");
         return 0;
     }

@@ -4,6 +4,7 @@
 #include "api_exec.h"
 #include "api_int.h"
 #include "api_list.h"
+#include "api_satoken.h"
 #include "api_rawjson.h"
 #include "api_validate.h"
 #include "kc_crypto.h"
@@ -553,27 +554,15 @@ event_lease(struct api_server *srv, int64_t *lease)
     return rc;
 }
 
-/* Stores a prepared new object and replies 201 (takes obj). */
+/* The reply of a create that the store answered (rc, rev, and json: the stored bytes with their resourceVersion,
+ * NULL for a Table reply). Takes obj and json. */
 static void
-store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
+created_reply(struct api_request *rq, struct api_reply *rep, json_t *obj, int rc, int64_t rev, char *json,
+              size_t json_len)
 {
-    if (dry_run(rq)) {
-        reply_object(rq, rep, 201, obj);
-        return;
-    }
-    char key[1024];
-    int64_t rev;
-    api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
-    int64_t lease = 0;
-    int rc = 0;
-    if (strcmp(rq->res->kind, "Event") == 0)
-        rc = event_lease(rq->srv, &lease);
-    char *json = NULL;
-    size_t json_len = 0;
-    if (rc == 0)
-        rc = api_obj_create_json(rq->srv->store, key, obj, lease, &rev, rq->want_table ? NULL : &json, &json_len);
     if (rc != 0) {
         json_decref(obj);
+        free(json);
         api_reply_error(rep, rq, rc);
         return;
     }
@@ -586,6 +575,63 @@ store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
     }
     kc_json_set(obj, "metadata.resourceVersion", json_sprintf("%" PRId64, rev));
     reply_object(rq, rep, 201, obj);
+}
+
+bool
+api_rest_on_loop(const struct api_request *rq)
+{
+    const struct api_resource *r = rq->res;
+    return r && strcmp(rq->verb, "create") == 0 && !rq->sub[0] && !rq->name[0] && api_store_has_async(rq->srv->store) &&
+           strcmp(r->kind, "Event") != 0 && !(strcmp(r->kind, "Service") == 0 && !r->group[0]);
+}
+
+void
+api_rest_finish(struct api_request *rq, struct api_reply *rep)
+{
+    json_t *obj = rq->pending_obj;
+    char *json = NULL;
+    size_t json_len = 0;
+    int64_t rev = 0;
+    int rc = api_obj_create_finish(rq->pending, obj, &rev, rq->want_table ? NULL : &json, &json_len);
+    rq->pending = NULL;
+    rq->pending_obj = NULL;
+    created_reply(rq, rep, obj, rc, rev, json, json_len);
+}
+
+/* Stores a prepared new object and replies 201 (takes obj); with rq->async_done, starts the write and leaves
+ * the reply to api_rest_finish. */
+static void
+store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
+{
+    if (dry_run(rq)) {
+        reply_object(rq, rep, 201, obj);
+        return;
+    }
+    char key[1024];
+    int64_t rev = 0;
+    api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
+    int64_t lease = 0;
+    int rc = 0;
+    if (strcmp(rq->res->kind, "Event") == 0)
+        rc = event_lease(rq->srv, &lease);
+    if (rq->async_done) { /* on the loop: never wait here */
+        if (rc == 0)
+            rc = api_obj_create_start(rq->srv->store, key, obj, lease, rq->async_done, rq->async_arg, &rq->pending);
+        if (rc == 0 && !rq->want_table && !api_obj_create_needs_obj(rq->pending)) {
+            json_decref(obj); /* freed now, while it is in the cache: the reply is made from the stored bytes */
+            obj = NULL;
+        }
+        if (rc == 0)
+            rq->pending_obj = obj;
+        else
+            created_reply(rq, rep, obj, rc, 0, NULL, 0);
+        return;
+    }
+    char *json = NULL;
+    size_t json_len = 0;
+    if (rc == 0)
+        rc = api_obj_create_json(rq->srv->store, key, obj, lease, &rev, rq->want_table ? NULL : &json, &json_len);
+    created_reply(rq, rep, obj, rc, rev, json, json_len);
 }
 
 static void
@@ -2101,9 +2147,7 @@ api_rest_handle(struct api_request *rq, struct api_reply *rep)
                        : strcmp(sub, "eviction") == 0                             ? API_SUB_EVICTION
                                                                                   : 0;
         if (!bit && strcmp(r->kind, "ServiceAccount") == 0 && !r->group[0] && strcmp(sub, "token") == 0) {
-            /* TokenRequest (kubectl create token) needs signed service account tokens: not built yet */
-            api_reply_statusf(rep, 501, "NotImplemented",
-                              "serviceaccounts/token is not implemented yet (service account tokens are not issued)");
+            api_satoken_request(rq, rep); /* TokenRequest (kubectl create token): satoken.c */
             return;
         }
         if (!bit || !(r->subs & bit)) {

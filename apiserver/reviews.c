@@ -292,7 +292,16 @@ subject_review(struct api_request *rq, const char *uid, struct api_reply *rep, i
         oset(bad, ui, "groups", groups);
     else
         json_decref(groups);
-    /* extra: none of our authenticators sets any, and upstream omits an empty map */
+    /* extra (a service account token's, satoken.c): a map of lists in key order; upstream omits an empty one */
+    json_t *extra = rq->user.nextra ? json_object() : NULL;
+    if (rq->user.nextra && !extra)
+        (*bad)++;
+    for (int i = 0; extra && i < rq->user.nextra; i++)
+        oset(bad, extra, rq->user.extra_keys[i], json_pack("[s]", rq->user.extra_values[i]));
+    if (ui && extra)
+        oset(bad, ui, "extra", extra);
+    else
+        json_decref(extra);
     rep->status = 201;
     rep->body = json_pack("{s:s,s:s,s:{s:s},s:{s:o}}", "kind", rq->res->kind, "apiVersion", "authentication.k8s.io/v1",
                           "metadata", "creationTimestamp", now, "status", "userInfo", ui);

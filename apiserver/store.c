@@ -37,6 +37,22 @@ api_store_txn(struct api_store *s, const struct kvs_txn_req *req, struct kvs_res
     return s->ops->txn(s, req, out);
 }
 
+int
+api_store_txn_async(struct api_store *s, const struct kvs_txn_req *req, kvs_done_fn done, void *arg)
+{
+    if (!s || !req || !done)
+        return KC_EINVALID;
+    if (!s->ops->txn_async)
+        return KC_EUNSUPPORTED;
+    return s->ops->txn_async(s, req, done, arg);
+}
+
+bool
+api_store_has_async(const struct api_store *s)
+{
+    return s && s->ops->txn_async;
+}
+
 void
 api_store_resp_free(struct api_store *s, struct kvs_resp *resp)
 {
@@ -252,7 +268,8 @@ encode_stored(const json_t *obj, const struct api_storage_map *m, char **text)
 }
 
 /* The reply text of a created object: the stored bytes with resourceVersion injected, or (a converted kind, or
- * bytes this cannot rewrite in place) obj encoded with it. */
+ * bytes this cannot rewrite in place) obj encoded with it; obj NULL: the stored bytes parsed (not for a converted
+ * kind). */
 static int
 created_json(const json_t *obj, const char *text, bool converted, int64_t rev, char **json, size_t *json_len)
 {
@@ -272,6 +289,9 @@ created_json(const json_t *obj, const char *text, bool converted, int64_t rev, c
         return 0;
     }
     free(sh);
+    json_t *parsed = NULL;
+    if (!obj && !(obj = parsed = api_raw_parse(text, strlen(text), false)))
+        return -ENOMEM;
     json_t *copy = json_copy((json_t *)obj), *meta = json_copy(json_object_get(obj, "metadata"));
     if (!meta)
         meta = json_object();
@@ -281,6 +301,7 @@ created_json(const json_t *obj, const char *text, bool converted, int64_t rev, c
         rc = 0;
     json_decref(meta);
     json_decref(copy);
+    json_decref(parsed);
     return rc;
 }
 
@@ -316,6 +337,92 @@ api_obj_create_json(struct api_store *s, const char *key, const json_t *obj, int
     free(text);
     if (rc == 0 && rev)
         *rev = r;
+    return rc;
+}
+
+/* A create waiting for its commit (api_obj_create_start): the bytes written and, once done ran, the result. */
+struct api_obj_pending {
+    struct api_store *store;
+    char *text;
+    bool converted, need_obj;
+    int rc;
+    int64_t rev;
+    void (*done)(void *arg);
+    void *arg;
+};
+
+/* The committer's completion (kvs_done_fn): records the result and tells the requester; nothing more on this
+ * thread. */
+static void
+create_committed(void *arg, int err, struct kvs_resp *resp)
+{
+    struct api_obj_pending *p = arg;
+    p->rc = err;
+    if (err == 0) {
+        p->rev = resp->revision;
+        if (!resp->succeeded)
+            p->rc = KC_EEXIST;
+        api_store_resp_free(p->store, resp);
+    }
+    p->done(p->arg);
+}
+
+int
+api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, int64_t lease, void (*done)(void *arg),
+                     void *arg, struct api_obj_pending **out)
+{
+    if (!s || !key || !*key || !done || !out)
+        return KC_EINVALID;
+    if (!api_store_has_async(s))
+        return KC_EUNSUPPORTED;
+    const struct api_storage_map *m;
+    char kbuf[KEY_MAX];
+    if (!(key = storage_key(key, kbuf, sizeof(kbuf), &m)))
+        return KC_EINVALID;
+    struct api_obj_pending *p = kc_calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    int rc = encode_stored(obj, m, &p->text);
+    if (rc != 0) {
+        free(p);
+        return rc;
+    }
+    p->store = s;
+    p->converted = m != NULL;
+    p->need_obj = m != NULL;
+    p->done = done;
+    p->arg = arg;
+    *out = p; /* before the submit: done may run before it returns */
+    struct kvs_compare c = { .result = KVS_CMP_EQUAL, .target = KVS_CMP_CREATE, .key = kvs_str(key), .number = 0 };
+    struct kvs_op put = { .type = KVS_OP_PUT, .put = { .key = kvs_str(key), .value = kvs_str(p->text), .lease = lease } };
+    struct kvs_txn_req t = { .compare = &c, .n_compare = 1, .success = &put, .n_success = 1 };
+    rc = api_store_txn_async(s, &t, create_committed, p);
+    if (rc != 0) {
+        *out = NULL;
+        free(p->text);
+        free(p);
+    }
+    return rc;
+}
+
+bool
+api_obj_create_needs_obj(const struct api_obj_pending *p)
+{
+    return p->need_obj;
+}
+
+int
+api_obj_create_finish(struct api_obj_pending *p, const json_t *obj, int64_t *rev, char **json, size_t *json_len)
+{
+    int rc = p->rc;
+    if (rc == 0 && json && !obj && p->need_obj)
+        rc = KC_EINVALID;
+    if (rc == 0 && json)
+        rc = created_json(obj, p->text, p->converted, p->rev, json, json_len);
+    if (rc == 0 && rev)
+        *rev = p->rev;
+    free(p->text);
+    free(p);
     return rc;
 }
 

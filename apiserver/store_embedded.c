@@ -35,6 +35,12 @@ e_txn(struct api_store *s, const struct kvs_txn_req *req, struct kvs_resp **out)
     return kvs_txn(kvs_of(s), req, out);
 }
 
+static int
+e_txn_async(struct api_store *s, const struct kvs_txn_req *req, kvs_done_fn done, void *arg)
+{
+    return kvs_txn_async(kvs_of(s), req, done, arg);
+}
+
 static void
 e_resp_free(struct api_store *s, struct kvs_resp *resp)
 {
@@ -129,6 +135,7 @@ e_close(struct api_store *s)
 static const struct api_store_ops embedded_ops = {
     .range = e_range,
     .txn = e_txn,
+    .txn_async = e_txn_async,
     .resp_free = e_resp_free,
     .lease_grant = e_lease_grant,
     .lease_revoke = e_lease_revoke,

@@ -11,6 +11,8 @@
 struct api_store_ops {
     int (*range)(struct api_store *s, const struct kvs_range_req *req, struct kvs_resp **out);
     int (*txn)(struct api_store *s, const struct kvs_txn_req *req, struct kvs_resp **out);
+    /* NULL: the backend has no asynchronous writes (api_store_txn_async answers KC_EUNSUPPORTED) */
+    int (*txn_async)(struct api_store *s, const struct kvs_txn_req *req, kvs_done_fn done, void *arg);
     void (*resp_free)(struct api_store *s, struct kvs_resp *resp);
     int (*lease_grant)(struct api_store *s, int64_t ttl, int64_t *id);
     int (*lease_revoke)(struct api_store *s, int64_t id);

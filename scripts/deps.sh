@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config clang-format
     libh2o-evloop-dev libwslay-dev liblmdb-dev libjansson-dev libyaml-dev
-    libssl-dev libcurl4-openssl-dev libcmocka-dev
+    libssl-dev libcurl4-openssl-dev libcmocka-dev libjemalloc-dev
     openssl curl python3
     etcd-server etcd-client python3-kubernetes
 )
