@@ -405,7 +405,7 @@ api_managed_update(const struct api_request *rq, const json_t *old, const json_t
     struct kc_fieldset *ignored = ignored_fields(rq, sc);
     struct kc_managed_ctx ctx;
     ctx_init(rq, sc, ignored, av, sizeof(av), now, &ctx);
-    json_t *empty = old ? NULL : kc_typed_empty_object(sc);
+    const json_t *empty = old ? NULL : kc_typed_empty_object_shared(sc);
     int rc = old || empty ? kc_managed_update(&m, &ctx, api_field_manager(rq, mbuf, sizeof(mbuf)), old ? old : empty,
                                               tracked ? tracked : obj)
                           : -ENOMEM;
@@ -417,7 +417,6 @@ api_managed_update(const struct api_request *rq, const json_t *old, const json_t
         KC_LOG(KC_LOG_WARN, "apiserver", "failed to update managedFields", "resource=%s name=%s err=\"%s\"",
                rq->res->plural, rq->name, kc_strerror(rc));
     }
-    json_decref(empty);
     kc_fieldset_free(ignored);
     kc_managed_close(&m);
 }

@@ -1287,8 +1287,9 @@ kc_pe_fields_v1_key(const struct kc_pe *pe)
     return kc_sb_take(&b);
 }
 
+/* key: a scratch buffer for the element keys (one allocation for the whole walk). */
 static int
-to_v1(const struct kc_fieldset *s, json_t *obj)
+to_v1(const struct kc_fieldset *s, json_t *obj, struct kc_sb *key)
 {
     for (size_t i = 0; s && i < s->n; i++) {
         const struct kc_fs_elem *e = &s->v[i];
@@ -1296,17 +1297,21 @@ to_v1(const struct kc_fieldset *s, json_t *obj)
         if (!e->member && !kids)
             continue;
         json_t *o = json_object();
-        char *key = kc_pe_fields_v1_key(&e->pe);
-        int rc = o && key ? 0 : -ENOMEM;
-        if (rc == 0 && e->member && kids && json_object_set_new(o, ".", json_object()) != 0)
+        int rc = o ? 0 : -ENOMEM;
+        if (rc == 0 && e->member && kids && json_object_set_new_nocheck(o, ".", json_object()) != 0)
             rc = -ENOMEM;
         if (rc == 0 && kids)
-            rc = to_v1(e->child, o);
-        if (rc == 0 && json_object_set_new(obj, key, o) != 0)
-            rc = -ENOMEM;
-        else if (rc != 0)
+            rc = to_v1(e->child, o, key);
+        if (rc == 0) {
+            key->len = 0;
+            pe_key_text(key, &e->pe);
+            if (key->oom)
+                json_decref(o);
+            if (key->oom || json_object_setn_new(obj, key->p, key->len, o) != 0) /* which takes o, also failing */
+                rc = -ENOMEM;
+        } else {
             json_decref(o);
-        free(key);
+        }
         if (rc != 0)
             return rc;
     }
@@ -1319,7 +1324,9 @@ kc_fieldset_to_fields_v1(const struct kc_fieldset *s, json_t **out)
     json_t *o = json_object();
     if (!o)
         return -ENOMEM;
-    int rc = to_v1(s, o);
+    struct kc_sb key = { 0 };
+    int rc = to_v1(s, o, &key);
+    kc_sb_free(&key);
     if (rc != 0) {
         json_decref(o);
         return rc;

@@ -89,5 +89,8 @@ char *kc_typed_errors_text(const json_t *errors);
  * stateful set update strategies, a claim's resources). Creates compare against it, so their Update entries
  * list exactly the structs upstream lists as new. Returns a new object, or NULL when out of memory. */
 json_t *kc_typed_empty_object(const struct kc_schema *root);
+/* The same object, made once per schema and kept for the life of the process (thread-safe; read it, never
+ * change it, do not release it). NULL when out of memory. */
+const json_t *kc_typed_empty_object_shared(const struct kc_schema *root);
 
 #endif
