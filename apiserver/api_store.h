@@ -46,6 +46,11 @@ void api_store_close(struct api_store *s);
  * KC_EUNAVAILABLE) --- */
 
 int api_store_range(struct api_store *s, const struct kvs_range_req *req, struct kvs_resp **out);
+/* kvs_range_lend: fn(arg, resp) runs once with the range's result. The embedded store lends LMDB's bytes inside
+ * its read transaction (fn must be quick and must not call the store: see kvs_range_lend); the remote one copies
+ * (api_store_range), calls fn and frees. Returns 0, api_store_range's errors (fn not called), or fn's nonzero
+ * return. */
+int api_store_range_lend(struct api_store *s, const struct kvs_range_req *req, kvs_lend_fn fn, void *arg);
 int api_store_txn(struct api_store *s, const struct kvs_txn_req *req, struct kvs_resp **out);
 void api_store_resp_free(struct api_store *s, struct kvs_resp *resp);
 /* kvs_txn_async on the embedded store (done runs on the store's committer thread: see kvs_done_fn). Returns 0
@@ -105,8 +110,10 @@ typedef int (*api_obj_raw_fn)(const char *key, size_t key_len, const char *value
                               int64_t mod_revision, void *arg);
 
 /* Like api_obj_list (same range, revision, limit, `after`, *list_rev and *more), but hands each key's stored
- * bytes to fn in key order instead of parsing them. Returns 0, KC_EINVALID, the errors of api_store_range
- * (KC_ECOMPACTED, KC_EFUTUREREV, ...), -ENOMEM, or fn's nonzero return (then *list_rev and *more are not set). */
+ * bytes to fn in key order instead of parsing them: from one api_obj_list_lend, so with the embedded store the
+ * bytes are LMDB's own and fn runs inside its read transaction (quick, and no store calls: see kvs_range_lend).
+ * Returns 0, KC_EINVALID, the errors of api_store_range (KC_ECOMPACTED, KC_EFUTUREREV, ...), -ENOMEM, or fn's
+ * nonzero return (then *list_rev and *more are not set). */
 int api_obj_list_raw(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                      api_obj_raw_fn fn, void *arg, int64_t *list_rev, bool *more);
 
@@ -127,6 +134,8 @@ struct api_obj_page {
     size_t n;
     int64_t revision; /* the revision read at */
     bool more;        /* keys remain after the last one */
+    bool stable;      /* a key's bytes are the same whenever its mod_revision is (the embedded store's own MVCC
+                         records, not converted): what is learnt from them may be kept by (key, mod_revision) */
     /* private */
     struct api_store *s;
     struct kvs_resp *resp;
@@ -140,6 +149,18 @@ struct api_obj_page {
 int api_obj_list_page(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                       struct api_obj_page **out);
 void api_obj_page_free(struct api_obj_page *p);
+
+/* A page lent by api_obj_list_lend, valid during the call only. Return 0, or anything else to have
+ * api_obj_list_lend return it. */
+typedef int (*api_obj_page_fn)(const struct api_obj_page *p, void *arg);
+
+/* Like api_obj_list_page, but the page is lent to fn(p, arg), called once, instead of returned: with the embedded
+ * store its keys and values point into LMDB's map (nothing is copied; a converted prefix's values are converted
+ * copies) and fn runs inside the store's read transaction, so everything it sees is one revision's state; fn
+ * must be quick and must not call the store (kvs_range_lend says why). The remote store reads a copy and frees it
+ * after fn. Returns 0, api_obj_list_page's errors (fn not called), or fn's nonzero return. */
+int api_obj_list_lend(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+                      api_obj_page_fn fn, void *arg);
 
 /* Parses stored bytes as the object helpers do: *out is a new JSON object with metadata.resourceVersion = rev.
  * KC_EINTERNAL when the bytes are not a JSON object (or metadata is not an object), -ENOMEM. */

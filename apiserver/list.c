@@ -1,6 +1,7 @@
-/* list.c - LIST (api_list.h) from the stored bytes: pages of stored objects are read and filtered by the
- * selectors on the few values they need (rawjson.c), then the response - a <Kind>List or a Table - is written
- * once into a buffer of the right size, items spliced from the stored bytes with their resourceVersion. An object
+/* list.c - LIST (api_list.h) from the stored bytes: pages of stored objects are read (lent by the embedded store,
+ * without a copy) and filtered by the selectors on the few values they need (rawjson.c), then the response - a
+ * <Kind>List or a Table - is written once into a buffer of the right size, items spliced from the stored bytes with
+ * their resourceVersion; each object's shape is kept by key and revision, so that it is scanned once. An object
  * the raw path cannot handle exactly is parsed, alone, as the object helpers do. Also the continue tokens and the
  * selectors of lists and watches. Runs on worker threads. */
 #include "api_events.h"
@@ -15,6 +16,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,13 +165,196 @@ grow(void **arr, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-/* kv's shape in sh: 0, or -1 when the raw path cannot take kv. *state remembers it for kv (1: not known yet),
- * so that each object is scanned once. */
+/* --- the shape cache ---
+ *
+ * Scanning the stored bytes (api_raw_shape: every byte validated as jansson would) is most of a list's work, and a
+ * list reads the same unchanged objects again and again. An object's bytes are the same for as long as its key
+ * and mod_revision are - when the store says so (api_obj_page.stable: the embedded store's own MVCC records,
+ * which are never rewritten) - so its shape is kept by (key, mod_revision, length) and the next list of that
+ * object copies the offsets instead of scanning. Only offsets are kept (the members of the top level and of
+ * metadata: a few hundred bytes an object), in SHAPE_SHARDS shards with a lock each, SHAPE_SHARD_BYTES each at
+ * most: a shard that is full is emptied and fills again, so the cache never holds more than SHAPE_SHARDS *
+ * SHAPE_SHARD_BYTES (32 MiB: about 80,000 pods' shapes), and its memory grows only as objects are listed. Entries
+ * of objects since changed or deleted are never hit again and go when their shard is emptied. */
+
+#define SHAPE_SHARDS      16
+#define SHAPE_SHARD_BYTES (2u << 20)
+#define SHAPE_CHUNK       (256u << 10) /* a shard's memory is taken in chunks of this */
+#define SHAPE_BUCKETS     1024         /* hash buckets per shard */
+
+struct shape_entry {
+    struct shape_entry *next; /* in its bucket */
+    uint64_t hash;            /* of the key */
+    int64_t rev;              /* mod_revision */
+    uint32_t vlen, klen;
+    uint8_t ntop, nmeta;
+    int8_t meta;  /* sh->meta */
+    int8_t state; /* api_raw_shape's result: 0, or -1 (the raw path cannot take it: parse it) */
+    uint32_t m[]; /* (ntop + nmeta) members of 5 offsets (key, key_len, start, value, end), then the key */
+};
+
+struct shape_chunk {
+    struct shape_chunk *next;
+    size_t used;
+    char mem[SHAPE_CHUNK];
+};
+
+struct shape_shard {
+    pthread_mutex_t lock;
+    struct shape_entry *buckets[SHAPE_BUCKETS];
+    struct shape_chunk *chunks; /* the newest first */
+    size_t nchunks;
+};
+
+static struct shape_shard shape_shards[SHAPE_SHARDS] = { [0 ... SHAPE_SHARDS - 1] = { .lock =
+                                                                                          PTHREAD_MUTEX_INITIALIZER } };
+
+static uint64_t
+key_hash(const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* A key's shard: its hash's top bits (the low ones pick the bucket). */
+static struct shape_shard *
+shard_of(uint64_t h)
+{
+    _Static_assert(SHAPE_SHARDS == 16, "the top 4 bits pick the shard");
+    return &shape_shards[h >> 60];
+}
+
+/* Empties a shard (lock held): its chunks are freed, the buckets cleared. */
+static void
+shard_clear(struct shape_shard *sd)
+{
+    while (sd->chunks) {
+        struct shape_chunk *c = sd->chunks;
+        sd->chunks = c->next;
+        free(c);
+    }
+    sd->nchunks = 0;
+    memset(sd->buckets, 0, sizeof(sd->buckets));
+}
+
+static struct shape_entry *
+shard_find(struct shape_shard *sd, uint64_t h, const struct api_obj_kv *kv)
+{
+    for (struct shape_entry *e = sd->buckets[h % SHAPE_BUCKETS]; e; e = e->next)
+        if (e->hash == h && e->rev == kv->mod_revision && e->vlen == kv->value_len && e->klen == kv->key_len &&
+            memcmp((const char *)(e->m + 5u * (e->ntop + e->nmeta)), kv->key, kv->key_len) == 0)
+            return e;
+    return NULL;
+}
+
+static void
+members_out(const uint32_t *m, struct api_raw_member *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++, m += 5)
+        out[i] = (struct api_raw_member){ m[0], m[1], m[2], m[3], m[4] };
+}
+
+static void
+members_in(const struct api_raw_member *in, uint32_t *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++, m += 5) {
+        m[0] = (uint32_t)in[i].key, m[1] = (uint32_t)in[i].key_len, m[2] = (uint32_t)in[i].start;
+        m[3] = (uint32_t)in[i].value, m[4] = (uint32_t)in[i].end;
+    }
+}
+
+/* kv's cached shape into sh: its api_raw_shape result (0 or -1), or 1 when not cached. */
+static int
+shape_cached(const struct api_obj_kv *kv, struct api_raw_shape *sh)
+{
+    uint64_t h = key_hash(kv->key, kv->key_len);
+    struct shape_shard *sd = shard_of(h);
+    pthread_mutex_lock(&sd->lock);
+    struct shape_entry *e = shard_find(sd, h, kv);
+    int state = e ? e->state : 1;
+    if (e && state == 0) {
+        sh->s = kv->value;
+        sh->n = kv->value_len;
+        sh->ntop = e->ntop;
+        sh->nmeta = e->nmeta;
+        sh->meta = e->meta;
+        members_out(e->m, sh->top, e->ntop);
+        members_out(e->m + 5u * e->ntop, sh->meta_m, e->nmeta);
+    }
+    pthread_mutex_unlock(&sd->lock);
+    return state;
+}
+
+/* Keeps kv's shape (state: api_raw_shape's result, sh its shape when 0). Nothing happens when memory is short. */
+static void
+shape_keep(const struct api_obj_kv *kv, const struct api_raw_shape *sh, int state)
+{
+    if (kv->value_len > UINT32_MAX || kv->key_len > KEY_MAX)
+        return;
+    size_t nm = state == 0 ? sh->ntop + sh->nmeta : 0;
+    size_t size = (sizeof(struct shape_entry) + 5 * sizeof(uint32_t) * nm + kv->key_len + 7) & ~(size_t)7;
+    uint64_t h = key_hash(kv->key, kv->key_len);
+    struct shape_shard *sd = shard_of(h);
+    pthread_mutex_lock(&sd->lock);
+    if (shard_find(sd, h, kv)) { /* another list kept it meanwhile */
+        pthread_mutex_unlock(&sd->lock);
+        return;
+    }
+    struct shape_chunk *c = sd->chunks;
+    if (!c || c->used + size > SHAPE_CHUNK) {
+        if ((sd->nchunks + 1) * sizeof(*c) > SHAPE_SHARD_BYTES)
+            shard_clear(sd);
+        c = kc_malloc(sizeof(*c));
+        if (!c) {
+            pthread_mutex_unlock(&sd->lock);
+            return;
+        }
+        c->used = 0;
+        c->next = sd->chunks;
+        sd->chunks = c;
+        sd->nchunks++;
+    }
+    struct shape_entry *e = (struct shape_entry *)(c->mem + c->used);
+    c->used += size;
+    *e = (struct shape_entry){ .hash = h,
+                               .rev = kv->mod_revision,
+                               .vlen = (uint32_t)kv->value_len,
+                               .klen = (uint32_t)kv->key_len,
+                               .ntop = (uint8_t)(state == 0 ? sh->ntop : 0),
+                               .nmeta = (uint8_t)(state == 0 ? sh->nmeta : 0),
+                               .meta = (int8_t)(state == 0 ? sh->meta : -1),
+                               .state = (int8_t)state };
+    if (state == 0) {
+        members_in(sh->top, e->m, sh->ntop);
+        members_in(sh->meta_m, e->m + 5 * sh->ntop, sh->nmeta);
+    }
+    memcpy((char *)(e->m + 5 * nm), kv->key, kv->key_len);
+    e->next = sd->buckets[h % SHAPE_BUCKETS];
+    sd->buckets[h % SHAPE_BUCKETS] = e;
+    pthread_mutex_unlock(&sd->lock);
+}
+
+/* The initial state of a kv for shape_of: 2 when its page is stable (its shape may come from and go to the
+ * cache), else 1. */
+static int
+fresh_state(const struct api_obj_page *p)
+{
+    return p->stable ? 2 : 1;
+}
+
+/* kv's shape in sh: 0, or -1 when the raw path cannot take kv. *state remembers it for kv (fresh_state: not known
+ * yet), so that each object is scanned once - or not at all when the cache has it. */
 static int
 shape_of(const struct api_obj_kv *kv, struct api_raw_shape *sh, int *state)
 {
-    if (*state == 1)
+    if (*state == 2 && (*state = shape_cached(kv, sh)) == 1) {
         *state = api_raw_shape(kv->value, kv->value_len, sh);
+        shape_keep(kv, sh, *state);
+    } else if (*state == 1) {
+        *state = api_raw_shape(kv->value, kv->value_len, sh);
+    }
     return *state;
 }
 
@@ -224,7 +409,7 @@ collect(struct api_request *rq, const char *prefix, int64_t at, int64_t limit, c
                 return KC_EINTERNAL;
             memcpy(l->last_key, kv->key, kv->key_len);
             l->last_key[kv->key_len] = '\0';
-            int state = 1;
+            int state = fresh_state(p);
             int r = select_kv(ls, fs, kv, sh, &state);
             if (r < 0)
                 return r;
@@ -421,27 +606,40 @@ write_list(struct api_rawbuf *b, const struct api_request *rq, const struct list
     int rc = write_head(b, rq, l, prefix, limit);
     int64_t now = kc_time_now().sec;
     for (size_t i = 0; rc == 0 && i < l->npicks; i++) {
-        const struct api_obj_kv *kv = &l->pages[l->picks[i].page]->kvs[l->picks[i].index];
+        const struct api_obj_page *p = l->pages[l->picks[i].page];
+        const struct api_obj_kv *kv = &p->kvs[l->picks[i].index];
         if (i > 0)
             api_rawbuf_add(b, ",", 1);
-        int state = 1;
+        int state = fresh_state(p);
         rc = rq->want_table ? write_row(b, rq, kv, now, sh, &state) : write_item(b, kv, sh, &state);
     }
     api_rawbuf_add(b, "]}", 2);
     return rc == 0 && b->oom ? -ENOMEM : rc;
 }
 
-/* A list that is one range read (no limit: every key; or a limit without selectors: every key read is an item):
- * the head is known once the range is read, so each object is scanned once, selected and written in one pass. */
+/* What list_one_range's page callback writes with. */
+struct one_range {
+    struct api_rawbuf *b;
+    struct api_request *rq;
+    const char *prefix;
+    int64_t limit;
+    const struct kc_label_selector *ls;
+    const struct kc_field_selector *fs;
+    struct api_raw_shape *sh;
+    struct listing *l;
+};
+
+/* The whole list from the one page lent by the store (api_obj_list_lend: with the embedded store the stored
+ * bytes are LMDB's, read inside its read transaction, so this must not call the store). */
 static int
-list_one_range(struct api_rawbuf *b, struct api_request *rq, const char *prefix, int64_t at, int64_t limit,
-               const char *after, const struct kc_label_selector *ls, const struct kc_field_selector *fs,
-               struct api_raw_shape *sh, struct listing *l)
+write_one_range(const struct api_obj_page *p, void *arg)
 {
-    struct api_obj_page *p;
-    int rc = api_obj_list_page(rq->srv->store, prefix, at, limit, after, &p);
-    if (rc != 0)
-        return rc;
+    const struct one_range *c = arg;
+    struct api_rawbuf *b = c->b;
+    struct api_request *rq = c->rq;
+    struct listing *l = c->l;
+    struct api_raw_shape *sh = c->sh;
+    int rc = 0;
     l->rev = p->revision;
     l->more = p->more;
     size_t bytes = 0;
@@ -459,13 +657,13 @@ list_one_range(struct api_rawbuf *b, struct api_request *rq, const char *prefix,
     if (rc == 0 && !api_rawbuf_reserve(b, 4096 + bytes + 64 * p->n))
         rc = -ENOMEM;
     if (rc == 0)
-        rc = write_head(b, rq, l, prefix, limit);
+        rc = write_head(b, rq, l, c->prefix, c->limit);
     int64_t now = kc_time_now().sec;
     size_t count = 0;
     for (size_t i = 0; rc == 0 && i < p->n && count <= API_MAX_LIST_ITEMS; i++) {
         const struct api_obj_kv *kv = &p->kvs[i];
-        int state = 1;
-        int r = select_kv(ls, fs, kv, sh, &state);
+        int state = fresh_state(p);
+        int r = select_kv(c->ls, c->fs, kv, sh, &state);
         if (r <= 0) {
             rc = r;
             continue;
@@ -474,9 +672,20 @@ list_one_range(struct api_rawbuf *b, struct api_request *rq, const char *prefix,
             api_rawbuf_add(b, ",", 1);
         rc = rq->want_table ? write_row(b, rq, kv, now, sh, &state) : write_item(b, kv, sh, &state);
     }
-    api_obj_page_free(p);
     api_rawbuf_add(b, "]}", 2);
     return rc == 0 && b->oom ? -ENOMEM : rc;
+}
+
+/* A list that is one range read (no limit: every key; or a limit without selectors: every key read is an item):
+ * the head is known once the range is read, so each object is scanned once (or not at all: the shape cache),
+ * selected and written in one pass, from the stored bytes as the store lends them. */
+static int
+list_one_range(struct api_rawbuf *b, struct api_request *rq, const char *prefix, int64_t at, int64_t limit,
+               const char *after, const struct kc_label_selector *ls, const struct kc_field_selector *fs,
+               struct api_raw_shape *sh, struct listing *l)
+{
+    struct one_range c = { b, rq, prefix, limit, ls, fs, sh, l };
+    return api_obj_list_lend(rq->srv->store, prefix, at, limit, after, write_one_range, &c);
 }
 
 /* Replies the error of a list's store read (at: the revision asked for). */

@@ -178,9 +178,10 @@ send_reply(kc_httpd_req *req, struct api_reply *rep)
         free(rep->warnings[i]);
     }
     rep->nwarnings = 0;
-    if (rep->raw)
-        kc_httpd_reply(req, rep->status, "application/json", rep->raw, rep->raw_len);
-    else
+    if (rep->raw) { /* the list's buffer goes to the connection as it is: no copy (the server frees it) */
+        kc_httpd_reply_take(req, rep->status, "application/json", rep->raw, rep->raw_len);
+        rep->raw = NULL;
+    } else
         kc_httpd_reply_json(req, rep->status, rep->body, false);
     free(rep->raw);
     rep->raw = NULL;

@@ -30,6 +30,22 @@ api_store_range(struct api_store *s, const struct kvs_range_req *req, struct kvs
 }
 
 int
+api_store_range_lend(struct api_store *s, const struct kvs_range_req *req, kvs_lend_fn fn, void *arg)
+{
+    if (!s || !req || !fn)
+        return KC_EINVALID;
+    if (s->ops->range_lend)
+        return s->ops->range_lend(s, req, fn, arg);
+    struct kvs_resp *resp;
+    int rc = s->ops->range(s, req, &resp);
+    if (rc != 0)
+        return rc;
+    rc = fn(arg, resp);
+    api_store_resp_free(s, resp);
+    return rc;
+}
+
+int
 api_store_txn(struct api_store *s, const struct kvs_txn_req *req, struct kvs_resp **out)
 {
     if (!s || !req || !out)
@@ -527,10 +543,11 @@ prefix_end(const char *prefix, size_t len, char **end, size_t *end_len)
     return 0;
 }
 
-/* The range read of a list (prefix, revision, limit, after; translated into stored keys when a map applies). */
+/* The range read of a list (prefix, revision, limit, after; translated into stored keys when a map applies): into
+ * *out, or with fn lent to fn (api_store_range_lend; *m is set before fn runs). */
 static int
 list_range(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
-           const struct api_storage_map **m, struct kvs_resp **out)
+           const struct api_storage_map **m, struct kvs_resp **out, kvs_lend_fn fn, void *arg)
 {
     char pbuf[KEY_MAX], abuf[KEY_MAX];
     if (!(prefix = storage_key(prefix, pbuf, sizeof(pbuf), m)))
@@ -558,7 +575,7 @@ list_range(struct api_store *s, const char *prefix, int64_t revision, int64_t li
         if (c > 0 || (c == 0 && a.len > r.key.len))
             r.key = a;
     }
-    rc = api_store_range(s, &r, out);
+    rc = fn ? api_store_range_lend(s, &r, fn, arg) : api_store_range(s, &r, out);
     free(end);
     return rc;
 }
@@ -571,7 +588,7 @@ api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t 
         return KC_EINVALID;
     const struct api_storage_map *m;
     struct kvs_resp *resp;
-    int rc = list_range(s, prefix, revision, limit, after, &m, &resp);
+    int rc = list_range(s, prefix, revision, limit, after, &m, &resp, NULL, NULL);
     if (rc != 0)
         return rc;
     json_t *arr = json_array();
@@ -657,7 +674,7 @@ api_obj_list_page(struct api_store *s, const char *prefix, int64_t revision, int
         return KC_EINVALID;
     const struct api_storage_map *m;
     struct kvs_resp *resp;
-    int rc = list_range(s, prefix, revision, limit, after, &m, &resp);
+    int rc = list_range(s, prefix, revision, limit, after, &m, &resp, NULL, NULL);
     if (rc != 0)
         return rc;
     struct api_obj_page *p = kc_calloc(1, sizeof(*p));
@@ -671,6 +688,7 @@ api_obj_list_page(struct api_store *s, const char *prefix, int64_t revision, int
     p->n = resp->n_kvs;
     p->revision = revision > 0 ? revision : resp->revision;
     p->more = resp->more;
+    p->stable = s->ops->range_lend != NULL && !m; /* the embedded store's records, copied */
     for (size_t i = 0; i < p->n; i++) {
         const struct kvs_kv *kv = &resp->kvs[i];
         p->kvs[i] = (struct api_obj_kv){ (const char *)kv->key, kv->key_len, (const char *)kv->value, kv->value_len,
@@ -684,26 +702,85 @@ api_obj_list_page(struct api_store *s, const char *prefix, int64_t revision, int
     return 0;
 }
 
+/* api_obj_list_lend's range callback: the lent range as a page (converted when a map applies), handed to fn. */
+struct lend_ctx {
+    bool lends; /* the backend lends its own MVCC records (the embedded one): the page is stable unless converted */
+    const struct api_storage_map *m;
+    int64_t revision;
+    api_obj_page_fn fn;
+    void *arg;
+};
+
+static int
+page_lent(void *arg, const struct kvs_resp *resp)
+{
+    struct lend_ctx *c = arg;
+    struct api_obj_page *p = kc_calloc(1, sizeof(*p));
+    if (!p || !(p->kvs = kc_malloc((resp->n_kvs ? resp->n_kvs : 1) * sizeof(*p->kvs)))) {
+        free(p);
+        return -ENOMEM;
+    }
+    p->n = resp->n_kvs;
+    p->revision = c->revision > 0 ? c->revision : resp->revision;
+    p->more = resp->more;
+    p->stable = c->lends && !c->m;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct kvs_kv *kv = &resp->kvs[i];
+        p->kvs[i] = (struct api_obj_kv){ (const char *)kv->key, kv->key_len, (const char *)kv->value, kv->value_len,
+                                         kv->mod_revision };
+    }
+    int rc = c->m ? convert_page(p, c->m) : 0;
+    if (rc == 0)
+        rc = c->fn(p, c->arg);
+    api_obj_page_free(p); /* p->s and p->resp are NULL: the bytes were lent */
+    return rc;
+}
+
+int
+api_obj_list_lend(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
+                  api_obj_page_fn fn, void *arg)
+{
+    if (!s || !prefix || !fn || revision < 0 || limit < 0)
+        return KC_EINVALID;
+    struct lend_ctx c = { .lends = s->ops->range_lend != NULL, .revision = revision, .fn = fn, .arg = arg };
+    return list_range(s, prefix, revision, limit, after, &c.m, NULL, page_lent, &c);
+}
+
+/* api_obj_list_raw's page callback: each pair to the caller's function. */
+struct raw_ctx {
+    api_obj_raw_fn fn;
+    void *arg;
+    int64_t rev;
+    bool more;
+};
+
+static int
+page_raw(const struct api_obj_page *p, void *arg)
+{
+    struct raw_ctx *c = arg;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < p->n; i++) {
+        const struct api_obj_kv *kv = &p->kvs[i];
+        rc = c->fn(kv->key, kv->key_len, kv->value, kv->value_len, kv->mod_revision, c->arg);
+    }
+    c->rev = p->revision;
+    c->more = p->more;
+    return rc;
+}
+
 int
 api_obj_list_raw(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                  api_obj_raw_fn fn, void *arg, int64_t *list_rev, bool *more)
 {
     if (!fn)
         return KC_EINVALID;
-    struct api_obj_page *p;
-    int rc = api_obj_list_page(s, prefix, revision, limit, after, &p);
-    if (rc != 0)
-        return rc;
-    for (size_t i = 0; rc == 0 && i < p->n; i++) {
-        const struct api_obj_kv *kv = &p->kvs[i];
-        rc = fn(kv->key, kv->key_len, kv->value, kv->value_len, kv->mod_revision, arg);
-    }
+    struct raw_ctx c = { .fn = fn, .arg = arg };
+    int rc = api_obj_list_lend(s, prefix, revision, limit, after, page_raw, &c);
     if (rc == 0) {
         if (list_rev)
-            *list_rev = p->revision;
+            *list_rev = c.rev;
         if (more)
-            *more = p->more;
+            *more = c.more;
     }
-    api_obj_page_free(p);
     return rc;
 }

@@ -30,6 +30,12 @@ e_range(struct api_store *s, const struct kvs_range_req *req, struct kvs_resp **
 }
 
 static int
+e_range_lend(struct api_store *s, const struct kvs_range_req *req, kvs_lend_fn fn, void *arg)
+{
+    return kvs_range_lend(kvs_of(s), req, fn, arg);
+}
+
+static int
 e_txn(struct api_store *s, const struct kvs_txn_req *req, struct kvs_resp **out)
 {
     return kvs_txn(kvs_of(s), req, out);
@@ -134,6 +140,7 @@ e_close(struct api_store *s)
 
 static const struct api_store_ops embedded_ops = {
     .range = e_range,
+    .range_lend = e_range_lend,
     .txn = e_txn,
     .txn_async = e_txn_async,
     .resp_free = e_resp_free,

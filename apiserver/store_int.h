@@ -10,6 +10,8 @@
 /* One backend's operations; semantics as the api_store_* function of the same name. */
 struct api_store_ops {
     int (*range)(struct api_store *s, const struct kvs_range_req *req, struct kvs_resp **out);
+    /* NULL: the backend cannot lend its bytes (the remote one); api_store_range_lend then copies through range */
+    int (*range_lend)(struct api_store *s, const struct kvs_range_req *req, kvs_lend_fn fn, void *arg);
     int (*txn)(struct api_store *s, const struct kvs_txn_req *req, struct kvs_resp **out);
     /* NULL: the backend has no asynchronous writes (api_store_txn_async answers KC_EUNSUPPORTED) */
     int (*txn_async)(struct api_store *s, const struct kvs_txn_req *req, kvs_done_fn done, void *arg);

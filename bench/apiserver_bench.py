@@ -6,7 +6,10 @@ Figures: create 10,000 pods with 64 clients (ops/s, p50/p99), LIST of the 10,000
 limit=500, with a label selector that passes all, a field selector that passes none, as a Table), GET of one pod,
 1,000 watchers receiving 1,000 events each (lag from the write's acknowledgement to the event's arrival), the
 server's RSS after the load. Prints a table: figure, anchor or goal, ratio.
-Usage: apiserver_bench.py --build BUILD_DIR [--quick]
+Usage: apiserver_bench.py --build BUILD_DIR [--quick] [--lists-only] [--perf]
+  --lists-only: only the creates (without the raw-put anchor) and the LISTs: no GET, no watch
+  --perf: also the server's CPU time, page faults and context switches per plain LIST (perf stat -p on the server
+          during a second run of the plain LISTs)
 """
 import argparse
 import http.client
@@ -125,10 +128,45 @@ def run(binary, *args):
     return dict(kv.split("=") for kv in r.stdout.split())
 
 
+def perf_stat(pid, cmd):
+    """Runs cmd (an apibench run) with `perf stat` attached to the server: task-clock (ms), page-faults,
+    context-switches over the run."""
+    fd, out = tempfile.mkstemp(prefix="k8c-perf-")
+    os.close(fd)
+    perf = subprocess.Popen(["perf", "stat", "-x", ",", "-o", out, "-e", "task-clock,page-faults,context-switches",
+                             "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children.append(perf)
+    time.sleep(0.3)  # perf attaches to the running server; no readiness signal to wait on
+    try:
+        run(cmd[0], *cmd[1:])
+    finally:
+        perf.send_signal(signal.SIGINT)
+        perf.wait(timeout=10)
+    st = {}
+    with open(out) as f:
+        for line in f:
+            parts = line.strip().split(",")
+            if len(parts) > 2 and parts[2] in ("task-clock", "page-faults", "context-switches"):
+                st[parts[2]] = float(parts[0])
+    os.unlink(out)
+    return st
+
+
+def print_rows(rows, size, lst):
+    print("%-40s %12s %18s %24s" % ("API server benchmark (%s)" % os.uname().nodename[:12], "k8c", "anchor/goal",
+                                     "ratio"))
+    for name, ours, anchor, ratio in rows:
+        print("%-40s %12.3f %18s %24s" % (name, ours, anchor, ratio))
+    print("(pod create body %d bytes; list body %s bytes; load average %s)" %
+          (size, lst["bytes"], " ".join("%.2f" % x for x in os.getloadavg())))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--lists-only", action="store_true")
+    ap.add_argument("--perf", action="store_true")
     args = ap.parse_args()
     k8c = os.path.join(args.build, "cmd", "k8c")
     apibench = os.path.join(args.build, "bench", "apibench")
@@ -140,19 +178,25 @@ def main():
     rows = []  # (figure, ours, anchor or goal, "anchor"/"goal<="/"goal>=" , ratio text)
     try:
         srv, url = start_server(k8c, os.path.join(tmp, "server"))
-        kv, kv_url = start_kvstore(k8c, os.path.join(tmp, "kvstore"))
+        if not args.lists_only:
+            kv, kv_url = start_kvstore(k8c, os.path.join(tmp, "kvstore"))
         pki = os.path.join(tmp, "server", "pki")
         podfile = os.path.join(tmp, "pod.json")
         size = int(run(apibench, "podjson", podfile)["bytes"])
 
-        raw = run(kvbench, "put", kv_url, clients, pods, "@" + podfile)
-        create = run(apibench, "create", url, pki, clients, pods)
-        ratio = float(create["ops_per_s"]) / float(raw["ops_per_s"])
-        rows.append(("create %d pods, %d clients (ops/s)" % (pods, clients), float(create["ops_per_s"]),
-                     "%.0f raw put" % float(raw["ops_per_s"]), "%.2fx (goal >= 0.50x)" % ratio))
-        for p in ("p50", "p99"):
-            a, b = float(create[p + "_ms"]), float(raw[p + "_ms"])
-            rows.append(("create %s (ms)" % p, a, "%.3f raw put" % b, "%.2fx" % (a / b if b else 0)))
+        if args.lists_only:
+            create = run(apibench, "create", url, pki, clients, pods)
+            rows.append(("create %d pods, %d clients (ops/s)" % (pods, clients), float(create["ops_per_s"]), "",
+                         ""))
+        else:
+            raw = run(kvbench, "put", kv_url, clients, pods, "@" + podfile)
+            create = run(apibench, "create", url, pki, clients, pods)
+            ratio = float(create["ops_per_s"]) / float(raw["ops_per_s"])
+            rows.append(("create %d pods, %d clients (ops/s)" % (pods, clients), float(create["ops_per_s"]),
+                         "%.0f raw put" % float(raw["ops_per_s"]), "%.2fx (goal >= 0.50x)" % ratio))
+            for p in ("p50", "p99"):
+                a, b = float(create[p + "_ms"]), float(raw[p + "_ms"])
+                rows.append(("create %s (ms)" % p, a, "%.3f raw put" % b, "%.2fx" % (a / b if b else 0)))
         rss_create = rss_mib(srv.pid)
 
         lst = run(apibench, "list", url, pki, 10 if args.quick else 20, 0)
@@ -161,6 +205,12 @@ def main():
         for p in ("p50", "p99"):
             v = float(lst[p + "_ms"])
             rows.append(("LIST %d pods %s (ms)" % (pods, p), v, "goal <= 100", "%.2fx" % (v / 100.0)))
+        if args.perf:
+            n = 10 if args.quick else 20
+            st = perf_stat(srv.pid, [apibench, "list", url, pki, n, 0])
+            rows.append(("  server CPU per LIST (ms)", st["task-clock"] / n, "", ""))
+            rows.append(("  server page faults per LIST", st["page-faults"] / n, "", ""))
+            rows.append(("  server context switches per LIST", st["context-switches"] / n, "", ""))
         paged = run(apibench, "list", url, pki, 5 if args.quick else 10, 500)
         for p in ("p50", "p99"):
             v = float(paged[p + "_ms"])
@@ -176,6 +226,11 @@ def main():
                 raise SystemExit("list %s returned %s items, expected %d" % (what, sel["items"], want))
             v = float(sel["p50_ms"])
             rows.append(("LIST %s p50 (ms)" % what, v, "", ""))
+        if args.lists_only:
+            rows.append(("server RSS after creates (MiB)", rss_create, "", ""))
+            rows.append(("server RSS after lists (MiB)", rss_mib(srv.pid), "", ""))
+            print_rows(rows, size, lst)
+            return
         get = run(apibench, "get", url, pki, 200 if args.quick else 2000)
         rows.append(("GET one pod p50 (ms)", float(get["p50_ms"]), "", ""))
         rows.append(("GET one pod p99 (ms)", float(get["p99_ms"]), "", ""))
@@ -194,12 +249,7 @@ def main():
         rows.append(("server RSS after lists/gets (MiB)", rss_list, "", ""))
         rows.append(("server RSS after watch (MiB)", rss_watch, "", ""))
 
-        print("%-40s %12s %18s %24s" % ("API server benchmark (%s)" % os.uname().nodename[:12], "k8c", "anchor/goal",
-                                         "ratio"))
-        for name, ours, anchor, ratio in rows:
-            print("%-40s %12.3f %18s %24s" % (name, ours, anchor, ratio))
-        print("(pod create body %d bytes; list body %s bytes; load average %s)" %
-              (size, lst["bytes"], " ".join("%.2f" % x for x in os.getloadavg())))
+        print_rows(rows, size, lst)
     finally:
         stop_children()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -291,6 +291,21 @@ void kvs_close(struct kvs *s);
  * (revision > current), KC_ECOMPACTED (revision < the compaction revision). *out: kvs_resp_free(). */
 int kvs_range(struct kvs *s, const struct kvs_range_req *req, struct kvs_resp **out);
 
+/* A range's result lent by kvs_range_lend: resp is what kvs_range would return (resp->priv NULL), but its keys and
+ * values point into the store's memory map, valid during the call only (copy what must outlive it). Return 0, or
+ * anything else to have kvs_range_lend return that. */
+typedef int (*kvs_lend_fn)(void *arg, const struct kvs_resp *resp);
+
+/* kvs_range without copying the pairs: reads in one read transaction and calls fn(arg, resp) once, inside it, with
+ * the keys and values as LMDB holds them (only the array of pairs is allocated). Everything fn sees is one
+ * revision's state, as with kvs_range. The transaction stays open while fn runs, which (as any reader) keeps LMDB
+ * from reusing the pages freed by later commits and holds back a growth of the map (the writer that needs one
+ * waits, and reads that start meanwhile wait behind it): fn should be quick (scan, copy, encode; no waiting on other
+ * threads) and must not call kvs_ functions on s, which could deadlock behind such a growth. It does not affect
+ * durability: the checkpoint's pinned state is held by its own transaction (docs/kvstore.md, "Durability").
+ * Returns 0, kvs_range's errors (fn is then not called), KC_EINVALID (a NULL argument), or fn's nonzero return. */
+int kvs_range_lend(struct kvs *s, const struct kvs_range_req *req, kvs_lend_fn fn, void *arg);
+
 /* Puts a key. Errors: KVS_EEMPTYKEY, KVS_EVALUEPROVIDED (ignore_value with a value), KVS_ELEASEPROVIDED
  * (ignore_lease with a lease), KC_ENOTFOUND (the lease does not exist), KVS_EKEYNOTFOUND (ignore_value or
  * ignore_lease and the key does not exist), KC_ENOSPACE (over quota or the NOSPACE alarm is raised),

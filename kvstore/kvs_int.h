@@ -373,6 +373,10 @@ int idx_visit(struct view *v, struct kvs_buf key, struct kvs_buf end, int64_t re
 /* etcd's Range (apply.go + rangeKeys) on view v whose current revision is cur_rev; results copied into ra.
  * in_txn: the revision checks were done by the txn (as etcd's checkRequestRange). */
 int mvcc_range(struct view *v, int64_t cur_rev, const struct kvs_range_req *r, struct arena *ra, struct kvs_resp *out);
+/* mvcc_range without copying: out's keys and values point into LMDB's map (valid while v's txn lives); the array
+ * of pairs is still allocated in ra. */
+int mvcc_range_lend(struct view *v, int64_t cur_rev, const struct kvs_range_req *r, struct arena *ra,
+                    struct kvs_resp *out);
 /* Copies a record into a kvs_kv (main = mod_revision). */
 int kv_from_rec(struct arena *ra, const struct rec *r, int64_t main, bool keys_only, struct kvs_kv *out);
 

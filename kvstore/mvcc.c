@@ -1,5 +1,5 @@
-/* mvcc.c - the MVCC layer on LMDB: index and revision records, ranges at a revision, puts and deletes with
- * tombstones, physical compaction, and the lease tables.
+/* mvcc.c - the MVCC layer on LMDB: index and revision records, ranges at a revision (copied, or lent from the
+ * map), puts and deletes with tombstones, physical compaction, and the lease tables.
  *
  * rev DB:   main revision (8 bytes BE) + sub revision (4 bytes BE) -> record (header, key, value). In revision
  *           order, so it is also the watch history.
@@ -417,8 +417,10 @@ item_cmp(const void *a, const void *b, void *ctx)
     return desc ? -c : c;
 }
 
-int
-mvcc_range(struct view *v, int64_t cur_rev, const struct kvs_range_req *r, struct arena *ra, struct kvs_resp *out)
+/* mvcc_range and mvcc_range_lend: with lend, out's keys and values are the records' own bytes in LMDB's map. */
+static int
+range_at(struct view *v, int64_t cur_rev, const struct kvs_range_req *r, struct arena *ra, struct kvs_resp *out,
+         bool lend)
 {
     int64_t rev = r->revision;
     if (rev > cur_rev)
@@ -481,13 +483,40 @@ mvcc_range(struct view *v, int64_t cur_rev, const struct kvs_range_req *r, struc
         rc = -ENOMEM;
         goto done;
     }
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = kv_from_rec(ra, &items[i].r, items[i].main, r->keys_only, &out->kvs[i]);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!lend) {
+            rc = kv_from_rec(ra, &items[i].r, items[i].main, r->keys_only, &out->kvs[i]);
+            continue;
+        }
+        const struct rec *rr = &items[i].r;
+        out->kvs[i] = (struct kvs_kv){
+            .key = rr->key,
+            .key_len = rr->klen,
+            .value = r->keys_only || !rr->vlen ? NULL : rr->val,
+            .value_len = r->keys_only ? 0 : rr->vlen,
+            .create_revision = rr->create,
+            .mod_revision = items[i].main,
+            .version = rr->version,
+            .lease = rr->lease,
+        };
+    }
     out->n_kvs = n;
 done:
     free(items);
     free(c.v);
     return rc;
+}
+
+int
+mvcc_range(struct view *v, int64_t cur_rev, const struct kvs_range_req *r, struct arena *ra, struct kvs_resp *out)
+{
+    return range_at(v, cur_rev, r, ra, out, false);
+}
+
+int
+mvcc_range_lend(struct view *v, int64_t cur_rev, const struct kvs_range_req *r, struct arena *ra, struct kvs_resp *out)
+{
+    return range_at(v, cur_rev, r, ra, out, true);
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */

@@ -701,6 +701,35 @@ kvs_resp_free(struct kvs_resp *resp)
 }
 
 int
+kvs_range_lend(struct kvs *s, const struct kvs_range_req *req, kvs_lend_fn fn, void *arg)
+{
+    if (!s || !req || !fn)
+        return KC_EINVALID;
+    int rc = check_range(req);
+    if (rc)
+        return rc;
+    MDB_txn *txn;
+    rc = rtxn_begin(s, &txn);
+    if (rc)
+        return rc;
+    struct view v;
+    rc = view_open_read(&v, s, txn);
+    if (rc) {
+        rtxn_end(s, txn);
+        return rc;
+    }
+    struct arena ra = { 0 }; /* the array of pairs; the bytes stay LMDB's */
+    struct kvs_resp resp = { 0 };
+    rc = mvcc_range_lend(&v, v.rev, req, &ra, &resp);
+    if (rc == 0)
+        rc = fn(arg, &resp);
+    view_close(&v);
+    rtxn_end(s, txn);
+    arena_free(&ra);
+    return rc;
+}
+
+int
 kvs_range(struct kvs *s, const struct kvs_range_req *req, struct kvs_resp **out)
 {
     if (!s || !req || !out)

@@ -1,5 +1,6 @@
 /* httpd.c - kc_httpd on h2o 2.2.5: loop threads sharing one listening socket, routes as h2o handlers, deferred
- * work on a worker pool, streaming generators with a bounded double buffer, cross-thread posts and timers. */
+ * work on a worker pool, streaming generators with a bounded double buffer, bodies sent from the caller's buffer
+ * a slice at a time, cross-thread posts and timers. */
 #include "kc_httpd.h"
 #include "httpd_internal.h"
 #include "kc_error.h"
@@ -276,6 +277,94 @@ kc_httpd_reply_json(kc_httpd_req *req, int status, const json_t *v, bool nl)
     if (nl)
         body.base[len++] = '\n';
     kc_httpd_reply(req, status, "application/json", body.base, len);
+}
+
+/* --- replies that own their body --- */
+
+/* A body handed over by kc_httpd_reply_take/lend, sent a slice at a time: h2o's HTTP/1.1 TLS path encrypts all it
+ * is given into fresh records at once and HTTP/2 frames it into the connection's buffer, so one h2o_send of 50 MB
+ * would need 50 MB more; a slice at a time reuses the same few hundred KiB. It lives in the request's pool: its
+ * dispose (the response sent, the client gone, the connection closed) releases the body, never earlier, because
+ * h2o may read a slice until it calls proceed or disposes the request. */
+struct owned_body {
+    h2o_generator_t super; /* first: h2o calls proceed/stop with it */
+    const char *body;
+    size_t len, off;
+    void (*release)(void *arg);
+    void *arg;
+};
+
+static void
+owned_send_next(struct owned_body *ob, h2o_req_t *r)
+{
+    size_t n = ob->len - ob->off;
+    if (n > KC_HTTPD_SLICE)
+        n = KC_HTTPD_SLICE;
+    h2o_iovec_t iov = h2o_iovec_init(ob->body + ob->off, n);
+    ob->off += n;
+    h2o_send(r, &iov, n ? 1 : 0, ob->off == ob->len ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+}
+
+static void
+owned_proceed(h2o_generator_t *gen, h2o_req_t *r)
+{
+    owned_send_next((struct owned_body *)gen, r);
+}
+
+static void
+owned_stop(h2o_generator_t *gen, h2o_req_t *r)
+{
+    (void)gen; /* the client left: nothing more is sent; the body goes with the pool (owned_dispose) */
+    (void)r;
+}
+
+static void
+owned_dispose(void *p)
+{
+    struct owned_body *ob = p;
+    if (ob->release)
+        ob->release(ob->arg);
+    ob->release = NULL;
+}
+
+static void
+free_body(void *body)
+{
+    free(body);
+}
+
+void
+kc_httpd_reply_lend(kc_httpd_req *req, int status, const char *ctype, const char *body, size_t len,
+                    void (*release)(void *arg), void *arg)
+{
+    h2o_req_t *r = req->r;
+    struct owned_body *ob = h2o_mem_alloc_shared(&r->pool, sizeof(*ob), owned_dispose);
+    memset(ob, 0, sizeof(*ob));
+    ob->super.proceed = owned_proceed;
+    ob->super.stop = owned_stop;
+    ob->body = body ? body : "";
+    ob->len = body ? len : 0;
+    ob->release = release;
+    ob->arg = arg;
+    r->res.status = status;
+    r->res.reason = "";
+    if (ctype)
+        h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
+    r->res.content_length = ob->len;
+    h2o_start_response(r, &ob->super);
+    if (h2o_memis(r->input.method.base, r->input.method.len, H2O_STRLIT("HEAD"))) {
+        /* the headers say how long the body is; the body is not sent (as h2o_send_inline does) */
+        ob->off = ob->len;
+        h2o_send(r, NULL, 0, H2O_SEND_STATE_FINAL);
+        return;
+    }
+    owned_send_next(ob, r);
+}
+
+void
+kc_httpd_reply_take(kc_httpd_req *req, int status, const char *ctype, char *body, size_t len)
+{
+    kc_httpd_reply_lend(req, status, ctype, body, len, body ? free_body : NULL, body);
 }
 
 /* --- deferred work --- */

@@ -5,6 +5,9 @@
  * its stream belong to the loop thread that accepted it: call the kc_httpd_req_* / reply / stream functions only
  * from that thread (inside a handler, a done callback, a posted function or a timer). kc_httpd_post() is the one
  * way in from other threads.
+ *
+ * Signals: h2o writes to sockets with writev(), so a client that leaves mid-response raises SIGPIPE; a process that
+ * serves ignores it (signal(SIGPIPE, SIG_IGN)), as every server does.
  */
 #ifndef KC_HTTPD_H
 #define KC_HTTPD_H
@@ -102,6 +105,22 @@ void kc_httpd_add_header(kc_httpd_req *req, const char *name, const char *value)
 
 /* Sends a complete response with Content-Length; body is copied. ctype may be NULL (no Content-Type). */
 void kc_httpd_reply(kc_httpd_req *req, int status, const char *ctype, const char *body, size_t len);
+
+#define KC_HTTPD_SLICE (256u << 10) /* bytes of a taken or lent body handed to the connection at a time */
+
+/* Sends a complete response with Content-Length whose body is the malloc'ed body[0..len), without copying it: the
+ * server owns body from the call on and free()s it on the loop thread when the response is over, whether sent,
+ * abandoned because the client left mid-body, or ended by kc_httpd_stop (body may be NULL: an empty body). It goes
+ * out KC_HTTPD_SLICE bytes at a time, each slice handed to the connection once the previous one was written, so
+ * TLS and HTTP/2 framing hold at most a slice of it besides the body itself. For big bodies (a LIST); kc_httpd_reply
+ * copies, which is as good for small ones. The request is answered when this returns. */
+void kc_httpd_reply_take(kc_httpd_req *req, int status, const char *ctype, char *body, size_t len);
+
+/* As kc_httpd_reply_take, for a body the caller keeps owning: body[0..len) must stay unchanged until
+ * release(arg) runs (exactly once, on the loop thread, in the same cases as kc_httpd_reply_take's free; not at all
+ * when release is NULL). For a buffer that goes back to a cache. */
+void kc_httpd_reply_lend(kc_httpd_req *req, int status, const char *ctype, const char *body, size_t len,
+                         void (*release)(void *arg), void *arg);
 
 /* Sends v as compact JSON (application/json) followed by a newline when nl. Does not take the reference. */
 void kc_httpd_reply_json(kc_httpd_req *req, int status, const json_t *v, bool nl);

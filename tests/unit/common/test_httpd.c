@@ -1,6 +1,7 @@
 /* test_httpd.c - kc_httpd end to end on 127.0.0.1 with libcurl as the client: routes and query parameters,
  * body limits, deferred work running concurrently off the loop, streams (bounded, closed by the client, ended
- * by stop), posts from other threads, timers, and TLS with ALPN and client-certificate identities. */
+ * by stop), posts from other threads, timers, TLS with ALPN and client-certificate identities, and bodies handed
+ * over without a copy (kc_httpd_reply_take/lend: every byte, HTTP/1.1 and HTTP/2, clients that leave mid-body). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +11,14 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kc_error.h"
@@ -259,6 +264,54 @@ h_hold(kc_httpd_req *req, void *arg)
     return 0;
 }
 
+/* Bodies handed over with kc_httpd_reply_take / kc_httpd_reply_lend: /big?n=N[&lend=1][&status=S] answers N
+ * pattern bytes (pattern_at), several slices long when N is; lent bodies count their releases. */
+static int released;        /* lent bodies released (atomic) */
+static long released_bytes; /* their sizes (atomic) */
+static int big_started;     /* /big requests answered (atomic) */
+
+static char
+pattern_at(size_t i)
+{
+    return (char)('a' + (i * 7 + i / 4096) % 26);
+}
+
+struct lent {
+    char *body;
+    size_t len;
+};
+
+static void
+lent_release(void *arg)
+{
+    struct lent *l = arg;
+    __atomic_add_fetch(&released_bytes, (long)l->len, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&released, 1, __ATOMIC_SEQ_CST);
+    free(l->body);
+    free(l);
+}
+
+static int
+h_big(kc_httpd_req *req, void *arg)
+{
+    (void)arg;
+    const char *ns = kc_httpd_req_param(req, "n", 0), *st = kc_httpd_req_param(req, "status", 0);
+    size_t n = ns ? strtoul(ns, NULL, 10) : 0;
+    int status = st ? atoi(st) : 200;
+    char *body = n ? malloc(n) : NULL;
+    for (size_t i = 0; i < n; i++)
+        body[i] = pattern_at(i);
+    __atomic_add_fetch(&big_started, 1, __ATOMIC_SEQ_CST);
+    if (kc_httpd_req_param(req, "lend", 0)) {
+        struct lent *l = malloc(sizeof(*l));
+        *l = (struct lent){ body, n };
+        kc_httpd_reply_lend(req, status, "application/octet-stream", body, n, lent_release, l);
+    } else {
+        kc_httpd_reply_take(req, status, "application/octet-stream", body, n); /* ASan: freed, once */
+    }
+    return 0;
+}
+
 /* --- fixtures --- */
 
 struct fixture {
@@ -315,6 +368,7 @@ start(struct fixture *f, bool tls)
     kc_httpd_route(f->srv, "/slow", h_slow, NULL);
     kc_httpd_route(f->srv, "/stream", h_stream, NULL);
     kc_httpd_route(f->srv, "/hold", h_hold, NULL);
+    kc_httpd_route(f->srv, "/big", h_big, NULL);
     if (kc_httpd_start(f->srv) != 0)
         return -1;
     snprintf(f->base, sizeof(f->base), "%s://%s:%d", tls ? "https" : "http", tls ? "localhost" : "127.0.0.1",
@@ -631,6 +685,161 @@ test_tls_alpn_and_peer(void **state)
     free(b.data);
 }
 
+/* Waits up to ms for *counter to reach want. */
+static bool
+wait_count(int *counter, int want, int ms)
+{
+    int64_t deadline = kc_time_mono_ns() + (int64_t)ms * 1000000;
+    while (__atomic_load_n(counter, __ATOMIC_SEQ_CST) < want) {
+        if (kc_time_mono_ns() > deadline)
+            return false;
+        usleep(1000);
+    }
+    return true;
+}
+
+/* Fetches /big?n=N (lent or taken) and checks status, Content-Length, Content-Type and every byte. */
+static void
+check_big(struct fixture *f, size_t n, bool lend, const struct tls_files *tls, bool h2)
+{
+    char url[256];
+    snprintf(url, sizeof(url), "%s/big?n=%zu%s", f->base, n, lend ? "&lend=1" : "");
+    struct buf b = { 0 };
+    CURL *c = easy(url, &b, tls, false, h2);
+    int before = __atomic_load_n(&released, __ATOMIC_SEQ_CST);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long code = 0, ver = 0;
+    curl_off_t cl = -1;
+    char *ctype = NULL;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &ver);
+    curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+    assert_int_equal(code, 200);
+    assert_int_equal(ver, h2 ? CURL_HTTP_VERSION_2_0 : CURL_HTTP_VERSION_1_1);
+    assert_int_equal(cl, (curl_off_t)n);
+    assert_string_equal(ctype, "application/octet-stream");
+    curl_easy_cleanup(c);
+    assert_int_equal(b.len, n);
+    for (size_t i = 0; i < n; i++)
+        if (b.data[i] != pattern_at(i))
+            fail_msg("byte %zu of %zu: got 0x%02x, want 0x%02x", i, n, (unsigned char)b.data[i],
+                     (unsigned char)pattern_at(i));
+    free(b.data);
+    if (lend) /* released once the response is over: right after the last byte, or soon after */
+        assert_true(wait_count(&released, before + 1, 5000));
+}
+
+static void
+test_reply_take(void **state)
+{
+    struct fixture *f = *state;
+    const size_t sizes[] = {
+        0, 1, 4096, KC_HTTPD_SLICE - 1, KC_HTTPD_SLICE, KC_HTTPD_SLICE + 1, 3 * KC_HTTPD_SLICE + 123
+    };
+    released = 0, released_bytes = 0;
+    long want_bytes = 0;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        check_big(f, sizes[i], false, NULL, false);
+        check_big(f, sizes[i], true, NULL, false);
+        want_bytes += (long)sizes[i];
+    }
+    assert_int_equal(released, 7);
+    assert_int_equal(released_bytes, want_bytes);
+
+    /* not a 200, and the connection stays open: Content-Length is set, so h2o keeps it alive */
+    char url[256];
+    struct buf b = { 0 };
+    snprintf(url, sizeof(url), "%s/big?n=1000&status=404", f->base);
+    CURL *c = easy(url, &b, NULL, false, false);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long code = 0, conns = -1;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    assert_int_equal(code, 404);
+    assert_int_equal(b.len, 1000);
+    snprintf(url, sizeof(url), "%s/big?n=10", f->base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns);
+    assert_int_equal(conns, 0); /* the second request reused the connection */
+    assert_int_equal(b.len, 1010);
+    curl_easy_cleanup(c);
+    free(b.data);
+}
+
+static void
+test_reply_take_tls(void **state)
+{
+    struct fixture *f = *state;
+    released = 0;
+    for (int h2 = 0; h2 <= 1; h2++) {
+        check_big(f, 5 * KC_HTTPD_SLICE + 7, true, &f->tls, h2);
+        check_big(f, 5 * KC_HTTPD_SLICE + 7, false, &f->tls, h2);
+        check_big(f, 0, true, &f->tls, h2);
+    }
+    assert_int_equal(released, 4);
+}
+
+/* A client that reads a little of a big body and closes its socket: the body must be released (the lent one
+ * counts it; ASan checks the taken one is freed, once, and never read after). */
+static void
+leave_mid_body(struct fixture *f, bool lend)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)kc_httpd_port(f->srv)) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    char req[128];
+    int n = snprintf(req, sizeof(req), "GET /big?n=%d%s HTTP/1.1\r\nHost: t\r\n\r\n", 64 << 20, lend ? "&lend=1" : "");
+    assert_int_equal(send(fd, req, (size_t)n, 0), n);
+    char buf[65536];
+    size_t got = 0;
+    while (got < 256 * 1024) { /* more than the head: the body is being sent */
+        ssize_t r = recv(fd, buf, sizeof(buf), 0);
+        assert_true(r > 0);
+        if (got == 0)
+            assert_memory_equal(buf, "HTTP/1.1 200", 12);
+        got += (size_t)r;
+    }
+    close(fd); /* unread bytes: the kernel resets the connection, the server's next write fails */
+}
+
+static void
+test_reply_take_client_leaves(void **state)
+{
+    struct fixture *f = *state;
+    released = 0;
+    leave_mid_body(f, true);
+    assert_true(wait_count(&released, 1, 10000));
+    leave_mid_body(f, false);
+    /* the server still serves, on a new connection */
+    check_big(f, 2 * KC_HTTPD_SLICE, true, NULL, false);
+    assert_int_equal(released, 2);
+}
+
+/* HTTP/2 over TLS: curl aborts the transfer after the first bytes (the stream is reset or the connection
+ * closed); the server's stop and dispose release the body. */
+static void
+test_reply_take_client_leaves_h2(void **state)
+{
+    struct fixture *f = *state;
+    released = 0, big_started = 0;
+    for (int lend = 1; lend >= 0; lend--) {
+        char url[256];
+        snprintf(url, sizeof(url), "%s/big?n=%d%s", f->base, 32 << 20, lend ? "&lend=1" : "");
+        CURL *c = easy(url, NULL, &f->tls, false, true);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, abort_after_first);
+        assert_int_equal(curl_easy_perform(c), CURLE_WRITE_ERROR);
+        long ver = 0;
+        curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &ver);
+        assert_int_equal(ver, CURL_HTTP_VERSION_2_0);
+        curl_easy_cleanup(c);
+    }
+    assert_int_equal(big_started, 2);
+    assert_true(wait_count(&released, 1, 10000));
+}
+
 static void
 test_bad_config(void **state)
 {
@@ -645,6 +854,7 @@ test_bad_config(void **state)
 int
 main(void)
 {
+    signal(SIGPIPE, SIG_IGN); /* as every server: a write to a client that left fails with EPIPE instead */
     curl_global_init(CURL_GLOBAL_ALL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_routes_and_params, setup_plain, teardown),
@@ -654,6 +864,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_stream_client_leaves, setup_plain, teardown),
         cmocka_unit_test(test_post_from_other_thread),
         cmocka_unit_test_setup_teardown(test_tls_alpn_and_peer, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_take, setup_plain, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_take_tls, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_take_client_leaves, setup_plain, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_take_client_leaves_h2, setup_tls, teardown),
         cmocka_unit_test(test_bad_config),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
