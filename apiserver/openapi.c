@@ -1,11 +1,15 @@
-/* openapi.c - the OpenAPI v3 documents, one per served group-version: paths from the resource table (the verbs
- * and subresources the server really answers, with upstream's operation ids, actions and parameters), schemas
- * re-emitted from the kc_schema tables the server validates with, and their serving with kube-openapi's caching
- * headers (handler3: ETag = SHA-512, ?hash= immutable caching, 301 for a stale hash). */
+/* openapi.c - the OpenAPI documents: v3, one per served group-version, and the whole v2 document (JSON, and
+ * protobuf through kc_gnostic), both from the same walk of the resource table (the verbs and subresources the
+ * server really answers, with upstream's operation ids, actions and parameters) and with schemas re-emitted from
+ * the kc_schema tables the server validates with; and their serving with kube-openapi's caching headers (handler3
+ * for v3: ETag = SHA-512, ?hash= immutable caching, 301 for a stale hash; handler for v2: Accept negotiation). */
 #include "api_discovery.h"
 #include "api_int.h"
 #include "api_openapi.h"
+#include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_gnostic.h"
+#include "kc_log.h"
 #include "kc_schema.h"
 
 #include <ctype.h>
@@ -19,7 +23,13 @@
 #include <strings.h>
 #include <time.h>
 
-#define REF_PREFIX "#/components/schemas/"
+#define REF_PREFIX    "#/components/schemas/"
+#define REF_PREFIX_V2 "#/definitions/"
+
+#ifndef K8C_VERSION
+#define K8C_VERSION "0.1.0"
+#endif
+#define GIT_VERSION "v1.33.0+k8c-" K8C_VERSION /* as /version answers (apiserver/server.c) */
 
 /* --- names --- */
 
@@ -50,22 +60,37 @@ op_infix(const char *group, const char *version, char *buf, size_t len)
     snprintf(buf, len, "%s%c%s", g, toupper((unsigned char)version[0]), version + 1);
 }
 
-/* The tag of a group-version: "core_v1", "apps_v1", "networking_v1", "rbac_authorization_v1". */
+/* The tag of a group: "core", "apps", "networking" (".k8s.io" dropped), "rbacAuthorization" (the dotted parts
+ * after the first capitalised). */
+static void
+group_tag(const char *group, char *buf, size_t len)
+{
+    size_t n = 0;
+    const char *end = group + strlen(group);
+    if (!group[0]) {
+        snprintf(buf, len, "core");
+        return;
+    }
+    if (end - group > 7 && strcmp(end - 7, ".k8s.io") == 0)
+        end -= 7;
+    bool up = false;
+    for (const char *p = group; p < end && n + 1 < len; p++) {
+        if (*p == '.') {
+            up = true;
+            continue;
+        }
+        buf[n++] = up ? (char)toupper((unsigned char)*p) : *p;
+        up = false;
+    }
+    buf[n] = '\0';
+}
+
+/* The tag of a group-version: "core_v1", "apps_v1", "networking_v1", "rbacAuthorization_v1". */
 static void
 tag_of(const char *group, const char *version, char *buf, size_t len)
 {
     char g[128];
-    size_t n = 0;
-    const char *end = group + strlen(group);
-    if (!group[0]) {
-        snprintf(g, sizeof(g), "core");
-    } else {
-        if (end - group > 7 && strcmp(end - 7, ".k8s.io") == 0)
-            end -= 7;
-        for (const char *p = group; p < end && n + 1 < sizeof(g); p++)
-            g[n++] = *p == '.' ? '_' : *p;
-        g[n] = '\0';
-    }
+    group_tag(group, g, sizeof(g));
     snprintf(buf, len, "%s_%s", g, version);
 }
 
@@ -73,6 +98,7 @@ tag_of(const char *group, const char *version, char *buf, size_t len)
  * out (a partial document would make kubectl compute wrong patches). */
 struct build {
     bool failed;         /* an allocation failed, or a schema the document names is not in the tables */
+    bool v2;             /* the OpenAPI v2 (Swagger 2.0) form; else OpenAPI 3.0 */
     unsigned char *seen; /* named schemas the document needs, by kc_schema_index */
 };
 
@@ -103,8 +129,17 @@ static json_t *
 ref_json(struct build *b, const char *schema)
 {
     char ref[256];
-    snprintf(ref, sizeof(ref), REF_PREFIX "%s", schema);
+    snprintf(ref, sizeof(ref), "%s%s", b->v2 ? REF_PREFIX_V2 : REF_PREFIX, schema);
     return chk(b, json_pack("{s:s}", "$ref", ref));
+}
+
+static json_t *
+strings_json(struct build *b, const char *const *v, size_t n)
+{
+    json_t *a = chk(b, json_array());
+    for (size_t i = 0; a && i < n; i++)
+        aadd(b, a, json_string(v[i]));
+    return a;
 }
 
 /* --- schemas --- */
@@ -119,8 +154,10 @@ keep_gvk(const struct kc_schema *s, const struct kc_schema_gvk *g)
 }
 
 enum node_ctx {
-    CTX_PROP,  /* a property's value: references are wrapped in allOf (upstream writes siblings next to them) */
-    CTX_ITEMS, /* array items / map values: structs as allOf + default {}, other named types as a bare $ref */
+    CTX_PROP,  /* a property's value: v3 wraps references in allOf (upstream writes siblings next to them); v2
+                  writes the siblings next to the $ref itself, as upstream's Swagger document does */
+    CTX_ITEMS, /* array items / map values: structs as allOf + default {} (v2: $ref + default {}), other named
+                  types as a bare $ref */
 };
 
 static json_t *
@@ -130,6 +167,11 @@ node_json(struct build *b, const struct kc_schema *s, enum node_ctx ctx)
         json_t *ref = ref_json(b, s->name);
         if (ctx == CTX_ITEMS && s->type != KC_SCHEMA_OBJECT)
             return ref;
+        if (b->v2) {
+            if (ref && ctx == CTX_ITEMS)
+                oset(b, ref, "default", json_object());
+            return ref;
+        }
         json_t *n = chk(b, json_pack("{s:[o]}", "allOf", ref));
         if (n && ctx == CTX_ITEMS)
             oset(b, n, "default", json_object());
@@ -188,12 +230,18 @@ schema_json(struct build *b, const struct kc_schema *s)
     if (!o)
         return NULL;
     switch (s->type) {
-    case KC_SCHEMA_INT_OR_STRING:
+    case KC_SCHEMA_INT_OR_STRING: /* Swagger 2.0 has no oneOf: upstream's v2 writes a string of this format */
         oset(b, o, "format", json_string("int-or-string"));
-        oset(b, o, "oneOf", json_pack("[{s:s},{s:s}]", "type", "integer", "type", "string"));
+        if (b->v2)
+            oset(b, o, "type", json_string("string"));
+        else
+            oset(b, o, "oneOf", json_pack("[{s:s},{s:s}]", "type", "integer", "type", "string"));
         break;
     case KC_SCHEMA_QUANTITY:
-        oset(b, o, "oneOf", json_pack("[{s:s},{s:s}]", "type", "string", "type", "number"));
+        if (b->v2)
+            oset(b, o, "type", json_string("string"));
+        else
+            oset(b, o, "oneOf", json_pack("[{s:s},{s:s}]", "type", "string", "type", "number"));
         break;
     default: {
         const char *t = kc_schema_oa_type_str(s->oa_type), *f = kc_schema_format_str(s->format);
@@ -301,6 +349,12 @@ static const struct pdesc P_LIST[] = { { "allowWatchBookmarks", "boolean" },
 static const struct pdesc P_WRITE[] = {
     { "dryRun", "string" }, { "fieldManager", "string" }, { "fieldValidation", "string" }, PD_END
 };
+/* PATCH adds force (server-side apply's conflict override) */
+static const struct pdesc P_PATCH[] = { { "dryRun", "string" },
+                                        { "fieldManager", "string" },
+                                        { "fieldValidation", "string" },
+                                        { "force", "boolean" },
+                                        PD_END };
 static const struct pdesc P_DELETE[] = {
     { "dryRun", "string" }, { "gracePeriodSeconds", "integer" }, { "propagationPolicy", "string" }, PD_END
 };
@@ -321,11 +375,13 @@ static const struct pdesc P_LOG[] = { { "container", "string" },     { "follow",
                                       { "sinceSeconds", "integer" }, { "tailLines", "integer" },
                                       { "timestamps", "boolean" },   PD_END };
 
+/* A path or query parameter: v3 {in, name, schema: {type, uniqueItems}}, v2 {in, name, type, uniqueItems}. */
 static json_t *
 param_json(struct build *b, const char *name, const char *in, const char *type)
 {
-    json_t *p =
-        chk(b, json_pack("{s:s,s:s,s:{s:s,s:b}}", "in", in, "name", name, "schema", "type", type, "uniqueItems", 1));
+    json_t *p = b->v2 ? chk(b, json_pack("{s:s,s:s,s:s,s:b}", "in", in, "name", name, "type", type, "uniqueItems", 1))
+                      : chk(b, json_pack("{s:s,s:s,s:{s:s,s:b}}", "in", in, "name", name, "schema", "type", type,
+                                         "uniqueItems", 1));
     if (p && strcmp(in, "path") == 0)
         oset(b, p, "required", json_true());
     return p;
@@ -372,9 +428,62 @@ code_text(int code)
     }
 }
 
+/* The patch media types the server takes (apiserver/rest.c), in upstream's order. */
+static const char *const PATCH_TYPES[] = { "application/json-patch+json", "application/merge-patch+json",
+                                           "application/strategic-merge-patch+json", "application/apply-patch+yaml" };
+/* What upstream's v2 operations say they produce: objects, lists (also as watch streams), logs. */
+static const char *const PRODUCES[] = { "application/json", "application/yaml", "application/vnd.kubernetes.protobuf",
+                                        "application/json;stream=watch",
+                                        "application/vnd.kubernetes.protobuf;stream=watch" };
+
+/* The v2 form of an operation: parameters (the body one among them, in: body), consumes/produces, schemes. */
+static json_t *
+op_json_v2(struct build *b, const struct api_resource *r, const struct opdesc *d, const json_t *path_params)
+{
+    char id[256], tag[128];
+    op_id(r, d, id, sizeof(id));
+    tag_of(r->group, r->version, tag, sizeof(tag));
+    bool patch = d->patch_body, list = strcmp(d->action, "list") == 0, log = !d->resp;
+    json_t *op = chk(b, json_pack("{s:s,s:[s],s:[s],s:s,s:{s:s,s:s,s:s}}", "operationId", id, "tags", tag, "schemes",
+                                  "https", "x-kubernetes-action", d->action, "x-kubernetes-group-version-kind", "group",
+                                  d->group, "kind", d->kind, "version", d->version));
+    if (!op)
+        return NULL;
+    static const char *const any[] = { "*/*" }, *const text[] = { "text/plain" };
+    oset(b, op, "consumes", patch ? strings_json(b, PATCH_TYPES, 4) : strings_json(b, any, 1));
+    oset(b, op, "produces", log ? strings_json(b, text, 1) : strings_json(b, PRODUCES, list ? 5 : 3));
+    json_t *params = chk(b, json_deep_copy(path_params));
+    if (params) {
+        aadd(b, params, param_json(b, "pretty", "query", "string"));
+        for (const struct pdesc *p = d->params; p->name; p++)
+            aadd(b, params, param_json(b, p->name, "query", p->type));
+        if (d->body) {
+            json_t *body =
+                chk(b, json_pack("{s:s,s:s,s:o}", "in", "body", "name", "body", "schema", ref_json(b, d->body)));
+            if (body && strcmp(d->method, "delete") != 0) /* DeleteOptions may be left out */
+                oset(b, body, "required", json_true());
+            aadd(b, params, body);
+        }
+    }
+    oset(b, op, "parameters", params);
+    json_t *resps = chk(b, json_object());
+    for (const int *c = d->codes; resps && *c; c++) {
+        char code[8];
+        snprintf(code, sizeof(code), "%d", *c);
+        json_t *schema = d->resp ? ref_json(b, d->resp) : json_pack("{s:s}", "type", "string");
+        oset(b, resps, code, json_pack("{s:s,s:o}", "description", code_text(*c), "schema", schema));
+    }
+    if (resps)
+        oset(b, resps, "401", json_pack("{s:s}", "description", code_text(401)));
+    oset(b, op, "responses", resps);
+    return op;
+}
+
 static json_t *
 op_json(struct build *b, const struct api_resource *r, const struct opdesc *d, const json_t *path_params)
 {
+    if (b->v2)
+        return op_json_v2(b, r, d, path_params);
     char id[256], tag[128];
     op_id(r, d, id, sizeof(id));
     tag_of(r->group, r->version, tag, sizeof(tag));
@@ -394,10 +503,8 @@ op_json(struct build *b, const struct api_resource *r, const struct opdesc *d, c
     if (d->body) {
         json_t *content = chk(b, json_object());
         if (content && d->patch_body) {
-            static const char *const types[] = { "application/json-patch+json", "application/merge-patch+json",
-                                                 "application/strategic-merge-patch+json" };
-            for (size_t i = 0; i < 3; i++)
-                oset(b, content, types[i], json_pack("{s:o}", "schema", ref_json(b, d->body)));
+            for (size_t i = 0; i < sizeof(PATCH_TYPES) / sizeof(PATCH_TYPES[0]); i++)
+                oset(b, content, PATCH_TYPES[i], json_pack("{s:o}", "schema", ref_json(b, d->body)));
         } else if (content) {
             oset(b, content, "*/*", json_pack("{s:o}", "schema", ref_json(b, d->body)));
         }
@@ -507,7 +614,10 @@ hoist_params(struct build *b, json_t *item)
         }
     }
     sort_params(b, common);
-    oset(b, item, "parameters", common);
+    if (json_array_size(common))
+        oset(b, item, "parameters", common);
+    else
+        json_decref(common); /* the discovery paths: no parameters at all */
 }
 
 /* Adds the operation to paths[path] (creating the path item). */
@@ -595,7 +705,7 @@ resource_paths(struct build *b, json_t *paths, const struct api_resource *r)
     if (r->verbs & API_VERB_PATCH) {
         mark_name(b, S_PATCH);
         add_op(b, paths, item, r,
-               &(struct opdesc){ "patch", "patch", "", "", "patch", P_WRITE, S_PATCH, true, s, C_200_201, g, v, k });
+               &(struct opdesc){ "patch", "patch", "", "", "patch", P_PATCH, S_PATCH, true, s, C_200_201, g, v, k });
     }
     if (r->verbs & API_VERB_DELETE) {
         /* the deleted object for registries with ReturnDeletedObject, else a Status; namespaces answer the object
@@ -617,7 +727,7 @@ resource_paths(struct build *b, json_t *paths, const struct api_resource *r)
                &(struct opdesc){ "put", "replace", "", "Status", "put", P_WRITE, s, false, s, C_200_201, g, v, k });
         add_op(
             b, paths, sub, r,
-            &(struct opdesc){ "patch", "patch", "", "Status", "patch", P_WRITE, S_PATCH, true, s, C_200_201, g, v, k });
+            &(struct opdesc){ "patch", "patch", "", "Status", "patch", P_PATCH, S_PATCH, true, s, C_200_201, g, v, k });
     }
     if (r->subs & API_SUB_SCALE) {
         mark_name(b, S_SCALE);
@@ -630,7 +740,7 @@ resource_paths(struct build *b, json_t *paths, const struct api_resource *r)
                &(struct opdesc){ "put", "replace", "", "Scale", "put", P_WRITE, S_SCALE, false, S_SCALE, C_200_201,
                                  "autoscaling", "v1", "Scale" });
         add_op(b, paths, sub, r,
-               &(struct opdesc){ "patch", "patch", "", "Scale", "patch", P_WRITE, S_PATCH, true, S_SCALE, C_200_201,
+               &(struct opdesc){ "patch", "patch", "", "Scale", "patch", P_PATCH, S_PATCH, true, S_SCALE, C_200_201,
                                  "autoscaling", "v1", "Scale" });
     }
     if (r->subs & API_SUB_BINDING) {
@@ -659,6 +769,63 @@ resource_paths(struct build *b, json_t *paths, const struct api_resource *r)
     }
 }
 
+/* A discovery path's item ("/api/v1/", "/apis/apps/"): one GET answering schema. */
+static json_t *
+discovery_item(struct build *b, const char *id, const char *tag, const char *schema)
+{
+    mark_name(b, schema);
+    if (!b->v2)
+        return chk(b, json_pack("{s:{s:s,s:{s:{s:s,s:{s:{s:o}}},s:{s:s}},s:[s]}}", "get", "operationId", id,
+                                "responses", "200", "description", "OK", "content", "application/json", "schema",
+                                ref_json(b, schema), "401", "description", "Unauthorized", "tags", tag));
+    json_t *item = chk(b, json_pack("{s:{s:s,s:{s:{s:s,s:o},s:{s:s}},s:[s],s:[s]}}", "get", "operationId", id,
+                                    "responses", "200", "description", "OK", "schema", ref_json(b, schema), "401",
+                                    "description", "Unauthorized", "schemes", "https", "tags", tag));
+    json_t *get = json_object_get(item, "get");
+    if (get) {
+        oset(b, get, "consumes", strings_json(b, PRODUCES, 3));
+        oset(b, get, "produces", strings_json(b, PRODUCES, 3));
+    }
+    return item;
+}
+
+/* The paths of one group-version: its discovery document and every served resource in it. */
+static void
+gv_paths(struct build *b, json_t *paths, const char *group, const char *version)
+{
+    char base[160], infix[128], tag[128], id[200];
+    if (group[0])
+        snprintf(base, sizeof(base), "/apis/%s/%s/", group, version);
+    else
+        snprintf(base, sizeof(base), "/api/%s/", version);
+    op_infix(group, version, infix, sizeof(infix));
+    tag_of(group, version, tag, sizeof(tag));
+    snprintf(id, sizeof(id), "get%sAPIResources", infix);
+    oset(b, paths, base, discovery_item(b, id, tag, S_RESLIST));
+    const struct api_resource *r;
+    for (size_t i = 0; !b->failed && (r = api_served_at(i)); i++)
+        if (strcmp(r->group, group) == 0 && strcmp(r->version, version) == 0)
+            resource_paths(b, paths, r);
+}
+
+/* Hoists the shared parameters of every path item, then writes each schema marked in b->seen into schemas. */
+static void
+finish(struct build *b, json_t *paths, json_t *schemas)
+{
+    const char *key;
+    json_t *item;
+    json_object_foreach(paths, key, item)
+    {
+        if (!b->failed)
+            hoist_params(b, item);
+    }
+    for (size_t i = 0; i < kc_schema_named_count() && !b->failed; i++)
+        if (b->seen[i]) {
+            const struct kc_schema *s = kc_schema_at(i);
+            oset(b, schemas, s->name, schema_json(b, s));
+        }
+}
+
 json_t *
 api_openapi_build(const char *group, const char *version)
 {
@@ -669,42 +836,62 @@ api_openapi_build(const char *group, const char *version)
     json_t *paths = json_object(), *schemas = json_object(), *doc = NULL;
     if (!b.seen || !paths || !schemas)
         goto out;
-    /* the group-version's discovery document */
-    char base[160], infix[128], tag[128], id[200];
-    if (group[0])
-        snprintf(base, sizeof(base), "/apis/%s/%s/", group, version);
-    else
-        snprintf(base, sizeof(base), "/api/%s/", version);
-    op_infix(group, version, infix, sizeof(infix));
-    tag_of(group, version, tag, sizeof(tag));
-    snprintf(id, sizeof(id), "get%sAPIResources", infix);
-    mark_name(&b, S_RESLIST);
-    oset(&b, paths, base,
-         json_pack("{s:{s:s,s:{s:{s:s,s:{s:{s:o}}},s:{s:s}},s:[s]}}", "get", "operationId", id, "responses", "200",
-                   "description", "OK", "content", "application/json", "schema", ref_json(&b, S_RESLIST), "401",
-                   "description", "Unauthorized", "tags", tag));
-
-    const struct api_resource *r;
-    for (size_t i = 0; !b.failed && (r = api_served_at(i)); i++)
-        if (strcmp(r->group, group) == 0 && strcmp(r->version, version) == 0)
-            resource_paths(&b, paths, r);
-    const char *key;
-    json_t *item;
-    json_object_foreach(paths, key, item)
-    {
-        if (strcmp(key, base) != 0 && !b.failed)
-            hoist_params(&b, item);
-    }
-    for (size_t i = 0; i < kc_schema_named_count() && !b.failed; i++)
-        if (b.seen[i]) {
-            const struct kc_schema *s = kc_schema_at(i);
-            oset(&b, schemas, s->name, schema_json(&b, s));
-        }
+    gv_paths(&b, paths, group, version);
+    finish(&b, paths, schemas);
     if (b.failed)
         goto out;
     doc = json_pack("{s:s,s:{s:s,s:s},s:O,s:{s:O,s:{s:{s:s,s:s,s:s}}}}", "openapi", "3.0.0", "info", "title",
                     "Kubernetes", "version", "unversioned", "paths", paths, "components", "schemas", schemas,
                     "securitySchemes", "BearerToken", "in", "header", "name", "authorization", "type", "apiKey");
+out:
+    free(b.seen);
+    json_decref(paths);
+    json_decref(schemas);
+    return doc;
+}
+
+#define S_VERSIONS META "APIVersions"
+#define S_GROUP    META "APIGroup"
+
+json_t *
+api_openapi_v2_build(void)
+{
+    size_t nschemas = kc_schema_count();
+    struct build b = { .v2 = true, .seen = kc_calloc(nschemas ? nschemas : 1, 1) };
+    json_t *paths = json_object(), *schemas = json_object(), *doc = NULL;
+    if (!b.seen || !paths || !schemas)
+        goto out;
+    /* every served group-version once, in table order; /api/ and /apis/<group>/ before their versions */
+    const struct api_resource *r, *q;
+    for (size_t i = 0; !b.failed && (r = api_served_at(i)); i++) {
+        bool group_seen = false, gv_seen = false;
+        for (size_t k = 0; k < i && (q = api_served_at(k)); k++) {
+            group_seen |= strcmp(q->group, r->group) == 0;
+            gv_seen |= strcmp(q->group, r->group) == 0 && strcmp(q->version, r->version) == 0;
+        }
+        if (!group_seen) {
+            char path[160], tag[128], infix[128], id[200];
+            group_tag(r->group, tag, sizeof(tag));
+            if (r->group[0]) {
+                snprintf(path, sizeof(path), "/apis/%s/", r->group);
+                op_infix(r->group, "v", infix, sizeof(infix));
+                infix[strlen(infix) - 1] = '\0'; /* the group part alone: "Apps", "RbacAuthorization" */
+                snprintf(id, sizeof(id), "get%sAPIGroup", infix);
+                oset(&b, paths, path, discovery_item(&b, id, tag, S_GROUP));
+            } else {
+                oset(&b, paths, "/api/", discovery_item(&b, "getCoreAPIVersions", tag, S_VERSIONS));
+            }
+        }
+        if (!gv_seen)
+            gv_paths(&b, paths, r->group, r->version);
+    }
+    finish(&b, paths, schemas);
+    if (b.failed)
+        goto out;
+    doc = json_pack("{s:s,s:{s:s,s:s},s:O,s:O,s:[{s:[]}],s:{s:{s:s,s:s,s:s}}}", "swagger", "2.0", "info", "title",
+                    "Kubernetes", "version", GIT_VERSION, "paths", paths, "definitions", schemas, "security",
+                    "BearerToken", "securityDefinitions", "BearerToken", "in", "header", "name", "authorization",
+                    "type", "apiKey");
 out:
     free(b.seen);
     json_decref(paths);
@@ -826,10 +1013,69 @@ api_openapi_get(const struct api_openapi *o, const char *path, size_t *len, cons
     return d->text;
 }
 
+/* --- the v2 document --- */
+
+struct api_openapi_v2 {
+    char *json; /* compact JSON, keys sorted */
+    size_t json_len;
+    unsigned char *proto; /* the same as openapi.v2.Document */
+    size_t proto_len;
+    char hash[API_OPENAPI_HASH_LEN + 1]; /* of the JSON text; the protobuf form shares it, as kube-openapi's */
+    time_t built;                        /* Last-Modified of both */
+};
+
+void
+api_openapi_v2_free(struct api_openapi_v2 *o)
+{
+    if (!o)
+        return;
+    free(o->json);
+    free(o->proto);
+    free(o);
+}
+
+int
+api_openapi_v2_new(struct api_openapi_v2 **out)
+{
+    struct api_openapi_v2 *o = kc_calloc(1, sizeof(*o));
+    json_t *doc = o ? api_openapi_v2_build() : NULL;
+    if (!doc) {
+        free(o);
+        return -ENOMEM;
+    }
+    o->built = time(NULL);
+    o->json = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    char err[300];
+    int rc = o->json ? kc_gnostic_encode(doc, &o->proto, &o->proto_len, err, sizeof(err)) : -ENOMEM;
+    json_decref(doc);
+    if (rc != 0) {
+        /* KC_EINVALID is a document the encoder does not know how to write: a bug the unit tests catch */
+        if (rc != -ENOMEM)
+            KC_LOG(KC_LOG_ERROR, "apiserver", "openapi v2 protobuf encoding failed", "error=\"%s\"", err);
+        api_openapi_v2_free(o);
+        return rc;
+    }
+    o->json_len = strlen(o->json);
+    hash_hex(o->json, o->json_len, o->hash);
+    *out = o;
+    return 0;
+}
+
+const void *
+api_openapi_v2_get(const struct api_openapi_v2 *o, bool proto, size_t *len, const char **hash)
+{
+    *len = proto ? o->proto_len : o->json_len;
+    if (hash)
+        *hash = o->hash;
+    return proto ? (const void *)o->proto : (const void *)o->json;
+}
+
 /* --- HTTP --- */
 
-/* The process-wide documents: built once on a worker thread, never changed, freed at exit by the OS. */
+/* The process-wide documents: built once on a worker thread, never changed, freed at exit by the OS. v2 is built
+ * apart, at its first request: kubectl 1.27+ mostly read only v3. */
 static _Atomic(struct api_openapi *) served;
+static _Atomic(struct api_openapi_v2 *) served_v2;
 static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* An HTTP date (RFC 7231 IMF-fixdate, as Go's http.TimeFormat), independent of the locale. */
@@ -895,12 +1141,65 @@ accepts_json(kc_httpd_req *req)
     return false;
 }
 
+/* Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", the form Go and this server write). Returns false for
+ * anything else. */
 static bool
-etag_matches(kc_httpd_req *req, const char *etag)
+parse_http_date(const char *s, size_t len, time_t *out)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char buf[40], mon[4];
+    struct tm tm = { 0 };
+    if (len != 29)
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    int n = 0;
+    if (sscanf(buf + 5, "%2d %3s %4d %2d:%2d:%2d GMT%n", &tm.tm_mday, mon, &tm.tm_year, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &n) != 6 ||
+        n != 24 || buf[3] != ',')
+        return false;
+    const char *m = strstr(months, mon);
+    if (!m || strlen(mon) != 3 || (m - months) % 3)
+        return false;
+    tm.tm_mon = (int)((m - months) / 3);
+    tm.tm_year -= 1900;
+    *out = timegm(&tm);
+    return true;
+}
+
+/* Whether a GET can be answered 304, as Go's http.ServeContent decides: If-None-Match (a list of entity tags or
+ * "*", compared weakly) when present, else If-Modified-Since against modified (seconds; 0: not checked). */
+static bool
+not_modified(kc_httpd_req *req, const char *etag, time_t modified)
 {
     size_t len;
     const char *inm = kc_httpd_req_header(req, "if-none-match", &len);
-    return inm && len == strlen(etag) && memcmp(inm, etag, len) == 0;
+    if (inm && len) {
+        const char *p = inm, *end = inm + len;
+        size_t elen = strlen(etag);
+        while (p < end) {
+            while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+                p++;
+            if (p == end)
+                break;
+            if (*p == '*')
+                return true;
+            if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
+                p += 2; /* weak comparison: W/"x" matches "x" */
+            if (p == end || *p != '"')
+                return false;
+            const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+            if (!q)
+                return false;
+            if ((size_t)(q + 1 - p) == elen && memcmp(p, etag, elen) == 0)
+                return true;
+            p = q + 1;
+        }
+        return false;
+    }
+    const char *ims = kc_httpd_req_header(req, "if-modified-since", &len);
+    time_t t;
+    return modified && ims && parse_http_date(ims, len, &t) && modified <= t;
 }
 
 /* Header names are written in lower case: kc_httpd passes them to h2o as they are, and HTTP/2 forbids upper case. */
@@ -914,12 +1213,14 @@ answer(kc_httpd_req *req, const struct api_openapi *o, const char *path)
         text = api_openapi_get(o, "", &len, &hash);
         snprintf(etag, sizeof(etag), "\"%s\"", hash);
         kc_httpd_add_header(req, "etag", etag);
-        http_date(time(NULL), date); /* upstream serves the index with time.Now() as its modification time */
-        kc_httpd_add_header(req, "last-modified", date);
-        if (etag_matches(req, etag))
+        time_t now = time(NULL); /* upstream serves the index with time.Now() as its modification time */
+        if (not_modified(req, etag, now)) {
             kc_httpd_reply(req, 304, NULL, "", 0);
-        else
-            kc_httpd_reply(req, 200, "application/json", text, len);
+            return;
+        }
+        http_date(now, date);
+        kc_httpd_add_header(req, "last-modified", date);
+        kc_httpd_reply(req, 200, "application/json", text, len);
         return;
     }
     const char *gv = path + strlen("/openapi/v3/");
@@ -950,24 +1251,171 @@ answer(kc_httpd_req *req, const struct api_openapi *o, const char *path)
         http_date(time(NULL) + 365 * 24 * 3600, date);
         kc_httpd_add_header(req, "expires", date);
     }
+    if (not_modified(req, etag, o->built)) { /* as Go's writeNotModified: no Last-Modified next to an ETag */
+        kc_httpd_reply(req, 304, NULL, "", 0);
+        return;
+    }
     http_date(o->built, date);
     kc_httpd_add_header(req, "last-modified", date);
-    if (etag_matches(req, etag))
-        kc_httpd_reply(req, 304, NULL, "", 0);
-    else
-        kc_httpd_reply(req, 200, "application/json", text, len);
+    kc_httpd_reply(req, 200, "application/json", text, len);
+}
+
+/* One media range of an Accept header, as goautoneg parses it for kube-openapi. */
+struct media_range {
+    const char *type, *sub;
+    size_t tlen, slen;
+    double q;
+};
+
+/* Parses up to max ranges of an Accept header; a range without '/' (other than "*") is skipped, as goautoneg
+ * does. Returns how many were written. */
+static size_t
+parse_ranges(const char *a, size_t len, struct media_range *out, size_t max)
+{
+    size_t n = 0;
+    const char *end = a + len;
+    for (const char *s = a; s < end && n < max;) {
+        const char *e = memchr(s, ',', (size_t)(end - s));
+        if (!e)
+            e = end;
+        const char *semi = memchr(s, ';', (size_t)(e - s)), *me = semi ? semi : e;
+        while (s < me && (*s == ' ' || *s == '\t'))
+            s++;
+        while (me > s && (me[-1] == ' ' || me[-1] == '\t'))
+            me--;
+        struct media_range r = { .type = s, .q = 1.0 };
+        const char *slash = memchr(s, '/', (size_t)(me - s));
+        if (slash) {
+            r.tlen = (size_t)(slash - s);
+            r.sub = slash + 1;
+            r.slen = (size_t)(me - slash - 1);
+            while (r.tlen && (s[r.tlen - 1] == ' ' || s[r.tlen - 1] == '\t'))
+                r.tlen--;
+            while (r.slen && (*r.sub == ' ' || *r.sub == '\t')) {
+                r.sub++;
+                r.slen--;
+            }
+        } else if (me - s == 1 && *s == '*') {
+            r.tlen = 1;
+            r.sub = "*";
+            r.slen = 1;
+        } else {
+            s = e < end ? e + 1 : end;
+            continue;
+        }
+        for (const char *p = semi; p && p < e; p = memchr(p + 1, ';', (size_t)(e - p - 1))) {
+            const char *v = p + 1;
+            while (v < e && (*v == ' ' || *v == '\t'))
+                v++;
+            if (e - v >= 2 && v[0] == 'q' && (v[1] == '=' || v[1] == ' ')) {
+                const char *eq = memchr(v, '=', (size_t)(e - v));
+                char qb[16];
+                size_t ql = eq ? (size_t)(e - eq - 1) : 0;
+                if (ql > sizeof(qb) - 1)
+                    ql = sizeof(qb) - 1;
+                memcpy(qb, eq ? eq + 1 : "", ql);
+                qb[ql] = '\0';
+                r.q = strtod(qb, NULL); /* Go's ParseFloat error gives 0 too */
+            }
+        }
+        out[n++] = r;
+        s = e < end ? e + 1 : end;
+    }
+    return n;
+}
+
+/* goautoneg's order: higher q first, then a concrete type before "*", then a concrete subtype before "*". */
+static bool
+range_before(const struct media_range *a, const struct media_range *b)
+{
+    if (a->q != b->q)
+        return a->q > b->q;
+    bool at = !(a->tlen == 1 && a->type[0] == '*'), bt = !(b->tlen == 1 && b->type[0] == '*');
+    if (at != bt)
+        return at;
+    bool as = !(a->slen == 1 && a->sub[0] == '*'), bs = !(b->slen == 1 && b->sub[0] == '*');
+    return as && !bs;
+}
+
+static bool
+range_is(const char *s, size_t n, const char *want)
+{
+    return (n == 1 && s[0] == '*') || (n == strlen(want) && memcmp(s, want, n) == 0);
+}
+
+/* The v2 document's forms, as kube-openapi's handler offers them: what Accept names, what Content-Type says. */
+static const struct {
+    const char *sub, *ctype;
+    bool proto;
+} V2_FORMS[] = {
+    { "json", "application/json", false },
+    { "com.github.proto-openapi.spec.v2@v1.0+protobuf", API_OPENAPI_V2_PROTO_TYPE, true },
+    { "com.github.proto-openapi.spec.v2.v1.0+protobuf", API_OPENAPI_V2_PROTO_TYPE, true },
+};
+
+/* GET /openapi/v2, as kube-openapi's handler: the first range (in goautoneg's order) that one of the forms
+ * matches picks it; none gives 406 with an empty body. An absent or empty Accept is any type (JSON). */
+static void
+answer_v2(kc_httpd_req *req, const struct api_openapi_v2 *o)
+{
+    kc_httpd_add_header(req, "vary", "Accept");
+    size_t alen;
+    const char *a = kc_httpd_req_header(req, "accept", &alen);
+    if (!a || !alen) {
+        a = "*/*";
+        alen = 3;
+    }
+    struct media_range r[32];
+    size_t n = parse_ranges(a, alen, r, 32);
+    for (size_t i = 1; i < n; i++) /* a stable insertion sort: n is small */
+        for (size_t k = i; k > 0 && range_before(&r[k], &r[k - 1]); k--) {
+            struct media_range t = r[k];
+            r[k] = r[k - 1];
+            r[k - 1] = t;
+        }
+    for (size_t i = 0; i < n; i++)
+        for (size_t f = 0; f < sizeof(V2_FORMS) / sizeof(V2_FORMS[0]); f++) {
+            if (!range_is(r[i].type, r[i].tlen, "application") || !range_is(r[i].sub, r[i].slen, V2_FORMS[f].sub))
+                continue;
+            size_t len;
+            const char *hash;
+            const void *body = api_openapi_v2_get(o, V2_FORMS[f].proto, &len, &hash);
+            char etag[API_OPENAPI_HASH_LEN + 3], date[40];
+            snprintf(etag, sizeof(etag), "\"%s\"", hash);
+            kc_httpd_add_header(req, "etag", etag);
+            if (not_modified(req, etag, o->built)) {
+                kc_httpd_reply(req, 304, NULL, "", 0);
+                return;
+            }
+            http_date(o->built, date);
+            kc_httpd_add_header(req, "last-modified", date);
+            /* the document lives as long as the process: lent, not copied */
+            kc_httpd_reply_lend(req, 200, V2_FORMS[f].ctype, body, len, NULL, NULL);
+            return;
+        }
+    kc_httpd_reply(req, 406, NULL, "", 0);
 }
 
 struct build_job {
     char path[1024];
 };
 
+static bool
+is_v2(const char *path)
+{
+    return strcmp(path, "/openapi/v2") == 0;
+}
+
 static void
 build_work(void *arg)
 {
-    (void)arg;
+    struct build_job *j = arg;
     pthread_mutex_lock(&served_lock);
-    if (!atomic_load(&served)) {
+    if (is_v2(j->path) && !atomic_load(&served_v2)) {
+        struct api_openapi_v2 *o;
+        if (api_openapi_v2_new(&o) == 0)
+            atomic_store(&served_v2, o);
+    } else if (!is_v2(j->path) && !atomic_load(&served)) {
         struct api_openapi *o;
         if (api_openapi_new(&o) == 0)
             atomic_store(&served, o);
@@ -979,9 +1427,12 @@ static void
 build_done(kc_httpd_req *req, void *arg)
 {
     struct build_job *j = arg;
-    struct api_openapi *o = atomic_load(&served);
     if (req) {
-        if (o)
+        struct api_openapi *o = atomic_load(&served);
+        struct api_openapi_v2 *o2 = atomic_load(&served_v2);
+        if (is_v2(j->path) && o2)
+            answer_v2(req, o2);
+        else if (!is_v2(j->path) && o)
             answer(req, o, j->path);
         else
             reply_status(req, 500, "InternalError", "out of memory building the OpenAPI documents");
@@ -996,8 +1447,17 @@ api_openapi_serve(kc_httpd_req *req, const char *path)
         reply_status(req, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         return;
     }
+    if (strncmp(path, "/openapi/v2", 11) == 0 && !is_v2(path)) {
+        reply_status(req, 404, "NotFound", "the server could not find the requested resource");
+        return;
+    }
     struct api_openapi *o = atomic_load(&served);
-    if (o) {
+    struct api_openapi_v2 *o2 = atomic_load(&served_v2);
+    if (is_v2(path) && o2) {
+        answer_v2(req, o2);
+        return;
+    }
+    if (!is_v2(path) && o) {
         answer(req, o, path);
         return;
     }

@@ -506,9 +506,7 @@ on_request(kc_httpd_req *req, void *arg)
         return 0;
     }
     if (strncmp(p, "/openapi/v2", 11) == 0) {
-        /* kubectl 1.20 asks for the v2 document as protobuf; an empty 200 turns its client-side validation off
-         * and leaves validation to the server (KUBE_API_NOTES.md). */
-        kc_httpd_reply(req, 200, "application/octet-stream", "", 0);
+        api_openapi_serve(req, p); /* apiserver/openapi.c: JSON or gnostic protobuf */
         return 0;
     }
     if (strcmp(p, "/openapi/v3") == 0 || strncmp(p, "/openapi/v3/", 12) == 0) {

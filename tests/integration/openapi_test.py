@@ -1,13 +1,18 @@
 #!/usr/bin/python3
 """Integration tests of what the API server publishes about itself: /openapi/v3 (the index, every group-version
 document with kube-openapi's caching headers, compared schema by schema and operation by operation with the
-Kubernetes 1.33 documents in ../shared/k8s-openapi/v3 when they are there), /openapi/v2, aggregated discovery
-(apidiscovery.k8s.io v2 and v2beta1) against the legacy documents, and the SelfSubject*Review kinds; then the real
-kubectl (1.27, 1.30, 1.33): api-resources and get through aggregated discovery and, behind a small proxy that
-strips the aggregated media types from Accept, through the legacy documents; apply / create -f / replace -f with
-default validation (fieldValidation=Strict, patches computed from the v3 schemas); explain; auth can-i and auth
-whoami (kubectl 1.32+ sends these as protobuf: those steps are skipped, with the reason printed, while the server
-answers 415 to a protobuf review).
+Kubernetes 1.33 documents in ../shared/k8s-openapi/v3 when they are there), /openapi/v2 (kube-openapi's Accept
+negotiation and caching headers; the protobuf form decoded with gnostic's descriptor read from the kubectl 1.33 and
+1.20 binaries, independently of k8c's table, back into the JSON form; every v3 path, operation and schema in it,
+the schemas also against upstream's converted to v2), aggregated discovery (apidiscovery.k8s.io v2 and v2beta1)
+against the legacy documents, and the SelfSubject*Review kinds; then the real kubectl (1.27, 1.30, 1.33):
+api-resources and get through aggregated discovery and, behind a small proxy that strips the aggregated media
+types from Accept, through the legacy documents; apply / create -f / replace -f with default validation
+(fieldValidation=Strict, patches computed from the v3 schemas); explain (also from v2 with --output
+plaintext-openapiv2); auth can-i and auth whoami (kubectl 1.32+ sends these as protobuf: those steps are skipped,
+with the reason printed, while the server answers 415 to a protobuf review); and kubectl 1.20 (.deps/kubectl-1.20,
+skipped when absent), which reads /openapi/v2: explain, client-side validation refusing bad manifests, apply's
+strategic merge patch and diff's dry-run check.
 
 Usage: openapi_test.py --k8c BUILD/cmd/k8c [--etcd] [-k PATTERN]
 Every process started (the server, kubectl, the proxy thread's connections) is stopped, also on failure.
@@ -17,10 +22,11 @@ import glob
 import hashlib
 import http.client
 import http.server
+import importlib.util
 import json
 import os
 import re
-import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -30,7 +36,8 @@ import urllib.parse
 import k8ctest
 from k8ctest import run_tests
 
-SPEC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "k8s-openapi", "v3")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+SPEC_DIR = os.path.join(ROOT, "..", "shared", "k8s-openapi", "v3")
 KUBECTL = "/usr/lib/google-cloud-sdk/bin/kubectl.%s"
 AGG_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 AGG_V2B1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
@@ -126,9 +133,306 @@ def t_openapi_documents(cl):
     assert s == 405, s
 
 
-def t_openapi_v2(cl):
-    s, h, body = get(cl, "/openapi/v2", {"Accept": "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"})
-    assert s == 200 and h["content-type"] == "application/octet-stream" and body == b"", (s, h, body)
+# ------------------------------------------------------------------------------------------------- /openapi/v2
+
+GNOSTIC_ACCEPT = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+GNOSTIC_CTYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+KUBECTL_120 = os.path.join(os.environ.get("K8C_DEPS_DIR", os.path.join(ROOT, ".deps")), "kubectl-1.20", "kubectl")
+
+
+def gnostic_descriptors():
+    """{kubectl: openapi.v2 messages} read by scripts/gen-gnostic-proto.py from each kubectl binary present: the
+    field numbers the protobuf form is checked with come from the clients, not from k8c's table."""
+    spec = importlib.util.spec_from_file_location("gen_gnostic", os.path.join(ROOT, "scripts", "gen-gnostic-proto.py"))
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    return {b: gen.load(b) for b in (KUBECTL % "1.33", KUBECTL_120) if os.path.exists(b)}
+
+
+def pb_varint(b, i):
+    r = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        r |= (c & 0x7F) << s
+        s += 7
+        if c < 0x80:
+            return r, i
+
+
+def pb_decode(msgs, name, b):
+    """A message as {proto field name: value} (lists for repeated fields), by the descriptor's numbers."""
+    m = msgs[name]
+    byn = {f.number: f for f in m.fields}
+    out, i = {}, 0
+    while i < len(b):
+        k, i = pb_varint(b, i)
+        num, wt = k >> 3, k & 7
+        f = byn[num]  # an unknown number is a bug
+        if wt == 0:
+            v, i = pb_varint(b, i)
+        elif wt == 1:
+            v, i = struct.unpack("<d", b[i:i + 8])[0], i + 8
+        else:
+            assert wt == 2, (name, num, wt)
+            n, i = pb_varint(b, i)
+            assert i + n <= len(b), (name, num, "truncated")
+            v, i = b[i:i + n], i + n
+        if f.type == 11:
+            v = pb_decode(msgs, f.type_name, v)
+        elif f.type == 9:
+            v = v.decode()
+        elif f.type == 8:
+            v = bool(v)
+        elif f.type == 3 and v >= 1 << 63:
+            v -= 1 << 64
+        if f.repeated:
+            out.setdefault(f.name, []).append(v)
+        else:
+            assert f.name not in out, (name, f.name, "twice")
+            out[f.name] = v
+    return out
+
+
+def gnostic_json(msgs, name, d):
+    """The OpenAPI JSON a decoded gnostic message stands for (the inverse of gnostic's compiler): written here on
+    its own, from the message shapes, as a check of common/gnostic.c."""
+    m = msgs[name]
+    short = name.split(".")[-1]
+    if short == "Any":
+        return json.loads(d["yaml"])  # k8c writes JSON text, which is YAML
+    if m.oneofs:
+        (k, v), = d.items()
+        f = m.field(k)
+        return gnostic_json(msgs, f.type_name, v) if f.type == 11 else v
+    if short == "TypeItem":
+        v = d.get("value", [])
+        return v[0] if len(v) == 1 else v
+    if short == "StringArray":
+        return d.get("value", [])
+    if short == "ItemsItem":
+        v = [gnostic_json(msgs, m.fields[0].type_name, x) for x in d.get("schema", [])]
+        return v[0] if len(v) == 1 else v
+    is_map = all(f.repeated and f.type_name.split(".")[-1].startswith("Named") for f in m.fields)
+    out = {}
+    for k, v in d.items():
+        f = m.field(k)
+        if f.type == 11 and f.type_name.split(".")[-1].startswith("Named") and (is_map or k == "vendor_extension"):
+            vf = msgs[f.type_name].field("value")
+            for e in v:
+                val = e.get("value", "" if vf.type == 9 else {})
+                out[e["name"]] = gnostic_json(msgs, vf.type_name, val) if vf.type == 11 else val
+            continue
+        parts = k.split("_")
+        key = "$ref" if k == "_ref" else parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+        if f.type == 11:
+            out[key] = [gnostic_json(msgs, f.type_name, x) for x in v] if f.repeated else \
+                gnostic_json(msgs, f.type_name, v)
+        else:
+            out[key] = v
+    return out
+
+
+def t_openapi_v2_serving(cl):
+    s, h, body = get(cl, "/openapi/v2")
+    assert s == 200 and h["content-type"] == "application/json", (s, h)
+    etag = '"%s"' % hashlib.sha512(body).hexdigest().upper()
+    assert h["etag"] == etag and h["vary"] == "Accept" and "last-modified" in h, h
+    doc = json.loads(body)
+    assert doc["swagger"] == "2.0" and doc["paths"] and doc["definitions"], doc.keys()
+    # what kubectl asks for, in both spellings; JSON and protobuf share the ETag (kube-openapi: Vary does the rest)
+    for accept in (GNOSTIC_ACCEPT, GNOSTIC_CTYPE, "application/json;q=0.5, " + GNOSTIC_ACCEPT,
+                   "text/html, application/com.github.proto-openapi.spec.v2@v1.0+protobuf;q=0.9"):
+        s, hp, pb = get(cl, "/openapi/v2", {"Accept": accept})
+        assert s == 200 and hp["content-type"] == GNOSTIC_CTYPE and hp["etag"] == etag, (accept, s, hp)
+        assert pb[:5] == b"\x0a\x032.0" and len(pb) > 100000, (accept, pb[:20])
+    # JSON first: no Accept, any type, application/*, JSON ranked above protobuf
+    for accept in ("", "*/*", "application/*", "application/json", GNOSTIC_ACCEPT + ";q=0.1, application/json",
+                   "*/*;q=0.8, application/json"):
+        s, hj, b = get(cl, "/openapi/v2", {"Accept": accept} if accept else {})
+        assert s == 200 and hj["content-type"] == "application/json" and b == body, (accept, s, hj)
+    for accept in ("text/html", "application/yaml", "application/com.github.proto-openapi.spec.v3.v1.0+protobuf"):
+        s, hn, b = get(cl, "/openapi/v2", {"Accept": accept})
+        assert s == 406 and b == b"" and hn["vary"] == "Accept", (accept, s, hn, b)
+    # caching as Go's http.ServeContent: If-None-Match (a list, weak tags, *), else If-Modified-Since
+    for inm in (etag, 'W/' + etag, '"x", ' + etag, "*"):
+        s, h2, b2 = get(cl, "/openapi/v2", {"If-None-Match": inm})
+        assert s == 304 and b2 == b"" and h2["etag"] == etag and "last-modified" not in h2, (inm, s, h2)
+    s, _, b2 = get(cl, "/openapi/v2", {"If-None-Match": '"other"', "If-Modified-Since": h["last-modified"]})
+    assert s == 200 and b2 == body, s
+    s, _, b2 = get(cl, "/openapi/v2", {"If-Modified-Since": h["last-modified"], "Accept": GNOSTIC_ACCEPT})
+    assert s == 304 and b2 == b"", s
+    s, _, b2 = get(cl, "/openapi/v2", {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+    assert s == 200 and b2 == body, s
+    s, _, b2 = get(cl, "/openapi/v2", {"If-Modified-Since": "yesterday"})
+    assert s == 200, s
+    # a trailing slash is the same path; anything below it is not served; GET and HEAD only; authenticated
+    s, _, b2 = get(cl, "/openapi/v2/")
+    assert s == 200 and b2 == body, s
+    s, _, b2 = get(cl, "/openapi/v2/apis")
+    assert s == 404 and json.loads(b2)["reason"] == "NotFound", s
+    s, _, _ = get(cl, "/openapi/v2", method="POST", body="{}")
+    assert s == 405, s
+    s, _, _ = get(cl, "/openapi/v2", anon=True)
+    assert s == 401, s
+    # HEAD: the headers without the body, and the connection stays usable
+    c = cl.conn()
+    try:
+        for method, accept in (("HEAD", GNOSTIC_ACCEPT), ("HEAD", "application/json"), ("GET", GNOSTIC_ACCEPT)):
+            c.request(method, "/openapi/v2", headers={"Accept": accept})
+            r = c.getresponse()
+            data = r.read()
+            assert r.status == 200 and r.getheader("etag") == etag, (method, accept, r.status)
+            assert (data == b"") == (method == "HEAD"), (method, len(data))
+            assert int(r.getheader("content-length")) > 100000, r.getheader("content-length")
+    finally:
+        c.close()
+
+
+def t_openapi_v2_protobuf(cl):
+    descs = gnostic_descriptors()
+    if not descs:
+        raise Skip("no kubectl binary to read gnostic's descriptor from")
+    s, _, body = get(cl, "/openapi/v2")
+    s, _, pb = get(cl, "/openapi/v2", {"Accept": GNOSTIC_ACCEPT})
+    want = json.loads(body)
+    for kubectl, msgs in descs.items():
+        got = gnostic_json(msgs, "openapi.v2.Document", pb_decode(msgs, "openapi.v2.Document", pb))
+        if got != want:
+            for k in want:
+                if got.get(k) != want[k]:
+                    sub = [x for x in want[k] if got.get(k, {}).get(x) != want[k][x]] if isinstance(want[k], dict) \
+                        else []
+                    raise AssertionError("%s: %s differs (%s): %s vs %s" % (
+                        kubectl, k, sub[:3], json.dumps(got.get(k, {}).get(sub[0]) if sub else got.get(k))[:600],
+                        json.dumps(want[k][sub[0]] if sub else want[k])[:600]))
+            raise AssertionError("%s: members %s vs %s" % (kubectl, sorted(got), sorted(want)))
+    print("     %d protobuf bytes decode to the JSON document with the descriptors of %s" % (
+        len(pb), ", ".join(os.path.join(os.path.basename(os.path.dirname(k)), os.path.basename(k)) for k in descs)))
+
+
+def v3_to_v2(x):
+    """A v3 schema as Swagger 2.0 writes it: references to #/definitions/, allOf [$ref] as the $ref itself."""
+    if isinstance(x, list):
+        return [v3_to_v2(v) for v in x]
+    if not isinstance(x, dict):
+        return x
+    out = {k: v3_to_v2(v) for k, v in x.items() if k != "allOf"}
+    if "allOf" in x:
+        assert len(x["allOf"]) == 1 and set(x["allOf"][0]) == {"$ref"}, x
+        out["$ref"] = v3_to_v2(x["allOf"][0])["$ref"]
+    if "$ref" in out:
+        out["$ref"] = out["$ref"].replace("#/components/schemas/", "#/definitions/")
+    if out.get("format") == "int-or-string" and "oneOf" in out:
+        del out["oneOf"]
+        out["type"] = "string"
+    if out.get("oneOf") == [{"type": "string"}, {"type": "number"}]:  # Quantity
+        del out["oneOf"]
+        out["type"] = "string"
+    return out
+
+
+def walk(x, fn, path=""):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            fn(path, k, v)
+            walk(v, fn, path + "/" + k)
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            walk(v, fn, "%s[%d]" % (path, i))
+
+
+def t_openapi_v2_document(cl):
+    s, _, body = get(cl, "/openapi/v2")
+    v2 = json.loads(body)
+    s, ver = cl.req("GET", "/version")
+    assert v2["info"] == {"title": "Kubernetes", "version": ver["gitVersion"]}, v2["info"]
+    assert v2["security"] == [{"BearerToken": []}], v2["security"]
+    assert v2["securityDefinitions"] == {"BearerToken": {"in": "header", "name": "authorization", "type": "apiKey"}}
+    defs, paths = v2["definitions"], v2["paths"]
+
+    # a closed set of references, all in Swagger 2.0's form; no v3-only keywords
+    def check(path, k, v):
+        assert k not in ("allOf", "oneOf", "anyOf", "requestBody", "content", "nullable"), (path, k)
+        if k == "$ref":
+            assert v.startswith("#/definitions/") and v[len("#/definitions/"):] in defs, (path, v)
+    walk(v2, check)
+    # every v3 document's paths and schemas are in it, the same operations and, converted, the same schemas
+    s, _, idx = get(cl, "/openapi/v3")
+    served = set()
+    nops = 0
+    for gv, e in json.loads(idx)["paths"].items():
+        p = gv.split("/")
+        served.add(("", p[1]) if p[0] == "api" else (p[1], p[2]))
+        s, _, d = get(cl, e["serverRelativeURL"])
+        v3 = json.loads(d)
+        for name, sch in v3["components"]["schemas"].items():
+            assert defs.get(name) == v3_to_v2(sch), (name, json.dumps(defs.get(name))[:800],
+                                                     json.dumps(v3_to_v2(sch))[:800])
+        for path, item in v3["paths"].items():
+            assert path in paths, (gv, path)
+            for m, op in item.items():
+                if m == "parameters":
+                    continue
+                op2 = paths[path][m]
+                for key in ("operationId", "tags", "x-kubernetes-action", "x-kubernetes-group-version-kind"):
+                    assert op2.get(key) == op.get(key), (path, m, key, op2.get(key), op.get(key))
+                want = {(q["name"], q["in"]) for q in item.get("parameters", []) + op.get("parameters", [])}
+                if "requestBody" in op:
+                    want.add(("body", "body"))
+                got = {(q["name"], q["in"]) for q in paths[path].get("parameters", []) + op2.get("parameters", [])}
+                assert got == want, (path, m, got ^ want)
+                assert op2["schemes"] == ["https"] and op2["consumes"] and op2["produces"], (path, m)
+                assert set(op2["responses"]) == set(op["responses"]), (path, m)
+                nops += 1
+    # and the discovery paths of the groups
+    assert paths["/api/"]["get"]["operationId"] == "getCoreAPIVersions", paths.get("/api/")
+    assert paths["/apis/apps/"]["get"]["operationId"] == "getAppsAPIGroup", paths.get("/apis/apps/")
+    assert paths["/apis/networking.k8s.io/"]["get"]["tags"] == ["networking"]
+    # every definition is reachable from the paths
+    seen, todo = set(), []
+    walk(paths, lambda p, k, v: todo.append(v[len("#/definitions/"):]) if k == "$ref" else None)
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            walk(defs[n], lambda p, k, v: todo.append(v[len("#/definitions/"):]) if k == "$ref" else None)
+    assert seen == set(defs), set(defs) - seen
+    # kubectl's SupportsDryRun (1.20): the first path whose PATCH names the kind must list dryRun in the PATCH's
+    # own parameters; diff and apply --server-dry-run need it for every kind with a patch
+    kinds = {}
+    for path in sorted(paths):
+        op = paths[path].get("patch")
+        if op:
+            g = op["x-kubernetes-group-version-kind"]
+            kinds.setdefault((g["group"], g["version"], g["kind"]), op)
+    assert len(kinds) >= 20, kinds.keys()
+    for gvk, op in kinds.items():
+        assert any(q["name"] == "dryRun" and q["in"] == "query" for q in op.get("parameters", [])), gvk
+        assert "application/strategic-merge-patch+json" in op["consumes"], gvk
+    body_param = [q for q in paths["/api/v1/namespaces/{namespace}/pods"]["post"]["parameters"] if q["in"] == "body"]
+    assert body_param == [{"in": "body", "name": "body", "required": True,
+                           "schema": {"$ref": "#/definitions/io.k8s.api.core.v1.Pod"}}], body_param
+    lst = paths["/api/v1/namespaces/{namespace}/pods"]["get"]
+    assert "application/json;stream=watch" in lst["produces"], lst["produces"]
+    log = paths["/api/v1/namespaces/{namespace}/pods/{name}/log"]["get"]
+    assert log["produces"] == ["text/plain"] and log["responses"]["200"]["schema"] == {"type": "string"}, log
+    assert defs["io.k8s.apimachinery.pkg.util.intstr.IntOrString"] == {"format": "int-or-string", "type": "string"}
+    assert defs["io.k8s.apimachinery.pkg.api.resource.Quantity"] == {"type": "string"}
+    c = defs["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
+    assert c["items"] == {"$ref": "#/definitions/io.k8s.api.core.v1.Container", "default": {}} and \
+        c["x-kubernetes-patch-merge-key"] == "name" and c["x-kubernetes-patch-strategy"] == "merge", c
+    # against upstream's 1.33 documents (converted), as the v3 test compares them
+    files = glob.glob(os.path.join(SPEC_DIR, "*_openapi.json"))
+    checked = 0
+    for fn in files:
+        for name, sch in json.load(open(fn)).get("components", {}).get("schemas", {}).items():
+            if name in defs:
+                got, want = normalize(defs[name], served), v3_to_v2(normalize(sch, served))
+                assert got == want, (name, json.dumps(got)[:800], json.dumps(want)[:800])
+                checked += 1
+    print("     %d paths, %d definitions; %d operations checked against v3%s" % (
+        len(paths), len(defs), nops, ", %d definitions against upstream" % checked if files else ""))
 
 
 def normalize(x, served):
@@ -328,7 +632,7 @@ def protobuf_refused(cl):
 class Kubectl:
     def __init__(self, cl, version, kubeconfig=None):
         self.cl, self.version = cl, version
-        self.bin = KUBECTL % version
+        self.bin = KUBECTL_120 if version == "1.20" else KUBECTL % version
         if not os.path.exists(self.bin):
             raise Skip("%s not installed" % self.bin)
         self.kubeconfig = kubeconfig or os.path.join(cl.tmp, "data", "admin.kubeconfig")
@@ -478,6 +782,71 @@ def t_kubectl_1_33(cl):
     k = Kubectl(cl, "1.33")
     out = check_explain(k)
     print("     kubectl 1.33 explain svc prints:\n       " + "\n       ".join(out.splitlines()[:8]))
+
+
+def t_kubectl_1_20(cl):
+    """kubectl 1.20 reads /openapi/v2 as protobuf: explain, client-side validation (on now that the document is
+    whole), strategic merge patches computed from its schemas, and diff's dry-run check."""
+    k = Kubectl(cl, "1.20")
+    rc, out, err = k.run("explain", "pod.spec.containers", "-v=6")
+    assert any(urllib.parse.urlsplit(u).path == "/openapi/v2" for u in urls(err, "GET")), err[-1500:]
+    assert re.search(r"^RESOURCE: containers <\[\]Object>$", out, re.M), out
+    assert re.search(r"^\s+name\s+<string> -required-$", out, re.M) and \
+        re.search(r"^\s+resources\s+<Object>$", out, re.M), out
+    rc, out, err = k.run("explain", "deployment.spec.strategy.rollingUpdate.maxSurge")
+    assert re.search(r"^FIELD:\s+maxSurge <string>$", out, re.M), out  # IntOrString is a string in v2
+    rc, out, err = k.run("explain", "hpa.spec", "--api-version", "autoscaling/v2")
+    assert re.search(r"^\s+scaleTargetRef\s+<Object> -required-$", out, re.M), out
+    # client-side validation: the compat manifests pass (tests/compat), a bad one is refused before any request
+    ns = "default"
+    bad = [({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "oa20-bad"}, "spek": 1},
+            'ValidationError(ConfigMap): unknown field "spek" in io.k8s.api.core.v1.ConfigMap'),
+           ({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "oa20-bad"},
+             "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "x",
+                                                            "ports": [{"containerPort": "80"}]}]}}}},
+            'invalid type for io.k8s.api.core.v1.ContainerPort.containerPort: got "string", expected "integer"'),
+           ({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "oa20-bad"},
+             "spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}},
+            'missing required field "selector" in io.k8s.api.apps.v1.DeploymentSpec')]
+    for obj, want in bad:  # (no -v: kubectl 1.20 logs a failure at -v=6 as a fatal error with a stack, exit 255)
+        for verb in ("create", "apply", "replace"):
+            rc, out, err = k.run(verb, "-n", ns, "-f", "-", ok=False, stdin=json.dumps(obj))
+            assert rc == 1 and "error validating data: " in err and want in err, (verb, rc, err[-1500:])
+            path = "/api/v1/namespaces/%s/configmaps/oa20-bad" if obj["kind"] == "ConfigMap" else \
+                "/apis/apps/v1/namespaces/%s/deployments/oa20-bad"
+            assert cl.req("GET", path % ns)[0] == 404, (verb, obj["kind"])
+    rc, out, err = k.run("create", "-n", ns, "-f", "-", "--validate=false", stdin=json.dumps(bad[0][0]))
+    assert "configmap/oa20-bad created" in out, out
+    k.run("delete", "-n", ns, "configmap", "oa20-bad")
+    # apply: the second apply's strategic merge patch comes from the v2 schema (containers merged by name)
+    name = "oa-1-20"
+    rc, out, err = k.run("apply", "-n", ns, "-f", "-", stdin=deployment_yaml(name, "1"))
+    assert "created" in out, out
+    rc, out, err = k.run("apply", "-n", ns, "-f", "-", "-v=8", stdin=deployment_yaml(name, "2"))
+    assert "configured" in out and "error calculating patch" not in err and "warning" not in err.lower(), err[-2000:]
+    s, d = cl.req("GET", "/apis/apps/v1/namespaces/%s/deployments/%s" % (ns, name))
+    cs = d["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in cs] == ["a", "b"] and cs[0]["env"] == [{"name": "X", "value": "2"}], cs
+    # diff: dry-run support is read from the document (a PATCH listing dryRun for the kind)
+    rc, out, err = k.run("diff", "-n", ns, "-f", "-", ok=False, stdin=deployment_yaml(name, "3"))
+    assert rc == 1 and '-          value: "2"' in out and '+          value: "3"' in out, (rc, out, err)
+    rc, out, err = k.run("diff", "-n", ns, "-f", "-", ok=False, stdin=deployment_yaml(name, "2"))
+    assert rc == 0 and out == "", (rc, out, err)
+    k.run("delete", "-n", ns, "deployment", name)
+
+
+def t_kubectl_explain_v2(cl):
+    """kubectl 1.27+ explain from /openapi/v2 when asked to (--output plaintext-openapiv2)."""
+    for version in ("1.27", "1.30", "1.33"):
+        try:
+            k = Kubectl(cl, version)
+        except Skip as e:
+            print("     skipped: %s" % e)
+            continue
+        rc, out, err = k.run("explain", "pod.spec.containers", "--output", "plaintext-openapiv2", "-v=6")
+        assert any(urllib.parse.urlsplit(u).path == "/openapi/v2" for u in urls(err, "GET")), (version, err[-1500:])
+        assert re.search(r"^RESOURCE: containers <\[\]Object>$", out, re.M), (version, out)
+        assert re.search(r"^\s+name\s+<string> -required-$", out, re.M), (version, out)
 
 
 class LegacyProxy:

@@ -1,7 +1,9 @@
-/* test_openapi.c - the OpenAPI v3 documents (apiserver/openapi.c): paths and operations of the served kinds as
+/* test_openapi.c - the OpenAPI documents (apiserver/openapi.c). v3: paths and operations of the served kinds as
  * upstream names them, fieldValidation on every write, schemas re-emitted from kc_schema with upstream's
- * extensions, a closed set of references per document, only served kinds, the /openapi/v3 index and its hashes,
- * and allocation failure at many points of the build. */
+ * extensions, a closed set of references per document, only served kinds, the /openapi/v3 index and its hashes.
+ * v2: the same operations in Swagger 2.0's form (body parameters, consumes/produces, dryRun in each PATCH), the
+ * discovery paths, definitions with references beside their siblings and no oneOf, agreement with every v3
+ * document, the served JSON and protobuf forms and their hash. Both: allocation failure at many points. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,9 +119,11 @@ test_core_pod_paths(void **state)
     EXPECT_JSON(M(patch, "parameters"),
                 "[{'in':'query','name':'dryRun','schema':{'type':'string','uniqueItems':true}},"
                 "{'in':'query','name':'fieldManager','schema':{'type':'string','uniqueItems':true}},"
-                "{'in':'query','name':'fieldValidation','schema':{'type':'string','uniqueItems':true}}]");
+                "{'in':'query','name':'fieldValidation','schema':{'type':'string','uniqueItems':true}},"
+                "{'in':'query','name':'force','schema':{'type':'boolean','uniqueItems':true}}]");
     json_t *content = M(M(patch, "requestBody"), "content");
-    assert_int_equal(json_object_size(content), 3);
+    assert_int_equal(json_object_size(content), 4);
+    assert_non_null(M(content, "application/apply-patch+yaml"));
     EXPECT_JSON(M(content, "application/strategic-merge-patch+json"),
                 "{'schema':{'$ref':'#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Patch'}}");
     assert_non_null(M(content, "application/merge-patch+json"));
@@ -338,32 +342,42 @@ test_schemas(void **state)
     json_decref(doc);
 }
 
-/* Collects every "$ref" under v into missing when components.schemas lacks it. */
+/* Counts in *bad every "$ref" under v that does not name a member of schemas with prefix (and every allOf or
+ * oneOf when the prefix is v2's, which has neither). */
 static void
-check_refs(const json_t *v, const json_t *schemas, const char *doc, int *bad)
+check_refs_in(const json_t *v, const json_t *schemas, const char *prefix, const char *doc, int *bad)
 {
     if (json_is_object(v)) {
         const char *k;
         json_t *m;
         json_object_foreach((json_t *)v, k, m)
         {
+            if (strcmp(prefix, "#/definitions/") == 0 && (strcmp(k, "allOf") == 0 || strcmp(k, "oneOf") == 0)) {
+                print_error("%s: %s in a Swagger 2.0 document\n", doc, k);
+                (*bad)++;
+            }
             if (strcmp(k, "$ref") == 0) {
                 const char *ref = json_string_value(m);
-                const char *prefix = "#/components/schemas/";
                 if (!ref || strncmp(ref, prefix, strlen(prefix)) != 0 ||
                     !json_object_get(schemas, ref + strlen(prefix))) {
                     print_error("%s: dangling $ref %s\n", doc, ref ? ref : "(not a string)");
                     (*bad)++;
                 }
             } else {
-                check_refs(m, schemas, doc, bad);
+                check_refs_in(m, schemas, prefix, doc, bad);
             }
         }
     } else if (json_is_array(v)) {
         size_t i;
         json_t *m;
-        json_array_foreach(v, i, m) check_refs(m, schemas, doc, bad);
+        json_array_foreach(v, i, m) check_refs_in(m, schemas, prefix, doc, bad);
     }
+}
+
+static void
+check_refs(const json_t *v, const json_t *schemas, const char *doc, int *bad)
+{
+    check_refs_in(v, schemas, "#/components/schemas/", doc, bad);
 }
 
 /* Every served group-version: a document whose references all resolve, whose every write declares fieldValidation,
@@ -609,6 +623,357 @@ test_kc_allocation_failure(void **state)
     assert_true(injected >= 10);
 }
 
+/* --- the v2 document --- */
+
+static void
+test_v2_paths(void **state)
+{
+    (void)state;
+    json_t *doc = api_openapi_v2_build();
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(M(doc, "swagger")), "2.0");
+    assert_string_equal(json_string_value(M(M(doc, "info"), "title")), "Kubernetes");
+    const char *ver = json_string_value(M(M(doc, "info"), "version")); /* /version's gitVersion */
+    assert_non_null(ver);
+    assert_int_equal(strncmp(ver, "v1.33.0+k8c-", 12), 0);
+    assert_true(strlen(ver) > 12);
+    EXPECT_JSON(M(doc, "security"), "[{'BearerToken':[]}]");
+    EXPECT_JSON(M(doc, "securityDefinitions"),
+                "{'BearerToken':{'in':'header','name':'authorization','type':'apiKey'}}");
+    assert_null(json_object_get(doc, "components"));
+    json_t *paths = M(doc, "paths");
+
+    json_t *item = M(paths, "/api/v1/namespaces/{namespace}/pods/{name}");
+    EXPECT_JSON(M(item, "parameters"),
+                "[{'in':'path','name':'name','required':true,'type':'string','uniqueItems':true},"
+                "{'in':'path','name':'namespace','required':true,'type':'string',"
+                "'uniqueItems':true},"
+                "{'in':'query','name':'pretty','type':'string','uniqueItems':true}]");
+    json_t *patch = M(item, "patch");
+    assert_string_equal(json_string_value(M(patch, "operationId")), "patchCoreV1NamespacedPod");
+    assert_string_equal(json_string_value(M(patch, "x-kubernetes-action")), "patch");
+    EXPECT_JSON(M(patch, "x-kubernetes-group-version-kind"), "{'group':'','kind':'Pod','version':'v1'}");
+    EXPECT_JSON(M(patch, "tags"), "['core_v1']");
+    EXPECT_JSON(M(patch, "schemes"), "['https']");
+    EXPECT_JSON(M(patch, "consumes"), "['application/json-patch+json','application/merge-patch+json',"
+                                      "'application/strategic-merge-patch+json','application/apply-patch+yaml']");
+    EXPECT_JSON(M(patch, "produces"), "['application/json','application/yaml','application/vnd.kubernetes.protobuf']");
+    /* kubectl 1.20's dry-run check reads dryRun from the PATCH operation's own parameters */
+    EXPECT_JSON(M(patch, "parameters"), "[{'in':'body','name':'body','required':true,'schema':"
+                                        "{'$ref':'#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch'}},"
+                                        "{'in':'query','name':'dryRun','type':'string','uniqueItems':true},"
+                                        "{'in':'query','name':'fieldManager','type':'string','uniqueItems':true},"
+                                        "{'in':'query','name':'fieldValidation','type':'string','uniqueItems':true},"
+                                        "{'in':'query','name':'force','type':'boolean','uniqueItems':true}]");
+    EXPECT_JSON(M(patch, "responses"),
+                "{'200':{'description':'OK','schema':{'$ref':'#/definitions/io.k8s.api.core.v1.Pod'}},"
+                "'201':{'description':'Created','schema':{'$ref':'#/definitions/io.k8s.api.core.v1.Pod'}},"
+                "'401':{'description':'Unauthorized'}}");
+    EXPECT_JSON(M(M(item, "get"), "consumes"), "['*/*']");
+    assert_null(json_object_get(M(item, "get"), "parameters"));
+    /* DeleteOptions may be left out of a DELETE */
+    json_t *del = M(M(item, "delete"), "parameters");
+    EXPECT_JSON(json_array_get(del, 0), "{'in':'body','name':'body','schema':"
+                                        "{'$ref':'#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions'}}");
+    EXPECT_JSON(M(M(M(item, "delete"), "responses"), "200"),
+                "{'description':'OK','schema':{'$ref':'#/definitions/io.k8s.api.core.v1.Pod'}}");
+
+    json_t *coll = M(paths, "/api/v1/namespaces/{namespace}/pods");
+    EXPECT_JSON(M(M(coll, "get"), "produces"),
+                "['application/json','application/yaml','application/vnd.kubernetes.protobuf',"
+                "'application/json;stream=watch','application/vnd.kubernetes.protobuf;stream=watch']");
+    assert_true(op_has_param(coll, M(coll, "get"), "watch", "query"));
+    EXPECT_JSON(json_array_get(M(M(coll, "post"), "parameters"), 0),
+                "{'in':'body','name':'body','required':true,'schema':{'$ref':'#/definitions/io.k8s.api.core.v1.Pod'}}");
+    assert_int_equal(json_object_size(M(M(coll, "post"), "responses")), 4);
+    assert_string_equal(json_string_value(M(M(coll, "delete"), "x-kubernetes-action")), "deletecollection");
+
+    /* one operation: everything at the path level, the body too */
+    json_t *binding = M(paths, "/api/v1/namespaces/{namespace}/pods/{name}/binding");
+    assert_null(json_object_get(M(binding, "post"), "parameters"));
+    assert_true(has_param(M(binding, "parameters"), "body", "body"));
+    assert_true(has_param(M(binding, "parameters"), "dryRun", "query"));
+    json_t *log = M(M(paths, "/api/v1/namespaces/{namespace}/pods/{name}/log"), "get");
+    EXPECT_JSON(M(log, "produces"), "['text/plain']");
+    EXPECT_JSON(M(M(log, "responses"), "200"), "{'description':'OK','schema':{'type':'string'}}");
+    json_t *scale = M(M(paths, "/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"), "patch");
+    EXPECT_JSON(M(scale, "x-kubernetes-group-version-kind"), "{'group':'autoscaling','kind':'Scale','version':'v1'}");
+
+    /* the discovery paths: the core group's versions, each group, each group-version */
+    EXPECT_JSON(M(paths, "/api/"),
+                "{'get':{'consumes':['application/json','application/yaml','application/vnd.kubernetes.protobuf'],"
+                "'operationId':'getCoreAPIVersions','produces':['application/json','application/yaml',"
+                "'application/vnd.kubernetes.protobuf'],'responses':{'200':{'description':'OK','schema':"
+                "{'$ref':'#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions'}},"
+                "'401':{'description':'Unauthorized'}},'schemes':['https'],'tags':['core']}}");
+    assert_string_equal(json_string_value(M(M(M(paths, "/apis/apps/"), "get"), "operationId")), "getAppsAPIGroup");
+    EXPECT_JSON(M(M(M(paths, "/apis/networking.k8s.io/"), "get"), "tags"), "['networking']");
+    assert_string_equal(json_string_value(M(M(M(paths, "/apis/networking.k8s.io/"), "get"), "operationId")),
+                        "getNetworkingAPIGroup");
+    assert_string_equal(json_string_value(M(M(M(paths, "/api/v1/"), "get"), "operationId")), "getCoreV1APIResources");
+    assert_string_equal(json_string_value(M(M(M(paths, "/apis/apps/v1/"), "get"), "operationId")),
+                        "getAppsV1APIResources");
+    assert_null(json_object_get(M(paths, "/api/v1/"), "parameters"));
+    assert_null(json_object_get(paths, "/apis/"));
+    assert_null(json_object_get(paths, "/version/"));
+    assert_null(json_object_get(paths, "/api/v1/namespaces/{namespace}/replicationcontrollers"));
+    json_decref(doc);
+}
+
+static void
+test_v2_definitions(void **state)
+{
+    (void)state;
+    json_t *doc = api_openapi_v2_build();
+    assert_non_null(doc);
+    json_t *defs = M(doc, "definitions");
+    int bad = 0;
+    check_refs_in(doc, defs, "#/definitions/", "v2", &bad);
+    assert_int_equal(bad, 0);
+    json_t *props = M(M(defs, "io.k8s.api.core.v1.PodSpec"), "properties");
+    EXPECT_JSON(M(props, "containers"),
+                "{'type':'array','items':{'$ref':'#/definitions/io.k8s.api.core.v1.Container','default':{}},"
+                "'x-kubernetes-list-map-keys':['name'],'x-kubernetes-list-type':'map',"
+                "'x-kubernetes-patch-merge-key':'name','x-kubernetes-patch-strategy':'merge'}");
+    EXPECT_JSON(M(props, "securityContext"), "{'$ref':'#/definitions/io.k8s.api.core.v1.PodSecurityContext'}");
+    EXPECT_JSON(M(props, "overhead"), "{'type':'object','additionalProperties':"
+                                      "{'$ref':'#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity'}}");
+    /* a property's extensions sit next to its $ref */
+    EXPECT_JSON(M(M(M(defs, "io.k8s.api.apps.v1.DeploymentSpec"), "properties"), "strategy"),
+                "{'$ref':'#/definitions/io.k8s.api.apps.v1.DeploymentStrategy','x-kubernetes-patch-strategy':"
+                "'retainKeys'}");
+    EXPECT_JSON(M(M(M(defs, "io.k8s.api.core.v1.PersistentVolumeSpec"), "properties"), "claimRef"),
+                "{'$ref':'#/definitions/io.k8s.api.core.v1.ObjectReference','x-kubernetes-map-type':'granular'}");
+    /* no oneOf in Swagger 2.0: IntOrString and Quantity are strings, as upstream's v2 */
+    EXPECT_JSON(M(defs, "io.k8s.apimachinery.pkg.util.intstr.IntOrString"),
+                "{'format':'int-or-string','type':'string'}");
+    EXPECT_JSON(M(defs, "io.k8s.apimachinery.pkg.api.resource.Quantity"), "{'type':'string'}");
+    EXPECT_JSON(M(defs, "io.k8s.apimachinery.pkg.apis.meta.v1.Time"), "{'type':'string','format':'date-time'}");
+    EXPECT_JSON(json_object_get(M(defs, "io.k8s.api.apps.v1.Deployment"), "x-kubernetes-group-version-kind"),
+                "[{'group':'apps','kind':'Deployment','version':'v1'}]");
+    assert_non_null(json_object_get(M(defs, "io.k8s.api.core.v1.SeccompProfile"), "x-kubernetes-unions"));
+    EXPECT_JSON(M(M(M(defs, "io.k8s.api.core.v1.ContainerPort"), "properties"), "protocol"),
+                "{'type':'string','default':'TCP'}");
+    assert_null(json_object_get(defs, "io.k8s.api.core.v1.ReplicationController"));
+
+    /* every served group-version's v3 document: its paths (same operation ids) and schemas are here too */
+    const struct api_resource *r;
+    int gvs = 0;
+    for (size_t n = 0; (r = api_served_at(n)); n++) {
+        json_t *v3 = api_openapi_build(r->group, r->version);
+        assert_non_null(v3);
+        const char *path, *name, *m;
+        json_t *item, *sch, *op;
+        json_object_foreach(M(v3, "paths"), path, item)
+        {
+            json_t *item2 = json_object_get(M(doc, "paths"), path);
+            if (!item2) {
+                print_error("v2 lacks %s\n", path);
+                fail();
+            }
+            json_object_foreach(item, m, op)
+            {
+                if (strcmp(m, "parameters") != 0)
+                    assert_string_equal(json_string_value(M(op, "operationId")),
+                                        json_string_value(M(M(item2, m), "operationId")));
+            }
+        }
+        json_object_foreach(M(M(v3, "components"), "schemas"), name, sch)
+        {
+            json_t *d = json_object_get(defs, name);
+            if (!d) {
+                print_error("v2 lacks definition %s\n", name);
+                fail();
+            }
+            /* the same properties and required fields */
+            assert_int_equal(json_object_size(json_object_get(d, "properties")),
+                             json_object_size(json_object_get(sch, "properties")));
+            json_t *rq = json_object_get(d, "required"), *rq3 = json_object_get(sch, "required");
+            assert_true(rq == rq3 || json_equal(rq, rq3)); /* both absent, or equal */
+        }
+        json_decref(v3);
+        gvs++;
+    }
+    assert_true(gvs > 20);
+    json_decref(doc);
+}
+
+/* Reads the length-delimited field at p[*i] (a Document holds nothing else at its top and in Paths and
+ * Definitions): its number and bytes; advances *i. */
+static void
+next_field(const unsigned char *p, size_t n, size_t *i, unsigned *num, const unsigned char **val, size_t *len)
+{
+    uint64_t k = 0, l = 0;
+    for (int sh = 0;; sh += 7) {
+        assert_true(*i < n);
+        k |= (uint64_t)(p[*i] & 0x7f) << sh;
+        if (!(p[(*i)++] & 0x80))
+            break;
+    }
+    assert_int_equal(k & 7, 2);
+    for (int sh = 0;; sh += 7) {
+        assert_true(*i < n);
+        l |= (uint64_t)(p[*i] & 0x7f) << sh;
+        if (!(p[(*i)++] & 0x80))
+            break;
+    }
+    assert_true(l <= n - *i);
+    *num = (unsigned)(k >> 3);
+    *val = p + *i;
+    *len = (size_t)l;
+    *i += (size_t)l;
+}
+
+/* How often each field number (below 64) occurs in the message p[0..n). */
+static void
+count_fields(const unsigned char *p, size_t n, int counts[64])
+{
+    memset(counts, 0, 64 * sizeof(int));
+    for (size_t i = 0; i < n;) {
+        unsigned num;
+        const unsigned char *v;
+        size_t len;
+        next_field(p, n, &i, &num, &v, &len);
+        if (num < 64)
+            counts[num]++;
+    }
+}
+
+static void
+test_v2_served(void **state)
+{
+    (void)state;
+    struct api_openapi_v2 *o = NULL;
+    assert_int_equal(api_openapi_v2_new(&o), 0);
+    size_t jlen, plen;
+    const char *hash, *hash2;
+    const char *text = api_openapi_v2_get(o, false, &jlen, &hash);
+    const unsigned char *pb = api_openapi_v2_get(o, true, &plen, &hash2);
+    assert_ptr_equal(hash, hash2);
+    assert_true(is_hash(hash));
+    /* the hash is the JSON text's SHA-512, and the text is the built document */
+    unsigned char d[SHA512_DIGEST_LENGTH];
+    char hex[API_OPENAPI_HASH_LEN + 1];
+    SHA512((const unsigned char *)text, jlen, d);
+    for (int i = 0; i < SHA512_DIGEST_LENGTH; i++)
+        snprintf(hex + 2 * i, 3, "%02X", d[i]);
+    assert_string_equal(hash, hex);
+    json_t *parsed, *built = api_openapi_v2_build();
+    char err[200];
+    assert_int_equal(kc_json_parse(text, jlen, &parsed, err, sizeof(err)), 0);
+    assert_true(kc_json_equal(parsed, built));
+    /* the protobuf: swagger first (field 1), then info, paths, definitions, security, securityDefinitions */
+    assert_true(plen > 100000 && plen < jlen);
+    assert_memory_equal(pb,
+                        "\x0a\x03"
+                        "2.0",
+                        5);
+    int top[64];
+    count_fields(pb, plen, top);
+    assert_int_equal(top[1], 1);
+    assert_int_equal(top[2], 1);
+    assert_int_equal(top[8], 1);
+    assert_int_equal(top[9], 1);
+    assert_int_equal(top[12], 1);
+    assert_int_equal(top[13], 1);
+    /* as many path and definition entries as the JSON has */
+    int checked = 0;
+    for (size_t i = 0; i < plen;) {
+        unsigned num;
+        const unsigned char *v;
+        size_t len;
+        int inner[64];
+        next_field(pb, plen, &i, &num, &v, &len);
+        if (num == 8) { /* Paths: 2 path */
+            count_fields(v, len, inner);
+            assert_int_equal(inner[2], json_object_size(M(built, "paths")));
+            checked++;
+        } else if (num == 9) { /* Definitions: 1 additional_properties */
+            count_fields(v, len, inner);
+            assert_int_equal(inner[1], json_object_size(M(built, "definitions")));
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 2);
+    json_decref(parsed);
+    json_decref(built);
+    /* the same bytes on every build */
+    struct api_openapi_v2 *o2 = NULL;
+    assert_int_equal(api_openapi_v2_new(&o2), 0);
+    size_t plen2;
+    const void *pb2 = api_openapi_v2_get(o2, true, &plen2, NULL);
+    assert_int_equal(plen2, plen);
+    assert_memory_equal(pb2, pb, plen);
+    api_openapi_v2_free(o);
+    api_openapi_v2_free(o2);
+    api_openapi_v2_free(NULL);
+}
+
+static void
+test_v2_allocation_failure(void **state)
+{
+    (void)state;
+    json_set_alloc_funcs(failing_malloc, free);
+    fail_at = 1 << 30; /* count the calls of one build */
+    calls = 0;
+    json_t *doc = api_openapi_v2_build();
+    assert_non_null(doc);
+    json_decref(doc);
+    long total = calls;
+    assert_true(total > 10000);
+    int points = 0, failed = 0;
+    for (long at = 0; at < total; at += total / 150 + 1) {
+        fail_at = at;
+        calls = 0;
+        doc = api_openapi_v2_build();
+        points++;
+        if (!doc)
+            failed++;
+        else
+            print_error("allocation %ld of %ld failed but the v2 build succeeded\n", at, total);
+        json_decref(doc);
+    }
+    assert_int_equal(failed, points);
+    /* the served set (build, dump, encode): an error or a complete result */
+    for (long at = 0; at < total * 3; at += total / 4) {
+        struct api_openapi_v2 *o = NULL;
+        fail_at = at;
+        calls = 0;
+        int rc = api_openapi_v2_new(&o);
+        fail_at = -1;
+        if (rc == 0) {
+            size_t len;
+            assert_non_null(api_openapi_v2_get(o, true, &len, NULL));
+            api_openapi_v2_free(o);
+        } else {
+            assert_int_equal(rc, -ENOMEM);
+            assert_null(o);
+        }
+    }
+    fail_at = -1;
+    json_set_alloc_funcs(malloc, free);
+    /* kc_malloc and friends: the bitmap, the protobuf buffer and its key lists */
+    int injected = 0;
+    for (long nth = 1; nth < 5000; nth = nth < 8 ? nth + 1 : nth * 3 / 2) {
+        struct api_openapi_v2 *o = NULL;
+        kc_fault_arm(KC_FAULT_ALLOC, nth, 0, false);
+        int rc = api_openapi_v2_new(&o);
+        long n = kc_fault_injected(KC_FAULT_ALLOC);
+        kc_fault_disarm(KC_FAULT_ALLOC);
+        if (n) {
+            injected++;
+            if (rc != -ENOMEM || o) {
+                print_error("allocation %ld failed, api_openapi_v2_new gave %d\n", nth, rc);
+                fail();
+            }
+        } else {
+            assert_int_equal(rc, 0);
+            api_openapi_v2_free(o);
+        }
+    }
+    assert_true(injected >= 10);
+}
+
 int
 main(void)
 {
@@ -621,6 +986,10 @@ main(void)
         cmocka_unit_test(test_index_and_hashes),
         cmocka_unit_test(test_allocation_failure),
         cmocka_unit_test(test_kc_allocation_failure),
+        cmocka_unit_test(test_v2_paths),
+        cmocka_unit_test(test_v2_definitions),
+        cmocka_unit_test(test_v2_served),
+        cmocka_unit_test(test_v2_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
