@@ -150,4 +150,44 @@ void api_default_events_event(const struct api_resource *r, json_t *obj);
 extern const struct api_column api_columns_events_event[];
 void api_row_events_event(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells);
 
+/* rbac.authorization.k8s.io/v1 */
+
+void api_validate_rbac_role(const struct api_resource *r, const json_t *obj, const json_t *old,
+                            struct api_errors *errs);
+void api_default_rbac_role(const struct api_resource *r, json_t *obj);
+extern const struct api_column api_columns_rbac_role[];
+void api_row_rbac_role(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells);
+
+void api_validate_rbac_clusterrole(const struct api_resource *r, const json_t *obj, const json_t *old,
+                                   struct api_errors *errs);
+void api_default_rbac_clusterrole(const struct api_resource *r, json_t *obj);
+extern const struct api_column api_columns_rbac_clusterrole[];
+void api_row_rbac_clusterrole(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells);
+
+void api_validate_rbac_rolebinding(const struct api_resource *r, const json_t *obj, const json_t *old,
+                                   struct api_errors *errs);
+void api_default_rbac_rolebinding(const struct api_resource *r, json_t *obj);
+extern const struct api_column api_columns_rbac_rolebinding[];
+void api_row_rbac_rolebinding(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells);
+
+void api_validate_rbac_clusterrolebinding(const struct api_resource *r, const json_t *obj, const json_t *old,
+                                          struct api_errors *errs);
+void api_default_rbac_clusterrolebinding(const struct api_resource *r, json_t *obj);
+extern const struct api_column api_columns_rbac_clusterrolebinding[];
+void api_row_rbac_clusterrolebinding(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells);
+
+/* core/v1, served after the others */
+
+void api_validate_core_resourcequota(const struct api_resource *r, const json_t *obj, const json_t *old,
+                                     struct api_errors *errs);
+void api_default_core_resourcequota(const struct api_resource *r, json_t *obj);
+extern const struct api_column api_columns_core_resourcequota[];
+void api_row_core_resourcequota(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells);
+
+void api_validate_core_limitrange(const struct api_resource *r, const json_t *obj, const json_t *old,
+                                  struct api_errors *errs);
+void api_default_core_limitrange(const struct api_resource *r, json_t *obj);
+extern const struct api_column api_columns_core_limitrange[];
+void api_row_core_limitrange(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells);
+
 #endif

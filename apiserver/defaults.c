@@ -1,5 +1,5 @@
 /* defaults.c - the defaults Kubernetes 1.33 applies to every kind on create and update (the SetDefaults_*
- * functions of pkg/apis/{core,apps,batch,networking,discovery,storage,autoscaling}/v1*, which the OpenAPI
+ * functions of pkg/apis/{core,apps,batch,networking,discovery,storage,autoscaling,rbac}/v1*, which the OpenAPI
  * document does not carry), the normalisations its decoding implies (canonical quantities, Secret stringData),
  * and the create-only steps of the registry strategies (api_prepare_create). Every function is idempotent and
  * never overwrites a value the user set.
@@ -1169,5 +1169,107 @@ api_prepare_create(const struct api_resource *r, json_t *obj)
     } else if (strcmp(r->kind, "Pod") == 0) {
         json_object_set_new(obj, "status",
                             json_pack("{s:s,s:s}", "phase", "Pending", "qosClass", pod_qos(api_jobj(obj, "spec"))));
+    }
+}
+
+/* ---- rbac.authorization.k8s.io/v1 (SetDefaults_RoleBinding, _ClusterRoleBinding, _Subject) ---- */
+
+void
+api_default_rbac_role(const struct api_resource *r, json_t *obj)
+{
+    (void)r;
+    (void)obj;
+}
+
+void
+api_default_rbac_clusterrole(const struct api_resource *r, json_t *obj)
+{
+    (void)r;
+    (void)obj;
+}
+
+/* roleRef.apiGroup defaults to rbac.authorization.k8s.io (roleRef itself is a struct, never nil); a User or Group
+ * subject's apiGroup to the same, a ServiceAccount's stays "". */
+static void
+default_binding(json_t *obj)
+{
+    json_t *ref = json_is_object(obj) ? ensure_obj(obj, "roleRef") : NULL;
+    default_str(ref, "apiGroup", "rbac.authorization.k8s.io");
+    size_t i;
+    json_t *s;
+    json_array_foreach(api_jarr(obj, "subjects"), i, s)
+    {
+        if (is_str(s, "kind", "User") || is_str(s, "kind", "Group"))
+            default_str(s, "apiGroup", "rbac.authorization.k8s.io");
+    }
+}
+
+void
+api_default_rbac_rolebinding(const struct api_resource *r, json_t *obj)
+{
+    (void)r;
+    default_binding(obj);
+}
+
+void
+api_default_rbac_clusterrolebinding(const struct api_resource *r, json_t *obj)
+{
+    (void)r;
+    default_binding(obj);
+}
+
+/* ---- ResourceQuota and LimitRange ---- */
+
+/* No defaults of its own: the quantities as upstream writes them back. */
+void
+api_default_core_resourcequota(const struct api_resource *r, json_t *obj)
+{
+    (void)r;
+    canon_quantity_map(api_jobj(api_jobj(obj, "spec"), "hard"));
+    json_t *status = api_jobj(obj, "status");
+    canon_quantity_map(api_jobj(status, "hard"));
+    canon_quantity_map(api_jobj(status, "used"));
+}
+
+/* Copies into dst (an item's map, created when needed) every entry of src whose key dst lacks. */
+static void
+fill_missing(json_t *item, const char *dst_key, const json_t *src)
+{
+    if (!json_object_size(src))
+        return;
+    json_t *dst = api_jobj(item, dst_key);
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)src, k, v)
+    {
+        if (dst && json_object_get(dst, k))
+            continue;
+        if (!dst) {
+            dst = json_object();
+            if (!dst || json_object_set_new(item, dst_key, dst) != 0)
+                return;
+        }
+        json_object_set_new(dst, k, json_deep_copy(v));
+    }
+}
+
+/* SetDefaults_LimitRangeItem: for a Container limit, a missing default limit is the max, a missing default request
+ * the default limit, else the min. */
+void
+api_default_core_limitrange(const struct api_resource *r, json_t *obj)
+{
+    (void)r;
+    static const char *const maps[] = { "max", "min", "default", "defaultRequest", "maxLimitRequestRatio" };
+    size_t i;
+    json_t *item;
+    json_array_foreach(api_jarr(api_jobj(obj, "spec"), "limits"), i, item)
+    {
+        for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++)
+            canon_quantity_map(api_jobj(item, maps[m]));
+        if (!is_str(item, "type", "Container"))
+            continue;
+        fill_missing(item, "default", api_jobj(item, "max"));
+        fill_missing(item, "defaultRequest", api_jobj(item, "default"));
+        fill_missing(item, "defaultRequest", api_jobj(item, "min"));
     }
 }

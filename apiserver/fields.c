@@ -1075,6 +1075,8 @@ api_name_rule_for(const struct api_resource *r)
             return API_NAME_PATH_SEGMENT;
     } else if (strcmp(r->group, "apps") == 0 && strcmp(r->kind, "StatefulSet") == 0) {
         return API_NAME_LABEL;
+    } else if (strcmp(r->group, "rbac.authorization.k8s.io") == 0) {
+        return API_NAME_PATH_SEGMENT; /* upstream's rbac validation: ValidateRBACName is path.IsValidPathSegmentName */
     }
     return API_NAME_SUBDOMAIN;
 }

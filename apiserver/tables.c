@@ -2186,3 +2186,180 @@ api_row_autoscaling_horizontalpodautoscaler(const struct api_resource *r, const 
     cell_int(cells, num(hpa, "status.currentReplicas", 0));
     cell_age(cells, hpa, now);
 }
+
+/* ---- rbac.authorization.k8s.io/v1, ResourceQuota, LimitRange ---- */
+
+/* rbacv1beta1's RoleBinding and ClusterRoleBinding roleRef docs, which upstream's printer columns quote. */
+#define D_RB_ROLEREF                                                                                          \
+    "RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the " \
+    "RoleRef cannot be resolved, the Authorizer must return an error."
+#define D_CRB_ROLEREF                                                                                           \
+    "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the " \
+    "Authorizer must return an error."
+
+/* Roles, ClusterRoles and LimitRanges have no printer of their own: upstream serves them through the default
+ * table convertor (legacyResourcesWithDefaultTableConvertor), whose second column is the creation time itself. */
+#define DEFAULT_COLUMNS COL_NAME, { "Created At", "date", "", D_META_CTIME, 0 }, COL_END
+
+const struct api_column api_columns_rbac_role[] = { DEFAULT_COLUMNS };
+const struct api_column api_columns_rbac_clusterrole[] = { DEFAULT_COLUMNS };
+const struct api_column api_columns_core_limitrange[] = { DEFAULT_COLUMNS };
+
+/* The default convertor's row: the name and metadata.creationTimestamp in RFC 3339, UTC (Go's zero time,
+ * "0001-01-01T00:00:00Z", when it is missing). */
+static void
+default_row(const json_t *obj, json_t *cells)
+{
+    struct kc_time t;
+    char buf[KC_TIME_BUF];
+    cell_name(cells, obj);
+    time_at(obj, "metadata.creationTimestamp", &t);
+    cell_str(cells, kc_time_format(t, buf));
+}
+
+void
+api_row_rbac_role(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells)
+{
+    (void)r;
+    (void)now;
+    default_row(obj, cells);
+}
+
+void
+api_row_rbac_clusterrole(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells)
+{
+    (void)r;
+    (void)now;
+    default_row(obj, cells);
+}
+
+void
+api_row_core_limitrange(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells)
+{
+    (void)r;
+    (void)now;
+    default_row(obj, cells);
+}
+
+const struct api_column api_columns_rbac_rolebinding[] = {
+    COL_NAME,
+    { "Role", "string", "", D_RB_ROLEREF, 0 },
+    COL_AGE,
+    { "Users", "string", "", "Users in the roleBinding", 1 },
+    { "Groups", "string", "", "Groups in the roleBinding", 1 },
+    { "ServiceAccounts", "string", "", "ServiceAccounts in the roleBinding", 1 },
+    COL_END,
+};
+
+const struct api_column api_columns_rbac_clusterrolebinding[] = {
+    COL_NAME,
+    { "Role", "string", "", D_CRB_ROLEREF, 0 },
+    COL_AGE,
+    { "Users", "string", "", "Users in the clusterRoleBinding", 1 },
+    { "Groups", "string", "", "Groups in the clusterRoleBinding", 1 },
+    { "ServiceAccounts", "string", "", "ServiceAccounts in the clusterRoleBinding", 1 },
+    COL_END,
+};
+
+/* printRoleBinding / printClusterRoleBinding: "Kind/Name" of the role, the age, then rbac.SubjectsStrings joined
+ * by ", ": users, groups and service accounts ("namespace/name"); subjects of other kinds are not shown. */
+static void
+binding_row(const json_t *obj, int64_t now, json_t *cells)
+{
+    struct sb b = { 0 };
+    cell_name(cells, obj);
+    sb_add(&b, str(obj, "roleRef.kind"));
+    sb_add(&b, "/");
+    sb_add(&b, str(obj, "roleRef.name"));
+    cell_sb(cells, &b);
+    cell_age(cells, obj, now);
+    static const char *const kinds[] = { "User", "Group", "ServiceAccount" };
+    for (size_t k = 0; k < 3; k++) {
+        size_t i, n = 0;
+        const json_t *s;
+        json_array_foreach(arr(obj, "subjects"), i, s)
+        {
+            if (strcmp(str(s, "kind"), kinds[k]) != 0)
+                continue;
+            if (n++)
+                sb_add(&b, ", ");
+            if (k == 2) {
+                sb_add(&b, str(s, "namespace"));
+                sb_add(&b, "/");
+            }
+            sb_add(&b, str(s, "name"));
+        }
+        cell_sb(cells, &b);
+    }
+}
+
+void
+api_row_rbac_rolebinding(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells)
+{
+    (void)r;
+    binding_row(obj, now, cells);
+}
+
+void
+api_row_rbac_clusterrolebinding(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells)
+{
+    (void)r;
+    binding_row(obj, now, cells);
+}
+
+/* Kubernetes 1.33 moved Age to the end (kubernetes/kubernetes#129419; 1.32 and before: Name, Age, Request,
+ * Limit). */
+const struct api_column api_columns_core_resourcequota[] = {
+    COL_NAME,
+    { "Request", "string", "", "Request represents a minimum amount of cpu/memory that a container may consume.", 0 },
+    { "Limit", "string", "",
+      "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the "
+      "node.",
+      0 },
+    COL_AGE,
+    COL_END,
+};
+
+static int
+cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* printResourceQuota: every status.hard entry in sorted order as "name: used/hard", the limits.* ones in the Limit
+ * column and the rest in the Request column, each joined by ", " (a missing used value prints "0"). No controller
+ * fills in the status yet, so both are empty until a client writes it. */
+void
+api_row_core_resourcequota(const struct api_resource *r, const json_t *obj, int64_t now, json_t *cells)
+{
+    (void)r;
+    const json_t *hard = get(obj, "status.hard"), *used = get(obj, "status.used");
+    size_t n = json_is_object(hard) ? json_object_size(hard) : 0, k = 0;
+    const char **keys = n ? kc_calloc(n, sizeof(*keys)) : NULL;
+    if (n && !keys)
+        return;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)hard, key, v)
+    {
+        keys[k++] = key;
+    }
+    if (k > 1)
+        qsort(keys, k, sizeof(*keys), cmp_key);
+    struct sb req = { 0 }, lim = { 0 };
+    for (size_t i = 0; i < k; i++) {
+        struct sb *w = strncmp(keys[i], "limits.", 7) == 0 ? &lim : &req;
+        if (w->len)
+            sb_add(w, ", ");
+        sb_add(w, keys[i]);
+        sb_add(w, ": ");
+        quantity(json_is_object(used) ? json_object_get(used, keys[i]) : NULL, "0", w);
+        sb_add(w, "/");
+        quantity(json_object_get(hard, keys[i]), "0", w);
+    }
+    free(keys);
+    cell_name(cells, obj);
+    cell_sb(cells, &req);
+    cell_sb(cells, &lim);
+    cell_age(cells, obj, now);
+}

@@ -1,5 +1,5 @@
 /* validate.c - the kind-specific validation of every kind the API server serves, following upstream's
- * pkg/apis/{core,apps,batch,networking,storage,autoscaling,coordination,discovery}/validation for Kubernetes 1.33
+ * pkg/apis/{core,apps,batch,networking,storage,autoscaling,coordination,discovery,rbac}/validation for 1.33
  * (feature gates at their 1.33 defaults): the same checks, field paths and message texts, in upstream's order.
  * Metadata is validated separately (api_validate_meta, fields.c). Where k8c simplifies, a comment says so.
  */
@@ -321,6 +321,8 @@ is_standard_resource(const char *name)
                                        "storage",
                                        "requests.storage",
                                        "configmaps",
+                                       "services.nodeports",
+                                       "services.loadbalancers",
                                        NULL };
     return in_list(name, std) || is_hugepages(name) || strncmp(name, "requests.hugepages-", 19) == 0;
 }
@@ -5739,4 +5741,808 @@ api_validate_autoscaling_horizontalpodautoscaler(const struct api_resource *r, c
         validate_scaling_rules(api_jobj(b, "scaleUp"), "spec.behavior.scaleUp", errs);
         validate_scaling_rules(api_jobj(b, "scaleDown"), "spec.behavior.scaleDown", errs);
     }
+}
+
+/* ---- rbac.authorization.k8s.io/v1 (pkg/apis/rbac/validation) ---- */
+
+#define RBAC_GROUP "rbac.authorization.k8s.io"
+
+/* ValidatePolicyRule. A namespaced rule (Role) may not name non-resource URLs; a rule with them names nothing else
+ * and needs no API groups or resources. */
+static void
+validate_policy_rule(const json_t *rule, bool namespaced, const char *path, struct api_errors *e)
+{
+    char p[API_PATH_MAX];
+    if (json_array_size(api_jarr(rule, "verbs")) == 0)
+        api_err_required(e, CH(p, path, "verbs"), "verbs must contain at least one value");
+    const json_t *urls = api_jarr(rule, "nonResourceURLs");
+    if (json_array_size(urls) > 0) {
+        struct api_sb v = { 0 };
+        api_go_string_slice(&v, urls);
+        CH(p, path, "nonResourceURLs");
+        if (namespaced)
+            api_err_invalid_raw(e, p, api_sb_str(&v), "namespaced rules cannot apply to non-resource URLs");
+        if (json_array_size(api_jarr(rule, "apiGroups")) || json_array_size(api_jarr(rule, "resources")) ||
+            json_array_size(api_jarr(rule, "resourceNames")))
+            api_err_invalid_raw(e, p, api_sb_str(&v),
+                                "rules cannot apply to both regular resources and non-resource URLs");
+        api_sb_free(&v);
+        return;
+    }
+    if (json_array_size(api_jarr(rule, "apiGroups")) == 0)
+        api_err_required(e, CH(p, path, "apiGroups"), "resource rules must supply at least one api group");
+    if (json_array_size(api_jarr(rule, "resources")) == 0)
+        api_err_required(e, CH(p, path, "resources"), "resource rules must supply at least one resource");
+}
+
+static void
+validate_rules(const json_t *obj, bool namespaced, struct api_errors *e)
+{
+    char p[API_PATH_MAX];
+    size_t i;
+    json_t *rule;
+    json_array_foreach(api_jarr(obj, "rules"), i, rule)
+    {
+        validate_policy_rule(rule, namespaced, IX(p, "rules", i), e);
+    }
+}
+
+/* ValidateRole (and ValidateRoleUpdate, which adds only the metadata checks). */
+void
+api_validate_rbac_role(const struct api_resource *r, const json_t *obj, const json_t *old, struct api_errors *errs)
+{
+    (void)r;
+    (void)old;
+    validate_rules(obj, true, errs);
+}
+
+/* ValidateClusterRole: the rules, and an aggregationRule, when present, with at least one selector, each a valid
+ * label selector (AllowInvalidLabelValueInSelector is off for new objects; k8c applies it to updates as well).
+ * A selector that LabelSelectorAsSelector rejects -- exactly the ones ValidateLabelSelector reports on -- also
+ * gets upstream's "invalid label selector." with the nil Selector it got back ("null"). */
+void
+api_validate_rbac_clusterrole(const struct api_resource *r, const json_t *obj, const json_t *old,
+                              struct api_errors *errs)
+{
+    (void)r;
+    (void)old;
+    validate_rules(obj, false, errs);
+    const json_t *agg = api_jobj(obj, "aggregationRule");
+    if (!agg)
+        return;
+    const json_t *sels = api_jarr(agg, "clusterRoleSelectors");
+    if (json_array_size(sels) == 0)
+        api_err_required(errs, "aggregationRule.clusterRoleSelectors",
+                         "at least one clusterRoleSelector required if aggregationRule is non-nil");
+    char p[API_PATH_MAX];
+    size_t i;
+    json_t *sel;
+    json_array_foreach(sels, i, sel)
+    {
+        IX(p, "aggregationRule.clusterRoleSelectors", i);
+        int before = errs->n;
+        api_validate_label_selector(sel, p, errs);
+        if (errs->n > before)
+            api_err_invalid_str(errs, p, "null", "invalid label selector.");
+    }
+}
+
+/* %#v of the internal rbac.RoleRef. */
+static void
+go_role_ref(struct api_sb *sb, const json_t *ref)
+{
+    api_sb_puts(sb, "rbac.RoleRef{APIGroup:");
+    api_go_quote(sb, str_or(ref, "apiGroup", ""));
+    api_sb_puts(sb, ", Kind:");
+    api_go_quote(sb, str_or(ref, "kind", ""));
+    api_sb_puts(sb, ", Name:");
+    api_go_quote(sb, str_or(ref, "name", ""));
+    api_sb_puts(sb, "}");
+}
+
+/* ValidateRoleBindingSubject. namespaced: a RoleBinding's subject (a ServiceAccount defaults to the binding's
+ * namespace there, so its namespace is not required). */
+static void
+validate_subject(const json_t *s, bool namespaced, const char *path, struct api_errors *e)
+{
+    char p[API_PATH_MAX];
+    const char *name = str_or(s, "name", ""), *kind = str_or(s, "kind", ""), *group = str_or(s, "apiGroup", "");
+    if (!*name)
+        api_err_required(e, CH(p, path, "name"), "");
+    static const char *const rbac_group[] = { RBAC_GROUP, NULL };
+    if (streq(kind, "ServiceAccount")) {
+        if (*name)
+            check_name_list(API_NAME_SUBDOMAIN, name, CH(p, path, "name"), e); /* ValidateServiceAccountName */
+        if (*group) {
+            static const char *const core_group[] = { "", NULL };
+            api_err_not_supported(e, CH(p, path, "apiGroup"), group, core_group);
+        }
+        if (!namespaced && !*str_or(s, "namespace", ""))
+            api_err_required(e, CH(p, path, "namespace"), "");
+    } else if (streq(kind, "User") || streq(kind, "Group")) {
+        if (!streq(group, RBAC_GROUP))
+            api_err_not_supported(e, CH(p, path, "apiGroup"), group, rbac_group);
+    } else {
+        static const char *const kinds[] = { "ServiceAccount", "User", "Group", NULL };
+        api_err_not_supported(e, CH(p, path, "kind"), kind, kinds);
+    }
+}
+
+/* ValidateRoleBinding / ValidateClusterRoleBinding and their updates: roleRef's group, kind (Role or ClusterRole;
+ * only ClusterRole for a ClusterRoleBinding) and name (a path segment), the subjects, and roleRef unchanged on
+ * update ("cannot change roleRef", with the new roleRef as Go prints the struct). */
+static void
+validate_binding(const json_t *obj, const json_t *old, bool namespaced, struct api_errors *e)
+{
+    const json_t *ref = api_jobj(obj, "roleRef");
+    static const char *const rbac_group[] = { RBAC_GROUP, NULL };
+    const char *group = str_or(ref, "apiGroup", ""), *kind = str_or(ref, "kind", ""), *name = str_or(ref, "name", "");
+    if (!streq(group, RBAC_GROUP))
+        api_err_not_supported(e, "roleRef.apiGroup", group, rbac_group);
+    static const char *const ns_kinds[] = { "Role", "ClusterRole", NULL };
+    static const char *const cluster_kinds[] = { "ClusterRole", NULL };
+    const char *const *kinds = namespaced ? ns_kinds : cluster_kinds;
+    if (!in_list(kind, kinds))
+        api_err_not_supported(e, "roleRef.kind", kind, kinds);
+    if (!*name)
+        api_err_required(e, "roleRef.name", "");
+    else
+        check_name_list(API_NAME_PATH_SEGMENT, name, "roleRef.name", e); /* ValidateRBACName */
+    char p[API_PATH_MAX];
+    size_t i;
+    json_t *s;
+    json_array_foreach(api_jarr(obj, "subjects"), i, s)
+    {
+        validate_subject(s, namespaced, IX(p, "subjects", i), e);
+    }
+    if (old) {
+        const json_t *oref = api_jobj(old, "roleRef");
+        if (!streq(group, str_or(oref, "apiGroup", "")) || !streq(kind, str_or(oref, "kind", "")) ||
+            !streq(name, str_or(oref, "name", ""))) {
+            struct api_sb v = { 0 };
+            go_role_ref(&v, ref);
+            api_err_invalid_raw(e, "roleRef", api_sb_str(&v), "cannot change roleRef");
+            api_sb_free(&v);
+        }
+    }
+}
+
+void
+api_validate_rbac_rolebinding(const struct api_resource *r, const json_t *obj, const json_t *old,
+                              struct api_errors *errs)
+{
+    (void)r;
+    validate_binding(obj, old, true, errs);
+}
+
+void
+api_validate_rbac_clusterrolebinding(const struct api_resource *r, const json_t *obj, const json_t *old,
+                                     struct api_errors *errs)
+{
+    (void)r;
+    validate_binding(obj, old, false, errs);
+}
+
+/* ---- ResourceQuota and LimitRange (core/v1) ---- */
+
+/* %#v of a resource.Quantity as upstream decodes the text v holds: resource.Quantity{i:resource.int64Amount{
+ * value:V, scale:S}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"S", Format:"F"}. i is ParseQuantity's
+ * fast path (a mantissa and a power-of-ten scale); s is the text it caches (the input when that is already
+ * canonical), or, with stringed, what String() returned -- upstream's messages that call String() on the value
+ * they also report run that call first, and it caches its result. A value only upstream's slow path (inf.Dec)
+ * holds -- a BinarySI fraction, more than 18 digits, finer than nano -- prints its String() quoted instead: its
+ * Go form carries a heap pointer that cannot be reproduced. */
+static void
+go_quantity(struct api_sb *sb, const json_t *v, bool stringed)
+{
+    struct kc_quantity q;
+    char canon[64], text[64];
+    if (api_quantity(v, &q, canon, sizeof(canon), NULL, 0) != 0) {
+        api_go_quote(sb, json_string_value(v) ? json_string_value(v) : "");
+        return;
+    }
+    /* the text upstream parses: the string trimmed, or an integer's digits */
+    if (json_is_string(v)) {
+        const char *t = json_string_value(v);
+        while (*t && strchr(" \t\n\r", *t))
+            t++;
+        size_t n = strlen(t);
+        while (n && strchr(" \t\n\r", t[n - 1]))
+            n--;
+        if (n >= sizeof(text)) {
+            api_go_quote(sb, canon);
+            return;
+        }
+        memcpy(text, t, n);
+        text[n] = '\0';
+    } else if (json_is_integer(v)) {
+        snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(v));
+    } else {
+        api_go_quote(sb, canon);
+        return;
+    }
+    long long value = 0;
+    int scale = 0;
+    bool cached = false, fast = false;
+    if (strcmp(text, "0") == 0) {
+        fast = cached = true;
+    } else {
+        /* parseQuantityString: a sign, leading zeros dropped, the numerator ("0" when nothing is left), the
+         * denominator, the suffix */
+        const char *s = text;
+        bool negative = false;
+        if (*s == '-' || *s == '+')
+            negative = *s++ == '-';
+        while (*s == '0')
+            s++;
+        size_t nn = strspn(s, "0123456789"), nd = 0;
+        const char *denom = "", *rest = s + nn;
+        if (*rest == '.') {
+            denom = rest + 1;
+            nd = strspn(denom, "0123456789");
+            rest = denom + nd;
+        }
+        /* quantitySuffixer.interpret */
+        static const struct {
+            const char *suffix;
+            int base, exponent;
+        } suffixes[] = { { "", 10, 0 },   { "n", 10, -9 }, { "u", 10, -6 }, { "m", 10, -3 },
+                         { "k", 10, 3 },  { "M", 10, 6 },  { "G", 10, 9 },  { "T", 10, 12 },
+                         { "P", 10, 15 }, { "E", 10, 18 }, { "Ki", 2, 10 }, { "Mi", 2, 20 },
+                         { "Gi", 2, 30 }, { "Ti", 2, 40 }, { "Pi", 2, 50 }, { "Ei", 2, 60 } };
+        int base = 0, exponent = 0;
+        for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+            if (strcmp(rest, suffixes[i].suffix) == 0) {
+                base = suffixes[i].base;
+                exponent = suffixes[i].exponent;
+            }
+        if (!base && (rest[0] == 'e' || rest[0] == 'E')) {
+            base = 10;
+            exponent = atoi(rest + 1);
+        }
+        size_t lnum = nn ? nn : 1;
+        int precision = -1;
+        if (base == 10) {
+            scale = exponent;
+            precision = 18 - (int)(lnum + nd);
+        } else if (base == 2 && nd == 0) {
+            precision = 15 - (int)lnum - (int)((float)exponent * 3 / 10) - 1;
+        }
+        if (precision >= 0 && scale - (int)nd >= -9) {
+            scale -= (int)nd;
+            char shifted[64]; /* precision >= 0: at most 18 digits */
+            snprintf(shifted, sizeof(shifted), "%.*s%.*s", (int)(nn ? nn : 1), nn ? s : "0", (int)nd, denom);
+            long long m = strtoll(shifted, NULL, 10);
+            __int128 r = (__int128)m * (base == 2 ? ((__int128)1 << exponent) : 1);
+            if (r <= INT64_MAX) {
+                fast = true;
+                value = negative ? -(long long)r : (long long)r;
+                size_t ls = strlen(shifted);
+                if (base == 2)
+                    cached = exponent % 10 == 0 && (m & 7) != 0;
+                else
+                    cached = scale % 3 == 0 && !(ls >= 3 && strcmp(shifted + ls - 3, "000") == 0) && shifted[0] != '0';
+            }
+        }
+    }
+    if (!fast) {
+        api_go_quote(sb, canon);
+        return;
+    }
+    api_sb_printf(sb,
+                  "resource.Quantity{i:resource.int64Amount{value:%lld, scale:%d}, "
+                  "d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:",
+                  value, scale);
+    api_go_quote(sb, cached ? text : stringed ? canon : "");
+    api_sb_printf(sb, ", Format:\"%s\"}", kc_quantity_format_name(q.format));
+}
+
+/* validateResourceName: a qualified name, and a standard resource unless it has a domain. core.ResourceName is a
+ * fmt.Stringer, so upstream prints the value unquoted. */
+static void
+check_resource_name(const char *name, const char *path, struct api_errors *e)
+{
+    struct api_msgs m;
+    api_msgs_qualified_name(name, &m);
+    for (size_t i = 0; i < m.n; i++)
+        api_err_invalid_raw(e, path, name, m.msg[i]);
+    if (!m.n && !strchr(name, '/') && !is_standard_resource(name))
+        api_err_invalid_raw(e, path, name, "must be a standard resource type or fully qualified");
+}
+
+/* IsStandardQuotaResourceName */
+static bool
+is_standard_quota_resource(const char *name)
+{
+    static const char *const std[] = { "cpu",
+                                       "memory",
+                                       "ephemeral-storage",
+                                       "requests.cpu",
+                                       "requests.memory",
+                                       "requests.storage",
+                                       "requests.ephemeral-storage",
+                                       "limits.cpu",
+                                       "limits.memory",
+                                       "limits.ephemeral-storage",
+                                       "pods",
+                                       "resourcequotas",
+                                       "services",
+                                       "replicationcontrollers",
+                                       "secrets",
+                                       "persistentvolumeclaims",
+                                       "configmaps",
+                                       "services.nodeports",
+                                       "services.loadbalancers",
+                                       NULL };
+    return in_list(name, std) || is_hugepages(name) || strncmp(name, "requests.hugepages-", 19) == 0;
+}
+
+/* IsIntegerResourceName */
+static bool
+is_integer_resource(const char *name)
+{
+    static const char *const ints[] = {
+        "pods",       "resourcequotas",         "services",           "replicationcontrollers", "secrets",
+        "configmaps", "persistentvolumeclaims", "services.nodeports", "services.loadbalancers", NULL
+    };
+    return in_list(name, ints) || is_extended(name);
+}
+
+/* ValidateResourceQuotaResourceName and ValidateResourceQuantityValue for every entry of a ResourceList. */
+static void
+validate_quota_list(const json_t *list, const char *path, struct api_errors *e)
+{
+    char p[API_PATH_MAX];
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)list, k, v)
+    {
+        api_path_key(p, path, k);
+        check_resource_name(k, p, e);
+        if (!strchr(k, '/') && !is_standard_quota_resource(k))
+            api_err_invalid_raw(e, p, k, "must be a standard resource for quota");
+        struct kc_quantity q;
+        char s[64];
+        if (!quantity_at(v, p, &q, s, e))
+            continue;
+        if (q.milli < 0)
+            api_err_invalid_str(e, p, s, NONNEG);
+        if (is_integer_resource(k) && q.milli % 1000 != 0) {
+            struct api_sb g = { 0 };
+            go_quantity(&g, v, false);
+            api_err_invalid_raw(e, p, api_sb_str(&g), "must be an integer");
+            api_sb_free(&g);
+        }
+    }
+}
+
+static const char *const quota_scopes[] = {
+    "Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass", "CrossNamespacePodAffinity", NULL
+};
+
+/* IsResourceQuotaScopeValidForResource */
+static bool
+scope_valid_for(const char *scope, const char *resource)
+{
+    static const char *const compute[] = { "pods",          "cpu",          "memory",          "limits.cpu",
+                                           "limits.memory", "requests.cpu", "requests.memory", NULL };
+    if (streq(scope, "BestEffort"))
+        return streq(resource, "pods");
+    if (in_list(scope, quota_scopes))
+        return in_list(resource, compute);
+    return true;
+}
+
+/* %#v of a []core.ResourceQuotaScope. */
+static void
+go_scopes(struct api_sb *sb, const json_t *scopes)
+{
+    if (!json_is_array(scopes)) {
+        api_sb_puts(sb, "[]core.ResourceQuotaScope(nil)");
+        return;
+    }
+    api_sb_puts(sb, "[]core.ResourceQuotaScope{");
+    size_t i;
+    json_t *s;
+    json_array_foreach(scopes, i, s)
+    {
+        if (i)
+            api_sb_puts(sb, ", ");
+        api_go_quote(sb, json_is_string(s) ? json_string_value(s) : "");
+    }
+    api_sb_puts(sb, "}");
+}
+
+/* %#v of a []string where nil and empty differ (a decoded "[]" is an empty slice). */
+static void
+go_strings(struct api_sb *sb, const json_t *arr)
+{
+    if (!json_is_array(arr)) {
+        api_sb_puts(sb, "[]string(nil)");
+        return;
+    }
+    api_sb_puts(sb, "[]string{");
+    size_t i;
+    json_t *s;
+    json_array_foreach(arr, i, s)
+    {
+        if (i)
+            api_sb_puts(sb, ", ");
+        api_go_quote(sb, json_is_string(s) ? json_string_value(s) : "");
+    }
+    api_sb_puts(sb, "}");
+}
+
+/* %#v of the core.ScopeSelector (the pointer is dereferenced by upstream's ErrorBody). */
+static void
+go_scope_selector(struct api_sb *sb, const json_t *sel)
+{
+    const json_t *exprs = api_jarr(sel, "matchExpressions");
+    api_sb_puts(sb, "core.ScopeSelector{MatchExpressions:");
+    if (!exprs) {
+        api_sb_puts(sb, "[]core.ScopedResourceSelectorRequirement(nil)}");
+        return;
+    }
+    api_sb_puts(sb, "[]core.ScopedResourceSelectorRequirement{");
+    size_t i;
+    json_t *x;
+    json_array_foreach(exprs, i, x)
+    {
+        if (i)
+            api_sb_puts(sb, ", ");
+        api_sb_puts(sb, "core.ScopedResourceSelectorRequirement{ScopeName:");
+        api_go_quote(sb, str_or(x, "scopeName", ""));
+        api_sb_puts(sb, ", Operator:");
+        api_go_quote(sb, str_or(x, "operator", ""));
+        api_sb_puts(sb, ", Values:");
+        go_strings(sb, api_jarr(x, "values"));
+        api_sb_puts(sb, "}");
+    }
+    api_sb_puts(sb, "}}");
+}
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of a JSON object, sorted (sets.List of the hard limits); NULL when empty or out of memory. */
+static const char **
+sorted_keys(const json_t *o, size_t *n)
+{
+    *n = 0;
+    size_t size = json_object_size(o);
+    const char **keys = size ? kc_calloc(size, sizeof(*keys)) : NULL;
+    if (!keys)
+        return NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v)
+    {
+        keys[(*n)++] = k;
+    }
+    qsort(keys, *n, sizeof(*keys), cmp_cstr);
+    return keys;
+}
+
+static bool
+has_scope(const bool set[], const char *name)
+{
+    for (size_t i = 0; quota_scopes[i]; i++)
+        if (streq(quota_scopes[i], name))
+            return set[i];
+    return false;
+}
+
+static void
+mark_scope(bool set[], const char *name)
+{
+    for (size_t i = 0; quota_scopes[i]; i++)
+        if (streq(quota_scopes[i], name))
+            set[i] = true;
+}
+
+/* validateResourceQuotaScopes and validateScopeSelector (validateScopedResourceSelectorRequirement). */
+static void
+validate_quota_scopes(const json_t *spec, struct api_errors *e)
+{
+    const json_t *hard = api_jobj(spec, "hard"), *scopes = api_jarr(spec, "scopes");
+    size_t nk;
+    const char **keys = sorted_keys(hard, &nk);
+    struct api_sb v = { 0 };
+    go_scopes(&v, scopes);
+    bool set[8] = { false };
+    size_t i;
+    json_t *sc;
+    json_array_foreach(scopes, i, sc)
+    {
+        const char *scope = json_is_string(sc) ? json_string_value(sc) : "";
+        if (!in_list(scope, quota_scopes))
+            api_err_invalid_raw(e, "spec.scopes", api_sb_str(&v), "unsupported scope");
+        for (size_t k = 0; k < nk; k++)
+            if (is_standard_quota_resource(keys[k]) && !scope_valid_for(scope, keys[k]))
+                api_err_invalid_raw(e, "spec.scopes", api_sb_str(&v), "unsupported scope applied to resource");
+        mark_scope(set, scope);
+    }
+    if (json_array_size(scopes)) {
+        if (has_scope(set, "BestEffort") && has_scope(set, "NotBestEffort"))
+            api_err_invalid_raw(e, "spec.scopes", api_sb_str(&v), "conflicting scopes");
+        if (has_scope(set, "Terminating") && has_scope(set, "NotTerminating"))
+            api_err_invalid_raw(e, "spec.scopes", api_sb_str(&v), "conflicting scopes");
+    }
+
+    const json_t *sel = api_jobj(spec, "scopeSelector");
+    if (sel) {
+        const char *mp = "spec.scopeSelector.matchExpressions";
+        bool sset[8] = { false };
+        struct api_sb sv = { 0 };
+        go_scope_selector(&sv, sel);
+        json_t *x;
+        json_array_foreach(api_jarr(sel, "matchExpressions"), i, x)
+        {
+            const char *scope = str_or(x, "scopeName", ""), *op = str_or(x, "operator", "");
+            if (!in_list(scope, quota_scopes))
+                api_err_invalid_str(e, "spec.scopeSelector.matchExpressions.scopeName", scope, "unsupported scope");
+            for (size_t k = 0; k < nk; k++)
+                if (is_standard_quota_resource(keys[k]) && !scope_valid_for(scope, keys[k]))
+                    api_err_invalid_raw(e, mp, api_sb_str(&sv), "unsupported scope applied to resource");
+            static const char *const exists_only[] = {
+                "BestEffort", "NotBestEffort", "Terminating", "NotTerminating", "CrossNamespacePodAffinity", NULL
+            };
+            if (in_list(scope, exists_only) && !streq(op, "Exists"))
+                api_err_invalid_str(e, "spec.scopeSelector.matchExpressions.operator", op,
+                                    "must be 'Exists' when scope is any of ResourceQuotaScopeTerminating, "
+                                    "ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, "
+                                    "ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity");
+            const json_t *values = api_jarr(x, "values");
+            if (streq(op, "In") || streq(op, "NotIn")) {
+                if (json_array_size(values) == 0)
+                    api_err_required(e, "spec.scopeSelector.matchExpressions.values",
+                                     "must be at least one value when `operator` is 'In' or 'NotIn' for scope "
+                                     "selector");
+            } else if (streq(op, "Exists") || streq(op, "DoesNotExist")) {
+                if (json_array_size(values) != 0) {
+                    struct api_sb vv = { 0 };
+                    go_strings(&vv, values);
+                    api_err_invalid_raw(e, "spec.scopeSelector.matchExpressions.values", api_sb_str(&vv),
+                                        "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope "
+                                        "selector");
+                    api_sb_free(&vv);
+                }
+            } else {
+                api_err_invalid_str(e, "spec.scopeSelector.matchExpressions.operator", op,
+                                    "not a valid selector operator");
+            }
+            mark_scope(sset, scope);
+        }
+        /* upstream reports the conflict with spec.scopes as the value */
+        if (has_scope(sset, "BestEffort") && has_scope(sset, "NotBestEffort"))
+            api_err_invalid_raw(e, mp, api_sb_str(&v), "conflicting scopes");
+        if (has_scope(sset, "Terminating") && has_scope(sset, "NotTerminating"))
+            api_err_invalid_raw(e, mp, api_sb_str(&v), "conflicting scopes");
+        api_sb_free(&sv);
+    }
+    api_sb_free(&v);
+    free(keys);
+}
+
+/* ValidateResourceQuota / ValidateResourceQuotaUpdate / ValidateResourceQuotaStatusUpdate: spec.hard, the scopes
+ * and the scope selector, status.hard and status.used; on update spec.scopes may not change (as a set). k8c checks
+ * the spec and the status on every write: a main-resource update carries the stored status and a /status update
+ * the stored spec, so each adds nothing upstream would not check. */
+void
+api_validate_core_resourcequota(const struct api_resource *r, const json_t *obj, const json_t *old,
+                                struct api_errors *errs)
+{
+    (void)r;
+    const json_t *spec = api_jobj(obj, "spec"), *status = api_jobj(obj, "status");
+    validate_quota_list(api_jobj(spec, "hard"), "spec.hard", errs);
+    validate_quota_scopes(spec, errs);
+    validate_quota_list(api_jobj(status, "hard"), "status.hard", errs);
+    validate_quota_list(api_jobj(status, "used"), "status.used", errs);
+    if (!old)
+        return;
+    const json_t *ns = api_jarr(spec, "scopes"), *os = api_jarr(api_jobj(old, "spec"), "scopes");
+    bool same = true;
+    size_t i, j;
+    json_t *a, *b;
+    json_array_foreach(ns, i, a)
+    {
+        bool found = false;
+        json_array_foreach(os, j, b)
+        {
+            found = found || json_equal(a, b);
+        }
+        same = same && found;
+    }
+    json_array_foreach(os, i, a)
+    {
+        bool found = false;
+        json_array_foreach(ns, j, b)
+        {
+            found = found || json_equal(a, b);
+        }
+        same = same && found;
+    }
+    if (!same) {
+        struct api_sb v = { 0 };
+        go_scopes(&v, ns);
+        api_err_invalid_raw(errs, "spec.scopes", api_sb_str(&v), IMMUTABLE);
+        api_sb_free(&v);
+    }
+}
+
+/* validateLimitRangeTypeName: a qualified name, one of Pod, Container and PersistentVolumeClaim unless it has a
+ * domain (core.LimitType is no Stringer: its value prints quoted). */
+static void
+check_limit_type(const char *type, const char *path, struct api_errors *e)
+{
+    struct api_msgs m;
+    api_msgs_qualified_name(type, &m);
+    api_err_invalid_each(e, path, type, &m);
+    static const char *const std[] = { "Pod", "Container", "PersistentVolumeClaim", NULL };
+    if (!m.n && !strchr(type, '/') && !in_list(type, std))
+        api_err_invalid_str(e, path, type, "must be a standard limit type or fully qualified");
+}
+
+/* validateLimitRangeResourceName: container resource names for Pod and Container limits, any resource name for
+ * the others (PersistentVolumeClaim limits name storage). */
+static void
+check_limit_resource(const char *type, const char *name, const char *path, struct api_errors *e)
+{
+    if (!streq(type, "Pod") && !streq(type, "Container")) {
+        check_resource_name(name, path, e);
+        return;
+    }
+    check_resource_name(name, path, e);
+    if (!strchr(name, '/')) {
+        static const char *const cont[] = { "cpu", "memory", "ephemeral-storage", NULL };
+        if (!in_list(name, cont) && !is_hugepages(name))
+            api_err_invalid_raw(e, path, name, "must be a standard resource for containers");
+    } else if (!is_native(name) && !is_extended(name)) {
+        api_err_invalid_raw(e, path, name, "doesn't follow extended resource name standard");
+    }
+}
+
+/* The quantity of key in one of a limit's maps; NULL when absent or unparsable (reported elsewhere). */
+static const json_t *
+limit_q(const json_t *map, const char *key, struct kc_quantity *q, char s[64])
+{
+    const json_t *v = json_object_get(map, key);
+    if (!v || json_is_null(v) || api_quantity(v, q, s, 64, NULL, 0) != 0)
+        return NULL;
+    return v;
+}
+
+/* One of ValidateLimitRange's comparisons: Invalid at map[key] with the Quantity value printed the Go way. */
+static void
+limit_err(struct api_errors *e, const char *item, const char *map, const char *key, const json_t *value,
+          const char *msg)
+{
+    char p[API_PATH_MAX];
+    struct api_sb g = { 0 };
+    go_quantity(&g, value, true);
+    api_err_invalid_raw(e, api_path_key(p, CH(p, item, map), key), api_sb_str(&g), msg);
+    api_sb_free(&g);
+}
+
+static void
+validate_limit_item(const json_t *limits, size_t index, const char *path, struct api_errors *e)
+{
+    char p[API_PATH_MAX], q[API_PATH_MAX];
+    const json_t *item = json_array_get(limits, index);
+    const char *type = str_or(item, "type", "");
+    check_limit_type(type, CH(p, path, "type"), e);
+    for (size_t j = 0; j < index; j++)
+        if (streq(str_or(json_array_get(limits, j), "type", ""), type)) {
+            api_err_duplicate_str(e, p, type);
+            break;
+        }
+    static const char *const maps[] = { "max", "min", "default", "defaultRequest", "maxLimitRequestRatio" };
+    bool pod = streq(type, "Pod");
+    /* the resource names, in upstream's order: max, min, (default, defaultRequest,) maxLimitRequestRatio */
+    json_t *keys = json_object();
+    for (size_t m = 0; m < 5; m++) {
+        if (pod && m == 2 && json_object_size(api_jobj(item, "default")))
+            api_err_forbidden(e, CH(p, path, "default"), "may not be specified when `type` is 'Pod'");
+        if (pod && m == 3 && json_object_size(api_jobj(item, "defaultRequest")))
+            api_err_forbidden(e, CH(p, path, "defaultRequest"), "may not be specified when `type` is 'Pod'");
+        if (pod && (m == 2 || m == 3))
+            continue;
+        if (m == 4 && streq(type, "PersistentVolumeClaim") && !json_object_get(api_jobj(item, "min"), "storage") &&
+            !json_object_get(api_jobj(item, "max"), "storage"))
+            api_err_required(e, CH(p, path, "limits"),
+                             "either minimum or maximum storage value is required, but neither was provided");
+        const char *k;
+        json_t *v;
+        json_object_foreach(api_jobj(item, maps[m]), k, v)
+        {
+            check_limit_resource(type, k, api_path_key(q, CH(p, path, maps[m]), k), e);
+            struct kc_quantity qq;
+            char s[64];
+            quantity_at(v, q, &qq, s, e);
+            if (keys)
+                json_object_set_new(keys, k, json_true());
+        }
+    }
+    size_t nk;
+    const char **names = sorted_keys(keys, &nk);
+    for (size_t i = 0; i < nk; i++) {
+        const char *k = names[i];
+        struct kc_quantity mn, mx, df, dr, ra;
+        char smn[64], smx[64], sdf[64], sdr[64], sra[64], msg[512];
+        const json_t *vmn = limit_q(api_jobj(item, "min"), k, &mn, smn);
+        const json_t *vmx = limit_q(api_jobj(item, "max"), k, &mx, smx);
+        const json_t *vdf = pod ? NULL : limit_q(api_jobj(item, "default"), k, &df, sdf);
+        const json_t *vdr = pod ? NULL : limit_q(api_jobj(item, "defaultRequest"), k, &dr, sdr);
+        const json_t *vra = limit_q(api_jobj(item, "maxLimitRequestRatio"), k, &ra, sra);
+        if (vmn && vmx && kc_quantity_cmp(&mn, &mx) > 0) {
+            snprintf(msg, sizeof(msg), "min value %s is greater than max value %s", smn, smx);
+            limit_err(e, path, "min", k, vmn, msg);
+        }
+        if (vdr && vmn && kc_quantity_cmp(&mn, &dr) > 0) {
+            snprintf(msg, sizeof(msg), "min value %s is greater than default request value %s", smn, sdr);
+            limit_err(e, path, "defaultRequest", k, vdr, msg);
+        }
+        if (vdr && vmx && kc_quantity_cmp(&dr, &mx) > 0) {
+            snprintf(msg, sizeof(msg), "default request value %s is greater than max value %s", sdr, smx);
+            limit_err(e, path, "defaultRequest", k, vdr, msg);
+        }
+        if (vdr && vdf && kc_quantity_cmp(&dr, &df) > 0) {
+            snprintf(msg, sizeof(msg), "default request value %s is greater than default limit value %s", sdr, sdf);
+            limit_err(e, path, "defaultRequest", k, vdr, msg);
+        }
+        if (vdf && vmn && kc_quantity_cmp(&mn, &df) > 0) {
+            snprintf(msg, sizeof(msg), "min value %s is greater than default value %s", smn, sdf);
+            limit_err(e, path, "default", k, vmn, msg);
+        }
+        if (vdf && vmx && kc_quantity_cmp(&df, &mx) > 0) {
+            snprintf(msg, sizeof(msg), "default value %s is greater than max value %s", sdf, smx);
+            limit_err(e, path, "default", k, vmx, msg);
+        }
+        if (vra && ra.milli < 1000) {
+            snprintf(msg, sizeof(msg), "ratio %s is less than 1", sra);
+            limit_err(e, path, "maxLimitRequestRatio", k, vra, msg);
+        }
+        if (vra && vmn && vmx) {
+            /* upstream compares in milli-units below MaxMilliValue, else in whole units */
+            const int64_t max_milli = INT64_MAX / 1000;
+            double ratio = (double)kc_quantity_value(&ra), lo = (double)kc_quantity_value(&mn),
+                   hi = (double)kc_quantity_value(&mx);
+            if (kc_quantity_value(&ra) < max_milli && kc_quantity_value(&mn) < max_milli &&
+                kc_quantity_value(&mx) < max_milli) {
+                ratio = (double)ra.milli / 1000;
+                lo = (double)mn.milli;
+                hi = (double)mx.milli;
+            }
+            double limit = hi / lo;
+            if (ratio > limit) {
+                snprintf(msg, sizeof(msg), "ratio %s is greater than max/min = %f", sra, limit);
+                limit_err(e, path, "maxLimitRequestRatio", k, vra, msg);
+            }
+        }
+        if (!overcommit_allowed(k) && vdf && vdr && kc_quantity_cmp(&df, &dr) != 0) {
+            snprintf(msg, sizeof(msg), "default value %s must equal to defaultRequest value %s in %s", sdf, sdr, k);
+            limit_err(e, path, "defaultRequest", k, vdr, msg);
+        }
+    }
+    free(names);
+    json_decref(keys);
+}
+
+/* ValidateLimitRange (updates check the same, plus the metadata): each limit's type, no type twice, the resource
+ * names of its maps, and the min <= defaultRequest <= default <= max and ratio bounds per resource -- checked in
+ * the resources' sorted order, where upstream walks a Go map. The quantities themselves are not checked for sign,
+ * as upstream does not. */
+void
+api_validate_core_limitrange(const struct api_resource *r, const json_t *obj, const json_t *old,
+                             struct api_errors *errs)
+{
+    (void)r;
+    (void)old;
+    char p[API_PATH_MAX];
+    const json_t *limits = api_jarr(api_jobj(obj, "spec"), "limits");
+    for (size_t i = 0; i < json_array_size(limits); i++)
+        validate_limit_item(limits, i, IX(p, "spec.limits", i), errs);
 }

@@ -7,6 +7,7 @@
 #include "kc_crypto.h"
 #include "kc_fault.h"
 #include "kc_quantity.h"
+#include "kc_sb.h"
 #include "kc_selector.h"
 #include "kc_time.h"
 
@@ -1894,6 +1895,9 @@ describe_secret(struct d *d, const json_t *s)
     free(keys);
 }
 
+static void quota_scopes(struct d *d, int level, const char *bullet, const json_t *scopes);
+static void limitrange_rows(struct d *d, const json_t *lr, const char *prefix);
+
 static void
 describe_namespace(struct d *d, const json_t *ns)
 {
@@ -1926,6 +1930,7 @@ describe_namespace(struct d *d, const json_t *ns)
             json_array_foreach(d->ctx->quotas, i, q)
             {
                 wr(d, 1, "Name:\t%s\n", str(q, "metadata.name"));
+                quota_scopes(d, 1, "* ", get(q, "spec.scopes"));
                 wr(d, 1, "Resource\tUsed\tHard\n");
                 wr(d, 1, "--------\t---\t---\n");
                 size_t n;
@@ -1949,6 +1954,12 @@ describe_namespace(struct d *d, const json_t *ns)
             wr(d, 0,
                "Resource Limits\n Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request "
                "Ratio\n ----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n");
+        size_t i;
+        const json_t *lr;
+        json_array_foreach(d->ctx->limitranges, i, lr)
+        {
+            limitrange_rows(d, lr, " ");
+        }
     }
 }
 
@@ -2539,6 +2550,353 @@ describe_ingressclass(struct d *d, const json_t *ic)
     events(d);
 }
 
+/* --- RBAC roles and bindings, resource quotas, limit ranges -------------------------------------------------- */
+
+/* Go's %v of a []string: "[a b]", "[]" for nil or empty. */
+static void
+go_list(struct kc_sb *b, const json_t *arr)
+{
+    kc_sb_str(b, "[");
+    size_t i;
+    const json_t *s;
+    json_array_foreach(arr, i, s)
+    {
+        if (i)
+            kc_sb_str(b, " ");
+        kc_sb_str(b, json_is_string(s) ? json_string_value(s) : "");
+    }
+    kc_sb_str(b, "]");
+}
+
+/* A one-element string array. */
+static json_t *
+one(const json_t *s)
+{
+    return json_pack("[s]", json_is_string(s) ? json_string_value(s) : "");
+}
+
+/* rbac.BreakdownRule: one rule per API group x resource x verb (x resource name), and per non-resource URL x
+ * verb. A rule with resources but no API groups yields nothing, as upstream's loops do. */
+static void
+breakdown_rule(const json_t *rule, json_t *out)
+{
+    const json_t *groups = get(rule, "apiGroups"), *res = get(rule, "resources"), *verbs = get(rule, "verbs");
+    const json_t *names = get(rule, "resourceNames"), *urls = get(rule, "nonResourceURLs");
+    size_t i, j, k, l;
+    const json_t *g, *r, *v, *n, *u;
+    json_array_foreach(groups, i, g)
+    {
+        json_array_foreach(res, j, r)
+        {
+            json_array_foreach(verbs, k, v)
+            {
+                if (json_array_size(names)) {
+                    json_array_foreach(names, l, n)
+                    {
+                        json_array_append_new(out, json_pack("{s:o,s:o,s:o,s:o}", "apiGroups", one(g), "resources",
+                                                             one(r), "verbs", one(v), "resourceNames", one(n)));
+                    }
+                } else {
+                    json_array_append_new(
+                        out, json_pack("{s:o,s:o,s:o}", "apiGroups", one(g), "resources", one(r), "verbs", one(v)));
+                }
+            }
+        }
+    }
+    json_array_foreach(urls, i, u)
+    {
+        json_array_foreach(verbs, k, v)
+        {
+            json_array_append_new(out, json_pack("{s:o,s:o}", "nonResourceURLs", one(u), "verbs", one(v)));
+        }
+    }
+}
+
+/* The generated PolicyRule.String() that kubectl sorts the compacted rules by. */
+static char *
+rule_string(const json_t *rule)
+{
+    struct kc_sb b = { 0 };
+    static const char *const fields[][2] = { { "Verbs", "verbs" },
+                                             { "APIGroups", "apiGroups" },
+                                             { "Resources", "resources" },
+                                             { "ResourceNames", "resourceNames" },
+                                             { "NonResourceURLs", "nonResourceURLs" } };
+    kc_sb_str(&b, "&PolicyRule{");
+    for (size_t i = 0; i < 5; i++) {
+        kc_sb_str(&b, fields[i][0]);
+        kc_sb_str(&b, ":");
+        go_list(&b, get(rule, fields[i][1]));
+        kc_sb_str(&b, ",");
+    }
+    kc_sb_str(&b, "}");
+    return kc_sb_take(&b);
+}
+
+struct sorted_rule {
+    const json_t *rule;
+    char *key;
+    size_t index;
+};
+
+static int
+cmp_rule(const void *a, const void *b)
+{
+    const struct sorted_rule *x = a, *y = b;
+    int c = strcmp(x->key ? x->key : "", y->key ? y->key : "");
+    return c ? c : (x->index > y->index) - (x->index < y->index); /* sort.Stable */
+}
+
+/* kubectl's RoleDescriber and ClusterRoleDescriber: the rules broken down, compacted (the rules of one API group,
+ * one resource and at most one resource name merge their verbs) and sorted by their String(). */
+static void
+describe_role(struct d *d, const json_t *role)
+{
+    wr(d, 0, "Name:\t%s\n", str(role, "metadata.name"));
+    labels_multiline(d, "", "Labels", get(role, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(role, "metadata.annotations"));
+    wr(d, 0, "PolicyRule:\n");
+    wr(d, 1, "Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
+    wr(d, 1, "---------\t-----------------\t--------------\t-----\n");
+
+    json_t *broken = json_array(), *compact = json_array(), *simple = json_array(), *index = json_object();
+    if (!broken || !compact || !simple || !index)
+        goto out;
+    size_t i;
+    const json_t *rule;
+    json_array_foreach(get(role, "rules"), i, rule)
+    {
+        breakdown_rule(rule, broken);
+    }
+    /* compactRules: the simple rules (all the resource ones a breakdown makes) merge by group, resource and name;
+     * upstream appends them after the others in map order, which the stable sort below makes irrelevant */
+    json_array_foreach(broken, i, rule)
+    {
+        if (get(rule, "nonResourceURLs")) {
+            json_array_append(compact, (json_t *)rule);
+            continue;
+        }
+        const json_t *names = get(rule, "resourceNames");
+        char *key = NULL;
+        if (asprintf(&key, "%s\n%s\n%s%s", json_string_value(json_array_get(get(rule, "apiGroups"), 0)),
+                     json_string_value(json_array_get(get(rule, "resources"), 0)), names ? "1" : "0",
+                     names ? json_string_value(json_array_get(names, 0)) : "") < 0)
+            goto out;
+        json_t *have = json_object_get(index, key);
+        if (have)
+            json_array_extend(json_object_get(have, "verbs"), (json_t *)get(rule, "verbs"));
+        else {
+            json_t *copy = json_deep_copy(rule);
+            json_object_set(index, key, copy);
+            json_array_append_new(simple, copy);
+        }
+        free(key);
+    }
+    json_array_extend(compact, simple);
+
+    size_t n = json_array_size(compact);
+    struct sorted_rule *sorted = n ? kc_calloc(n, sizeof(*sorted)) : NULL;
+    if (n && !sorted)
+        goto out;
+    json_array_foreach(compact, i, rule)
+    {
+        sorted[i] = (struct sorted_rule){ rule, rule_string(rule), i };
+    }
+    qsort(sorted, n, sizeof(*sorted), cmp_rule);
+    for (i = 0; i < n; i++) {
+        const json_t *r = sorted[i].rule, *res = get(r, "resources"), *groups = get(r, "apiGroups");
+        struct kc_sb b = { 0 };
+        /* CombineResourceGroup: "resource.group", a subresource after it ("pods.x/log") */
+        if (json_array_size(res)) {
+            const char *r0 = json_string_value(json_array_get(res, 0)), *slash = strchr(r0 ? r0 : "", '/');
+            const char *g0 = json_string_value(json_array_get(groups, 0));
+            kc_sb_add(&b, r0 ? r0 : "", slash ? (size_t)(slash - r0) : strlen(r0 ? r0 : ""));
+            if (g0 && *g0) {
+                kc_sb_str(&b, ".");
+                kc_sb_str(&b, g0);
+            }
+            if (slash)
+                kc_sb_str(&b, slash);
+        }
+        kc_sb_str(&b, "\t");
+        go_list(&b, get(r, "nonResourceURLs"));
+        kc_sb_str(&b, "\t");
+        go_list(&b, get(r, "resourceNames"));
+        kc_sb_str(&b, "\t");
+        go_list(&b, get(r, "verbs"));
+        char *line = kc_sb_take(&b);
+        if (line)
+            wr(d, 1, "%s\n", line);
+        free(line);
+        free(sorted[i].key);
+    }
+    free(sorted);
+out:
+    json_decref(broken);
+    json_decref(compact);
+    json_decref(simple);
+    json_decref(index);
+}
+
+/* kubectl's RoleBindingDescriber and ClusterRoleBindingDescriber. */
+static void
+describe_rolebinding(struct d *d, const json_t *rb)
+{
+    wr(d, 0, "Name:\t%s\n", str(rb, "metadata.name"));
+    labels_multiline(d, "", "Labels", get(rb, "metadata.labels"));
+    annotations_multiline(d, "Annotations", get(rb, "metadata.annotations"));
+    wr(d, 0, "Role:\n");
+    wr(d, 1, "Kind:\t%s\n", str(rb, "roleRef.kind"));
+    wr(d, 1, "Name:\t%s\n", str(rb, "roleRef.name"));
+    wr(d, 0, "Subjects:\n");
+    wr(d, 1, "Kind\tName\tNamespace\n");
+    wr(d, 1, "----\t----\t---------\n");
+    size_t i;
+    const json_t *s;
+    json_array_foreach(get(rb, "subjects"), i, s)
+    {
+        wr(d, 1, "%s\t%s\t%s\n", str(s, "kind"), str(s, "name"), str(s, "namespace"));
+    }
+}
+
+/* helpTextForResourceQuotaScope */
+static const char *
+scope_help(const char *scope)
+{
+    if (strcmp(scope, "Terminating") == 0)
+        return "Matches all pods that have an active deadline. These pods have a limited lifespan on a node before "
+               "being actively terminated by the system.";
+    if (strcmp(scope, "NotTerminating") == 0)
+        return "Matches all pods that do not have an active deadline. These pods usually include long running pods "
+               "whose container command is not expected to terminate.";
+    if (strcmp(scope, "BestEffort") == 0)
+        return "Matches all pods that do not have resource requirements set. These pods have a best effort quality "
+               "of service.";
+    if (strcmp(scope, "NotBestEffort") == 0)
+        return "Matches all pods that have at least one resource requirement set. These pods have a burstable or "
+               "guaranteed quality of service.";
+    return "";
+}
+
+static int
+cmp_scope(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The "Scopes:" line and each scope's help text (prefix: " * " at the top level, "* " inside a namespace). */
+static void
+quota_scopes(struct d *d, int level, const char *bullet, const json_t *scopes)
+{
+    size_t n = json_array_size(scopes), i;
+    if (!n)
+        return;
+    const char **v = kc_calloc(n, sizeof(*v));
+    if (!v)
+        return;
+    const json_t *s;
+    json_array_foreach(scopes, i, s)
+    {
+        v[i] = json_is_string(s) ? json_string_value(s) : "";
+    }
+    qsort(v, n, sizeof(*v), cmp_scope);
+    struct kc_sb b = { 0 };
+    for (i = 0; i < n; i++) {
+        if (i)
+            kc_sb_str(&b, ", ");
+        kc_sb_str(&b, v[i]);
+    }
+    char *joined = kc_sb_take(&b);
+    wr(d, level, "Scopes:\t%s\n", joined ? joined : "");
+    free(joined);
+    for (i = 0; i < n; i++)
+        if (*scope_help(v[i]))
+            wr(d, level, "%s%s\n", bullet, scope_help(v[i]));
+    free(v);
+}
+
+/* kubectl's describeQuota: status.hard in sorted order with the used amount, converted to the hard value's
+ * format (and so rounded up to a whole number) when the two differ; no controller fills in the status yet. */
+static void
+describe_quota(struct d *d, const json_t *q)
+{
+    wr(d, 0, "Name:\t%s\n", str(q, "metadata.name"));
+    wr(d, 0, "Namespace:\t%s\n", str(q, "metadata.namespace"));
+    quota_scopes(d, 0, " * ", get(q, "spec.scopes"));
+    wr(d, 0, "Resource\tUsed\tHard\n");
+    wr(d, 0, "--------\t----\t----\n");
+    size_t n;
+    const json_t *hard = get(q, "status.hard"), *used = get(q, "status.used");
+    const char **keys = json_object_size(hard) ? sorted_keys(hard, &n) : NULL;
+    for (size_t k = 0; keys && k < n; k++) {
+        struct kc_quantity hq, uq;
+        char h[64], u[64], tmp[KC_QUANTITY_STRLEN];
+        quantity(json_object_get(hard, keys[k]), h, sizeof(h));
+        const json_t *uv = json_object_get(used, keys[k]);
+        bool have_h = kc_quantity_from_json(json_object_get(hard, keys[k]), &hq, NULL, 0) == 0;
+        if (uv && kc_quantity_from_json(uv, &uq, NULL, 0) == 0) {
+            if (have_h && uq.format != hq.format && kc_quantity_from_value(kc_quantity_value(&uq), hq.format, &uq) == 0)
+                snprintf(u, sizeof(u), "%s", kc_quantity_string(&uq, tmp));
+            else
+                snprintf(u, sizeof(u), "%s", kc_quantity_string(&uq, tmp));
+        } else {
+            snprintf(u, sizeof(u), "0");
+        }
+        wr(d, 0, "%s\t%s\t%s\n", keys[k], u, h);
+    }
+    free(keys);
+}
+
+/* describeLimitRangeSpec: one row per limit and resource (in sorted order: upstream walks a Go map), "-" for a
+ * value the limit does not set. */
+static void
+limitrange_rows(struct d *d, const json_t *lr, const char *prefix)
+{
+    static const char *const maps[] = { "max", "min", "default", "defaultRequest", "maxLimitRequestRatio" };
+    size_t i;
+    const json_t *item;
+    json_array_foreach(get(lr, "spec.limits"), i, item)
+    {
+        json_t *set = json_object();
+        if (!set)
+            return;
+        for (size_t m = 0; m < 5; m++) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(json_object_get(item, maps[m]), k, v)
+            {
+                json_object_set_new(set, k, json_true());
+            }
+        }
+        size_t n;
+        const char **keys = json_object_size(set) ? sorted_keys(set, &n) : NULL;
+        for (size_t k = 0; keys && k < n; k++) {
+            char val[5][64];
+            for (size_t m = 0; m < 5; m++) {
+                const json_t *v = json_object_get(json_object_get(item, maps[m]), keys[k]);
+                if (v)
+                    quantity(v, val[m], sizeof(val[m]));
+                else
+                    snprintf(val[m], sizeof(val[m]), "-");
+            }
+            wr(d, 0, "%s%s\t%s\t%s\t%s\t%s\t%s\t%s\n", prefix, str(item, "type"), keys[k], val[1], val[0], val[3],
+               val[2], val[4]);
+        }
+        free(keys);
+        json_decref(set);
+    }
+}
+
+static void
+describe_limitrange(struct d *d, const json_t *lr)
+{
+    wr(d, 0, "Name:\t%s\n", str(lr, "metadata.name"));
+    wr(d, 0, "Namespace:\t%s\n", str(lr, "metadata.namespace"));
+    wr(d, 0, "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n");
+    wr(d, 0, "----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n");
+    limitrange_rows(d, lr, "");
+}
+
 /* --- the generic describer ----------------------------------------------------------------------------------- */
 
 static int
@@ -2710,6 +3068,12 @@ static const struct describer {
     { "networking.k8s.io", "IngressClass", describe_ingressclass },
     { "batch", "Job", describe_job },
     { "networking.k8s.io", "Ingress", describe_ingress },
+    { "rbac.authorization.k8s.io", "Role", describe_role },
+    { "rbac.authorization.k8s.io", "ClusterRole", describe_role },
+    { "rbac.authorization.k8s.io", "RoleBinding", describe_rolebinding },
+    { "rbac.authorization.k8s.io", "ClusterRoleBinding", describe_rolebinding },
+    { "", "ResourceQuota", describe_quota },
+    { "", "LimitRange", describe_limitrange },
 };
 
 bool

@@ -14,6 +14,7 @@ Stops every process it started by PID, also on failure.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -459,11 +460,20 @@ def s_describe(k):
 
 
 def s_explain(k):
+    # 1.20 explains from /openapi/v2 ("RESOURCE: containers <[]Object>"), 1.27+ from /openapi/v3 ("FIELD:
+    # containers <[]Container>"); neither has descriptions to print (the schema tables keep none)
     rc, out, err = k.run("explain", "pod.spec.containers")
-    assert "KIND:" in out and "Pod" in out and "containers" in out, (out, err)
-    assert "image" in out and "FIELDS:" in out, out
+    assert re.search(r"^KIND:\s+Pod$", out, re.M) and re.search(r"^VERSION:\s+v1$", out, re.M), (out, err)
+    assert re.search(r"^(RESOURCE|FIELD):\s+containers <\[\](Object|Container)>$", out, re.M), out
+    assert re.search(r"^\s+image\s+<string>$", out, re.M), out
+    assert re.search(r"^\s+name\s+<string> -required-$", out, re.M), out
+    assert re.search(r"^\s+ports\s+<\[\](Object|ContainerPort)>$", out, re.M), out
     rc, out, err = k.run("explain", "deployment.spec", "--recursive")
-    assert "replicas" in out and "template" in out, out
+    assert re.search(r"^\s+replicas\s+<integer>$", out, re.M), out
+    assert re.search(r"^\s+maxSurge\s+<(string|IntOrString)>$", out, re.M), out
+    assert re.search(r"^\s+template\s+<(Object|PodTemplateSpec)>( -required-)?$", out, re.M), out  # 1.20: no mark
+    rc, out, err = k.run("explain", "nopes", check=False)
+    assert rc != 0 and "nopes" in err, (rc, out, err)
 
 
 def s_auth_can_i(k):
@@ -478,6 +488,28 @@ def s_auth_whoami(k):
     rc, out, err = k.run("auth", "whoami")
     assert out.splitlines()[0].split() == ["ATTRIBUTE", "VALUE"] and "admin" in out, out
     assert "system:masters" in out, out
+
+
+def s_create_token(k):
+    k.need(24, "create token is in kubectl from 1.24")
+    import base64
+    api_create(k, "/api/v1/namespaces/NS/serviceaccounts", {"metadata": {"name": "tok"}})
+    rc, out, err = k.run("create", "token", "tok", "--duration", "2h")
+    tok = out.strip()
+    body = tok.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert claims["sub"] == "system:serviceaccount:%s:tok" % k.ns and claims["exp"] - claims["iat"] == 7200, claims
+    # the token alone (no client certificate) is the service account
+    empty = os.path.join(k.cl.tmp, "empty.kubeconfig")
+    with open(empty, "w") as f:
+        f.write("apiVersion: v1\nkind: Config\n")
+    p = subprocess.run([k.path, "--kubeconfig", empty, "--cache-dir", k.cache, "--server",
+                        "https://127.0.0.1:%d" % k.cl.port, "--certificate-authority",
+                        os.path.join(k.cl.tmp, "data", "pki", "ca.crt"), "--token", tok, "-n", k.ns, "get",
+                        "serviceaccount", "tok", "-o", "name"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == "serviceaccount/tok", (p.returncode, p.stdout, p.stderr)
+    rc, out, err = k.run("create", "token", "tok", "--duration", "5m", check=False)
+    assert rc == 1 and "may not specify a duration less than 10 minutes" in err, (rc, err)
 
 
 def s_wait(k):
@@ -517,6 +549,70 @@ def s_diff(k):
     assert k.obj("/apis/apps/v1/namespaces/NS/deployments/df")["spec"]["replicas"] == 5
 
 
+def s_rbac_quota(k):
+    """kubectl create role/rolebinding/clusterrole/clusterrolebinding/quota (protobuf bodies from 1.32 on), get and
+    describe of each, and roleRef's immutability as kubectl reports it. RBAC is stored, not enforced."""
+    cr, crb = "cr-" + k.ns, "crb-" + k.ns
+    for args, want in ((("create", "role", "pod-reader", "--verb=get", "--verb=list", "--resource=pods"),
+                        "role.rbac.authorization.k8s.io/pod-reader created"),
+                       (("create", "rolebinding", "rb", "--role=pod-reader", "--user=bob",
+                         "--serviceaccount=%s:sa" % k.ns), "rolebinding.rbac.authorization.k8s.io/rb created"),
+                       (("create", "clusterrole", cr, "--verb=get", "--non-resource-url=/logs/*"),
+                        "clusterrole.rbac.authorization.k8s.io/%s created" % cr),
+                       (("create", "clusterrolebinding", crb, "--clusterrole=" + cr, "--group=devs"),
+                        "clusterrolebinding.rbac.authorization.k8s.io/%s created" % crb),
+                       (("create", "quota", "q", "--hard=cpu=1,memory=1Gi,pods=2"), "resourcequota/q created")):
+        rc, out, err = k.run(*args)
+        assert out.strip() == want, (args, out, err)
+    o = k.obj("/apis/rbac.authorization.k8s.io/v1/namespaces/NS/roles/pod-reader")
+    assert o["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}], o
+    o = k.obj("/apis/rbac.authorization.k8s.io/v1/namespaces/NS/rolebindings/rb")
+    assert o["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"}, o
+    assert o["subjects"] == [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "bob"},
+                             {"kind": "ServiceAccount", "name": "sa", "namespace": k.ns}], o
+    o = k.obj("/apis/rbac.authorization.k8s.io/v1/clusterroles/" + cr)
+    assert o["rules"] == [{"verbs": ["get"], "nonResourceURLs": ["/logs/*"]}], o
+    o = k.obj("/api/v1/namespaces/NS/resourcequotas/q")
+    assert o["spec"]["hard"] == {"cpu": "1", "memory": "1Gi", "pods": "2"}, o
+    rc, out, err = k.run("get", "role", "pod-reader")
+    assert out.splitlines()[0].split() == ["NAME", "CREATED", "AT"] and out.splitlines()[1].split()[0] == \
+        "pod-reader", out
+    rc, out, err = k.run("get", "rolebinding", "rb", "-o", "wide")
+    assert out.splitlines()[0].split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"], out
+    row = out.splitlines()[1].split()
+    assert row[:2] == ["rb", "Role/pod-reader"] and row[3:] == ["bob", "%s/sa" % k.ns], row
+    rc, out, err = k.run("get", "clusterrolebinding", crb, "-o", "wide", ns=False)
+    row = out.splitlines()[1].split()
+    assert row[:2] == [crb, "ClusterRole/" + cr] and row[3:] == ["devs"], out
+    rc, out, err = k.run("get", "quota")
+    # 1.33's columns (the server prints them; status.hard is empty until a quota controller exists)
+    assert out.splitlines()[0].split() == ["NAME", "REQUEST", "LIMIT", "AGE"] and out.splitlines()[1].split()[0] == \
+        "q", out
+    rc, out, err = k.run("describe", "role", "pod-reader")
+    assert "PolicyRule:" in out and any(ln.split() == ["pods", "[]", "[]", "[get", "list]"]
+                                        for ln in out.splitlines()), out
+    rc, out, err = k.run("describe", "rolebinding", "rb")
+    assert "Role:\n  Kind:  Role\n  Name:  pod-reader\n" in out, out
+    assert any(ln.split() == ["ServiceAccount", "sa", k.ns] for ln in out.splitlines()), out
+    rc, out, err = k.run("describe", "clusterrole", cr, ns=False)
+    assert any(ln.split() == ["[/logs/*]", "[]", "[get]"] for ln in out.splitlines()), out
+    rc, out, err = k.run("describe", "quota", "q")
+    assert out.startswith("Name:") and "Namespace:  " + k.ns in out, out
+    assert [ln.split() for ln in out.splitlines()[2:4]] == [["Resource", "Used", "Hard"], ["--------", "----", "----"]]
+    # roleRef cannot change: kubectl prints the 422's cause
+    rc, out, err = k.run("create", "rolebinding", "rb", "--role=other", "--user=bob", "--dry-run=client", "-o",
+                         "json")
+    rc, out, err = k.run("replace", "-f", "-", stdin=out, check=False)
+    assert rc == 1 and 'The RoleBinding "rb" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:' \
+        '"rbac.authorization.k8s.io", Kind:"Role", Name:"other"}: cannot change roleRef' in err, (rc, err)
+    rc, out, err = k.run("delete", "rolebinding", "rb")
+    assert out.strip().startswith('rolebinding.rbac.authorization.k8s.io "rb" deleted'), out
+    rc, out, err = k.run("delete", "quota", "q")
+    assert out.strip().startswith('resourcequota "q" deleted'), out
+    k.run("delete", "clusterrolebinding", crb, ns=False)
+    k.run("delete", "clusterrole", cr, ns=False)
+
+
 def s_delete(k):
     api_create(k, "/api/v1/namespaces/NS/configmaps", configmap("del", a="1"))
     rc, out, err = k.run("delete", "configmap", "del")
@@ -553,15 +649,11 @@ def s_delete(k):
 
 STEPS = [s_version, s_api_resources, s_get_namespaces, s_create_f, s_get_output_forms, s_get_selectors, s_get_all,
          s_get_watch, s_label_annotate, s_apply, s_apply_multi_document, s_apply_server_side, s_create_generators,
-         s_replace, s_patch, s_scale, s_describe, s_explain, s_auth_can_i, s_auth_whoami, s_wait, s_rollout_status, s_diff, s_delete]
+         s_replace, s_patch, s_scale, s_describe, s_explain, s_auth_can_i, s_auth_whoami, s_create_token, s_wait, s_rollout_status, s_diff, s_rbac_quota, s_delete]
 
 # Steps known not to work yet with a client, and why (docs/compatibility.md). Such a step must still FAIL: when it
 # starts passing, the entry has to go (the suite reports it as unexpectedly passing).
-KNOWN = {
-    ("explain", "1.20"): "kubectl 1.20 explains from /openapi/v2 (protobuf), which is served empty",
-    ("diff", "1.20"): "kubectl 1.20 decides dry-run support from a full /openapi/v2 document (protobuf), which is "
-                      "served empty: 'doesn't support dry-run'",
-}
+KNOWN = {}
 
 
 # ------------------------------------------------------------------------------------------- python3-kubernetes
@@ -632,6 +724,31 @@ try:
     raise SystemExit("expected 404 after delete")
 except client.exceptions.ApiException as e:
     assert e.status == 404
+# the RBAC kinds (stored and served; not enforced) and a quota
+rbac = client.RbacAuthorizationV1Api()
+r = rbac.create_namespaced_role(ns, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+    "metadata": {"name": "py-role"}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]})
+assert r.rules[0].verbs == ["get"] and r.rules[0].resources == ["pods"] and r.metadata.uid, r
+assert [x.metadata.name for x in rbac.list_namespaced_role(ns).items] == ["py-role"]
+b = rbac.create_namespaced_role_binding(ns, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+    "metadata": {"name": "py-rb"}, "roleRef": {"kind": "Role", "name": "py-role"},
+    "subjects": [{"kind": "User", "name": "bob"}]})
+assert b.role_ref.api_group == "rbac.authorization.k8s.io" and b.subjects[0].api_group == "rbac.authorization.k8s.io"
+rbac.create_cluster_role({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+    "metadata": {"name": "py-cr"}, "rules": [{"nonResourceURLs": ["/healthz"], "verbs": ["get"]}]})
+assert "py-cr" in [c.metadata.name for c in rbac.list_cluster_role().items]
+try:
+    rbac.patch_namespaced_role_binding("py-rb", ns, {"roleRef": {"apiGroup": "rbac.authorization.k8s.io",
+                                                                 "kind": "Role", "name": "other"}})
+    raise SystemExit("expected 422 for a changed roleRef")
+except client.exceptions.ApiException as e:
+    assert e.status == 422 and "cannot change roleRef" in e.body, (e.status, e.body)
+assert rbac.delete_namespaced_role_binding("py-rb", ns).status == "Success"
+rbac.delete_cluster_role("py-cr")
+q = v1.create_namespaced_resource_quota(ns, {"apiVersion": "v1", "kind": "ResourceQuota",
+    "metadata": {"name": "py-q"}, "spec": {"hard": {"pods": "2", "cpu": "500m"}}})
+assert q.spec.hard == {"pods": "2", "cpu": "500m"}, q.spec
+assert [x.metadata.name for x in v1.list_namespaced_resource_quota(ns).items] == ["py-q"]
 print("python ok")
 '''
 

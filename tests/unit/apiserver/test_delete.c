@@ -97,10 +97,15 @@ test_table_flags(void **state)
 {
     (void)state;
     /* upstream's pkg/registry/<group>/<kind>/storage/storage.go set ReturnDeletedObject for exactly these */
-    static const char *const with[] = {
-        "namespaces",      "pods",           "services", "persistentvolumes", "persistentvolumeclaims",
-        "serviceaccounts", "storageclasses", NULL
-    };
+    static const char *const with[] = { "namespaces",
+                                        "pods",
+                                        "services",
+                                        "persistentvolumes",
+                                        "persistentvolumeclaims",
+                                        "serviceaccounts",
+                                        "storageclasses",
+                                        "resourcequotas",
+                                        NULL };
     size_t n = 0, flagged = 0;
     for (const struct api_resource *r = api_resources; r->kind; r++, n++) {
         bool want = false;
@@ -111,8 +116,8 @@ test_table_flags(void **state)
                      want);
         flagged += r->delete_returns_object;
     }
-    assert_int_equal(n, 24);
-    assert_int_equal(flagged, 7);
+    assert_int_equal(n, 30);
+    assert_int_equal(flagged, 8);
     /* the namespace registry has no DeleteCollection; everything else has every verb */
     const struct api_resource *ns = api_resource_find("", "v1", "namespaces");
     assert_int_equal(ns->verbs, API_VERBS_ALL & ~API_VERB_DELETECOLLECTION);

@@ -1234,6 +1234,117 @@ test_allocation_failure(void **state)
     json_decref(pod);
 }
 
+/* ---- rbac.authorization.k8s.io/v1, ResourceQuota, LimitRange ---- */
+
+/* Rows of odd objects fill every column of these kinds too. */
+static void
+rbac_quota_cells_at(api_row_fn fn, const struct api_column *cols, const char *name)
+{
+    const char *odd[] = { "{}",
+                          "{'metadata':null,'roleRef':null,'subjects':null,'status':null}",
+                          "{'metadata':{'name':7},'roleRef':[],'subjects':[5,null,{}],'status':{'hard':[]}}",
+                          "{'status':{'hard':{'cpu':7,'pods':null,'x':[]},'used':'x'}}",
+                          "[]",
+                          "null" };
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        json_t *o = J(odd[i]), *cells = json_array();
+        assert_non_null(cells);
+        fn(NULL, o, now_sec, cells);
+        if (json_array_size(cells) != ncolumns(cols)) {
+            print_error("%s with %s: %zu cells for %zu columns\n", name, odd[i], json_array_size(cells),
+                        ncolumns(cols));
+            fail();
+        }
+        json_decref(o);
+        json_decref(cells);
+    }
+}
+
+static void
+test_rbac_quota_limitrange(void **state)
+{
+    (void)state;
+    /* Role, ClusterRole and LimitRange go through upstream's default table convertor */
+    COLUMNS(api_columns_rbac_role, "Name/string/name/0|Created At/date//0");
+    COLUMNS(api_columns_rbac_clusterrole, "Name/string/name/0|Created At/date//0");
+    COLUMNS(api_columns_core_limitrange, "Name/string/name/0|Created At/date//0");
+    COLUMNS(api_columns_rbac_rolebinding,
+            "Name/string/name/0|Role/string//0|Age/string//0|Users/string//1|Groups/string//1|"
+            "ServiceAccounts/string//1");
+    COLUMNS(api_columns_rbac_clusterrolebinding,
+            "Name/string/name/0|Role/string//0|Age/string//0|Users/string//1|Groups/string//1|"
+            "ServiceAccounts/string//1");
+    COLUMNS(api_columns_core_resourcequota, "Name/string/name/0|Request/string//0|Limit/string//0|Age/string//0");
+    assert_string_equal(description(api_columns_rbac_rolebinding, "Users"), "Users in the roleBinding");
+    assert_string_equal(description(api_columns_rbac_clusterrolebinding, "Groups"), "Groups in the clusterRoleBinding");
+    assert_string_equal(description(api_columns_rbac_clusterrolebinding, "Role"),
+                        "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be "
+                        "resolved, the Authorizer must return an error.");
+    assert_string_equal(description(api_columns_core_resourcequota, "Request"),
+                        "Request represents a minimum amount of cpu/memory that a container may consume.");
+    assert_string_equal(description(api_columns_rbac_role, "Created At"), description(api_columns_core_pod, "Age"));
+
+    ROW(api_row_rbac_role,
+        "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'Role','metadata':{'name':'pod-reader','namespace':"
+        "'default','creationTimestamp':'2025-05-31T09:08:07Z'},'rules':[{'apiGroups':[''],'resources':['pods'],"
+        "'verbs':['get']}]}",
+        "['pod-reader','2025-05-31T09:08:07Z']");
+    /* a stored time with an offset prints in UTC; a missing one is Go's zero time */
+    ROW(api_row_rbac_clusterrole, "{'metadata':{'name':'system:view','creationTimestamp':'2025-05-31T11:08:07+02:00'}}",
+        "['system:view','2025-05-31T09:08:07Z']");
+    ROW(api_row_core_limitrange, "{'metadata':{'name':'lr'}}", "['lr','0001-01-01T00:00:00Z']");
+
+    ROW(api_row_rbac_rolebinding,
+        "{'metadata':{'name':'rb','namespace':'dev','creationTimestamp':'2025-06-01T11:00:00Z'},'roleRef':{"
+        "'apiGroup':'rbac.authorization.k8s.io','kind':'ClusterRole','name':'edit'},'subjects':["
+        "{'kind':'User','name':'bob','apiGroup':'rbac.authorization.k8s.io'},{'kind':'ServiceAccount','name':'sa',"
+        "'namespace':'dev'},{'kind':'User','name':'carol'},{'kind':'Group','name':'devs'},{'kind':'Other','name':'x'},"
+        "{'kind':'ServiceAccount','name':'b'}]}",
+        "['rb','ClusterRole/edit','60m','bob, carol','devs','dev/sa, /b']");
+    ROW(api_row_rbac_clusterrolebinding, "{'metadata':{'name':'crb'},'roleRef':{'kind':'ClusterRole','name':'view'}}",
+        "['crb','ClusterRole/view','<unknown>','','','']");
+    ROW(api_row_rbac_clusterrolebinding, "{'metadata':{'name':'empty'}}", "['empty','/','<unknown>','','','']");
+
+    /* status.hard in sorted order, limits.* apart, a missing used value as "0", quantities as String() */
+    ROW(api_row_core_resourcequota,
+        "{'metadata':{'name':'compute','creationTimestamp':'2025-06-01T11:59:30Z'},'spec':{'hard':{'cpu':'1'}},"
+        "'status':{'hard':{'requests.memory':'1Gi','limits.cpu':'2','pods':'10','limits.memory':'2048Mi',"
+        "'requests.cpu':'1000m','count/deployments.apps':'5'},'used':{'pods':'3','requests.cpu':'250m',"
+        "'limits.memory':'1Gi'}}}",
+        "['compute','count/deployments.apps: 0/5, pods: 3/10, requests.cpu: 250m/1, requests.memory: 0/1Gi',"
+        "'limits.cpu: 0/2, limits.memory: 1Gi/2Gi','30s']");
+    /* no status yet (no controller fills it in): both columns empty */
+    ROW(api_row_core_resourcequota, "{'metadata':{'name':'q'},'spec':{'hard':{'pods':'2'}}}",
+        "['q','','','<unknown>']");
+    ROW(api_row_core_resourcequota, "{'metadata':{'name':'l'},'status':{'hard':{'limits':'1'}}}",
+        "['l','limits: 0/1','','<unknown>']");
+
+    rbac_quota_cells_at(api_row_rbac_role, api_columns_rbac_role, "Role");
+    rbac_quota_cells_at(api_row_rbac_clusterrole, api_columns_rbac_clusterrole, "ClusterRole");
+    rbac_quota_cells_at(api_row_rbac_rolebinding, api_columns_rbac_rolebinding, "RoleBinding");
+    rbac_quota_cells_at(api_row_rbac_clusterrolebinding, api_columns_rbac_clusterrolebinding, "ClusterRoleBinding");
+    rbac_quota_cells_at(api_row_core_resourcequota, api_columns_core_resourcequota, "ResourceQuota");
+    rbac_quota_cells_at(api_row_core_limitrange, api_columns_core_limitrange, "LimitRange");
+
+    /* allocation failures: rows come up short, nothing leaks */
+    json_t *q = J("{'metadata':{'name':'q'},'status':{'hard':{'pods':'2','limits.cpu':'1'},'used':{'pods':'1'}}}");
+    json_t *rb = J("{'metadata':{'name':'rb'},'roleRef':{'kind':'Role','name':'r'},'subjects':[{'kind':'User',"
+                   "'name':'u'}]}");
+    for (int i = 1; i < 12; i++) {
+        json_t *cells = json_array();
+        assert_non_null(cells);
+        kc_fault_arm(KC_FAULT_ALLOC, i, 0, false);
+        api_row_core_resourcequota(NULL, q, now_sec, cells);
+        api_row_rbac_rolebinding(NULL, rb, now_sec, cells);
+        kc_fault_disarm(KC_FAULT_ALLOC);
+        assert_true(json_array_size(cells) <=
+                    ncolumns(api_columns_core_resourcequota) + ncolumns(api_columns_rbac_rolebinding));
+        json_decref(cells);
+    }
+    json_decref(q);
+    json_decref(rb);
+}
+
 int
 main(void)
 {
@@ -1275,6 +1386,7 @@ main(void)
         cmocka_unit_test(test_storageclass),
         cmocka_unit_test(test_hpa),
         cmocka_unit_test(test_allocation_failure),
+        cmocka_unit_test(test_rbac_quota_limitrange),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

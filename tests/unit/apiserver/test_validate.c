@@ -1952,6 +1952,382 @@ test_out_of_memory(void **state)
     assert_true(injected > 0);
 }
 
+/* ---- rbac.authorization.k8s.io/v1, ResourceQuota, LimitRange ---- */
+
+static const struct api_resource R_ROLE = RES("rbac.authorization.k8s.io", "v1", "Role", "roles", true, rbac_role);
+static const struct api_resource R_CROLE =
+    RES("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, rbac_clusterrole);
+static const struct api_resource R_RB =
+    RES("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, rbac_rolebinding);
+static const struct api_resource R_CRB =
+    RES("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, rbac_clusterrolebinding);
+static const struct api_resource R_QUOTA = RES("", "v1", "ResourceQuota", "resourcequotas", true, core_resourcequota);
+static const struct api_resource R_LR = RES("", "v1", "LimitRange", "limitranges", true, core_limitrange);
+
+#define RBAC_AV     "'apiVersion':'rbac.authorization.k8s.io/v1',"
+#define ROLE(rules) "{" RBAC_AV "'kind':'Role'," META("r") ",'rules':" rules "}"
+#define CROLE(rest) "{" RBAC_AV "'kind':'ClusterRole','metadata':{'name':'cr'}" rest "}"
+#define RB(rest)    "{" RBAC_AV "'kind':'RoleBinding'," META("rb") "," rest "}"
+#define CRB(rest)   "{" RBAC_AV "'kind':'ClusterRoleBinding','metadata':{'name':'crb'}," rest "}"
+#define QUOTA(spec) "{'apiVersion':'v1','kind':'ResourceQuota'," META("q") ",'spec':" spec "}"
+#define LR(limits)  "{'apiVersion':'v1','kind':'LimitRange'," META("lr") ",'spec':{'limits':" limits "}}"
+#define GOQ(v, s, f)                                                                                        \
+    "resource.Quantity{i:resource.int64Amount{value:" v "}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, " \
+    "s:\"" s "\", Format:\"" f "\"}"
+/* A field error whose value is a Quantity: path, then GOQ's arguments, then the message. */
+#define QERR(path, v, s, f, msg) path ": Invalid value: " GOQ(v, s, f) ": " msg
+#define QSCOPE_EXISTS                                                                                         \
+    "must be 'Exists' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, " \
+    "ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity"
+
+static const struct vcase rbac_quota_cases[] = {
+    /* Role */
+    { __LINE__, &R_ROLE, ROLE("[{'apiGroups':[''],'resources':['pods'],'verbs':['get','list']}]"), NULL, { NULL } },
+    { __LINE__, &R_ROLE, ROLE("[]"), NULL, { NULL } },
+    { __LINE__,
+      &R_ROLE,
+      ROLE("[{'apiGroups':['apps'],'resources':['deployments'],'verbs':['*']},{}]"),
+      NULL,
+      { "rules[1].verbs: Required value: verbs must contain at least one value",
+        "rules[1].apiGroups: Required value: resource rules must supply at least one api group",
+        "rules[1].resources: Required value: resource rules must supply at least one resource" } },
+    { __LINE__,
+      &R_ROLE,
+      ROLE("[{'verbs':['get'],'nonResourceURLs':['/healthz','/logs/*'],'resources':['pods']}]"),
+      NULL,
+      { "rules[0].nonResourceURLs: Invalid value: []string{\"/healthz\", \"/logs/*\"}: namespaced rules cannot apply "
+        "to non-resource URLs",
+        "rules[0].nonResourceURLs: Invalid value: []string{\"/healthz\", \"/logs/*\"}: rules cannot apply to both "
+        "regular resources and non-resource URLs" } },
+    /* ClusterRole: non-resource URLs are fine; an aggregation rule needs valid selectors */
+    { __LINE__, &R_CROLE, CROLE(",'rules':[{'verbs':['get'],'nonResourceURLs':['/logs/*']}]"), NULL, { NULL } },
+    { __LINE__,
+      &R_CROLE,
+      CROLE(",'rules':[{'verbs':['get'],'nonResourceURLs':['/x'],'resourceNames':['n']}]"),
+      NULL,
+      { "rules[0].nonResourceURLs: Invalid value: []string{\"/x\"}: rules cannot apply to both regular resources and "
+        "non-resource URLs" } },
+    { __LINE__,
+      &R_CROLE,
+      CROLE(",'aggregationRule':{'clusterRoleSelectors':[{'matchLabels':{'rbac.example.com/"
+            "aggregate-to-view':'true'}}]}"),
+      NULL,
+      { NULL } },
+    { __LINE__,
+      &R_CROLE,
+      CROLE(",'aggregationRule':{}"),
+      NULL,
+      { "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if "
+        "aggregationRule is non-nil" } },
+    { __LINE__,
+      &R_CROLE,
+      CROLE(",'aggregationRule':{'clusterRoleSelectors':[{},{'matchExpressions':[{'key':'a','operator':'Foo'}]}]}"),
+      NULL,
+      { "aggregationRule.clusterRoleSelectors[1].matchExpressions[0].operator: Invalid value: \"Foo\": not a valid "
+        "selector operator",
+        "aggregationRule.clusterRoleSelectors[1]: Invalid value: \"null\": invalid label selector." } },
+    /* RoleBinding: roleRef.apiGroup and User/Group apiGroups are defaulted; a ServiceAccount needs no namespace */
+    { __LINE__,
+      &R_RB,
+      RB("'roleRef':{'kind':'Role','name':'r'},'subjects':[{'kind':'User','name':'bob'},{'kind':'Group','name':'system:"
+         "authenticated'},{'kind':'ServiceAccount','name':'default'}]"),
+      NULL,
+      { NULL } },
+    { __LINE__,
+      &R_RB,
+      RB("'subjects':[]"),
+      NULL,
+      { "roleRef.kind: Unsupported value: \"\": supported values: \"Role\", \"ClusterRole\"",
+        "roleRef.name: Required value" } },
+    { __LINE__,
+      &R_RB,
+      RB("'roleRef':{'apiGroup':'x','kind':'Foo','name':'a/b'}"),
+      NULL,
+      { "roleRef.apiGroup: Unsupported value: \"x\": supported values: \"rbac.authorization.k8s.io\"",
+        "roleRef.kind: Unsupported value: \"Foo\": supported values: \"Role\", \"ClusterRole\"",
+        "roleRef.name: Invalid value: \"a/b\": may not contain '/'" } },
+    { __LINE__,
+      &R_RB,
+      RB("'roleRef':{'kind':'ClusterRole','name':'system:view'},'subjects':[{'kind':'ServiceAccount','name':'Bad_Name',"
+         "'apiGroup':'x'},{'kind':'User'},{'kind':'Group','name':'g','apiGroup':'foo'},{'kind':'Robot','name':'r'}]"),
+      NULL,
+      { "subjects[0].name: Invalid value: \"Bad_Name\": " SUB_ERR,
+        "subjects[0].apiGroup: Unsupported value: \"x\": supported values: \"\"", "subjects[1].name: Required value",
+        "subjects[2].apiGroup: Unsupported value: \"foo\": supported values: \"rbac.authorization.k8s.io\"",
+        "subjects[3].kind: Unsupported value: \"Robot\": supported values: \"ServiceAccount\", \"User\", \"Group\"" } },
+    /* roleRef is immutable; subjects are not */
+    { __LINE__,
+      &R_RB,
+      RB("'roleRef':{'kind':'Role','name':'other'}"),
+      RB("'roleRef':{'apiGroup':'rbac.authorization.k8s.io','kind':'Role','name':'r'}"),
+      { "roleRef: Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"Role\", Name:\"other\"}: "
+        "cannot change roleRef" } },
+    { __LINE__,
+      &R_RB,
+      RB("'roleRef':{'kind':'Role','name':'r'},'subjects':[{'kind':'User','name':'new'}]"),
+      RB("'roleRef':{'kind':'Role','name':'r'}"),
+      { NULL } },
+    /* ClusterRoleBinding: only ClusterRoles, and ServiceAccount subjects need their namespace */
+    { __LINE__,
+      &R_CRB,
+      CRB("'roleRef':{'kind':'Role','name':'r'},'subjects':[{'kind':'ServiceAccount','name':'sa'},{'kind':'"
+          "ServiceAccount','name':'sa','namespace':'kube-system'}]"),
+      NULL,
+      { "roleRef.kind: Unsupported value: \"Role\": supported values: \"ClusterRole\"",
+        "subjects[0].namespace: Required value" } },
+    { __LINE__,
+      &R_CRB,
+      CRB("'roleRef':{'kind':'ClusterRole','name':'cluster-admin'}"),
+      CRB("'roleRef':{'kind':'ClusterRole','name':'view'}"),
+      { "roleRef: Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"ClusterRole\", "
+        "Name:\"cluster-admin\"}: cannot change roleRef" } },
+
+    /* ResourceQuota */
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'cpu':'1','memory':'1Gi','pods':'10','count/deployments.apps':'2','requests.nvidia.com/"
+            "gpu':1,'services.nodeports':'0','hugepages-2Mi':'1Gi'}}"),
+      NULL,
+      { NULL } },
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'cpu':'1','hugepages-2Mi':'1Gi','count/jobs.batch':'1'},'scopes':['NotBestEffort']}"),
+      NULL,
+      { "spec.scopes: Invalid value: []core.ResourceQuotaScope{\"NotBestEffort\"}: unsupported scope applied to "
+        "resource" } },
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'foo':'1','storage':'1','Bad!':'1','cpu':'-1','pods':'1.5','example.com/dongle':'500m'}}"),
+      NULL,
+      { "spec.hard[foo]: Invalid value: foo: must be a standard resource type or fully qualified",
+        "spec.hard[foo]: Invalid value: foo: must be a standard resource for quota",
+        "spec.hard[storage]: Invalid value: storage: must be a standard resource for quota",
+        "spec.hard[Bad!]: Invalid value: Bad!: " QNAME_ERR,
+        "spec.hard[Bad!]: Invalid value: Bad!: must be a standard resource for quota",
+        "spec.hard[cpu]: Invalid value: \"-1\": " NONNEG,
+        /* kubectl and the defaults send the canonical 1500m, which ParseQuantity caches */
+        QERR("spec.hard[pods]", "1500, scale:-3", "1500m", "DecimalSI", "must be an integer"),
+        QERR("spec.hard[example.com/dongle]", "500, scale:-3", "500m", "DecimalSI", "must be an integer") } },
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'pods':'1','cpu':'1'},'scopes':['BestEffort','NotBestEffort','Foo']}"),
+      NULL,
+      { "spec.scopes: Invalid value: []core.ResourceQuotaScope{\"BestEffort\", \"NotBestEffort\", \"Foo\"}: "
+        "unsupported scope applied to resource",
+        "spec.scopes: Invalid value: []core.ResourceQuotaScope{\"BestEffort\", \"NotBestEffort\", \"Foo\"}: "
+        "unsupported scope",
+        "spec.scopes: Invalid value: []core.ResourceQuotaScope{\"BestEffort\", \"NotBestEffort\", \"Foo\"}: "
+        "conflicting scopes" } },
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'pods':'1'},'scopes':['Terminating','NotTerminating','PriorityClass','CrossNamespacePodAffinity']"
+            "}"),
+      NULL,
+      { "spec.scopes: Invalid value: []core.ResourceQuotaScope{\"Terminating\", \"NotTerminating\", \"PriorityClass\", "
+        "\"CrossNamespacePodAffinity\"}: conflicting scopes" } },
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'pods':'1'},'scopeSelector':{'matchExpressions':[{'scopeName':'PriorityClass','operator':'In'},{'"
+            "scopeName':'BestEffort','operator':'In','values':['x']},{'scopeName':'Terminating','operator':'Exists','"
+            "values':['y']},{'scopeName':'Nope','operator':'Bad'},{'scopeName':'PriorityClass','operator':'NotIn','"
+            "values':['low']}]}}"),
+      NULL,
+      { "spec.scopeSelector.matchExpressions.values: Required value: must be at least one value when `operator` is "
+        "'In' or 'NotIn' for scope selector",
+        "spec.scopeSelector.matchExpressions.operator: Invalid value: \"In\": " QSCOPE_EXISTS,
+        "spec.scopeSelector.matchExpressions.values: Invalid value: []string{\"y\"}: must be no value when `operator` "
+        "is 'Exist' or 'DoesNotExist' for scope selector",
+        "spec.scopeSelector.matchExpressions.scopeName: Invalid value: \"Nope\": unsupported scope",
+        "spec.scopeSelector.matchExpressions.operator: Invalid value: \"Bad\": not a valid selector operator" } },
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'cpu':'1'},'scopeSelector':{'matchExpressions':[{'scopeName':'BestEffort','operator':'Exists'},{'"
+            "scopeName':'NotBestEffort','operator':'Exists','values':[]}]}}"),
+      NULL,
+      { "spec.scopeSelector.matchExpressions: Invalid value: "
+        "core.ScopeSelector{MatchExpressions:[]core.ScopedResourceSelectorRequirement{core."
+        "ScopedResourceSelectorRequirement{ScopeName:\"BestEffort\", Operator:\"Exists\", Values:[]string(nil)}, "
+        "core.ScopedResourceSelectorRequirement{ScopeName:\"NotBestEffort\", Operator:\"Exists\", "
+        "Values:[]string{}}}}: unsupported scope applied to resource",
+        /* upstream reports the conflict with spec.scopes as its value */
+        "spec.scopeSelector.matchExpressions: Invalid value: []core.ResourceQuotaScope(nil): conflicting scopes" } },
+    /* the scopes are immutable (as a set); the status is checked as the spec */
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'pods':'1'},'scopes':['NotTerminating']}"),
+      QUOTA("{'hard':{'pods':'1'},'scopes':['Terminating']}"),
+      { "spec.scopes: Invalid value: []core.ResourceQuotaScope{\"NotTerminating\"}: field is immutable" } },
+    { __LINE__,
+      &R_QUOTA,
+      QUOTA("{'hard':{'pods':'2'},'scopes':['NotBestEffort','Terminating']}"),
+      QUOTA("{'hard':{'pods':'1'},'scopes':['Terminating','NotBestEffort']}"),
+      { NULL } },
+    { __LINE__,
+      &R_QUOTA,
+      "{'apiVersion':'v1','kind':'ResourceQuota'," META(
+          "q") ",'spec':{'hard':{'pods':'5'}},'status':{'hard':{'pods':'5'},'used':{'pods':'-1','bogus':'1'}}}",
+      NULL,
+      { "status.used[pods]: Invalid value: \"-1\": " NONNEG,
+        "status.used[bogus]: Invalid value: bogus: must be a standard resource type or fully qualified",
+        "status.used[bogus]: Invalid value: bogus: must be a standard resource for quota" } },
+
+    /* LimitRange: the Container defaults (default = max, defaultRequest = default or min) apply before these */
+    { __LINE__,
+      &R_LR,
+      LR("[{'type':'Container','max':{'cpu':'2','memory':'1Gi'},'min':{'cpu':'100m'}},{'type':'Pod','max':{'cpu':'4'}},"
+         "{'type':'PersistentVolumeClaim','min':{'storage':'1Gi'}},{'type':'example.com/thing'}]"),
+      NULL,
+      { NULL } },
+    { __LINE__,
+      &R_LR,
+      LR("[{'type':'Container','max':{'cpu':'1'},'min':{'cpu':'2'},'maxLimitRequestRatio':{'cpu':'500m'}},{'type':'"
+         "Container'},{'type':'Pod','default':{'cpu':'1'},'defaultRequest':{'cpu':'1'}}]"),
+      NULL,
+      { QERR("spec.limits[0].min[cpu]", "2, scale:0", "2", "DecimalSI", "min value 2 is greater than max value 1"),
+        QERR("spec.limits[0].defaultRequest[cpu]", "1, scale:0", "1", "DecimalSI",
+             "min value 2 is greater than default request value 1"),
+        QERR("spec.limits[0].default[cpu]", "2, scale:0", "2", "DecimalSI",
+             "min value 2 is greater than default value 1"),
+        QERR("spec.limits[0].maxLimitRequestRatio[cpu]", "500, scale:-3", "500m", "DecimalSI",
+             "ratio 500m is less than 1"),
+        "spec.limits[1].type: Duplicate value: \"Container\"",
+        "spec.limits[2].default: Forbidden: may not be specified when `type` is 'Pod'",
+        "spec.limits[2].defaultRequest: Forbidden: may not be specified when `type` is 'Pod'" } },
+    { __LINE__,
+      &R_LR,
+      LR("[{'type':''},{'type':'Foo'},{'type':'PersistentVolumeClaim','max':{'cpu':'1'}},{'type':'Pod','max':{'storage'"
+         ":'1Gi','example.com/"
+         "x':'1'},'min':{'memory':'2Gi'}},{'type':'Pod','max':{'memory':'8Gi'},'min':{'memory':'9Gi'}}]"),
+      NULL,
+      { "spec.limits[0].type: Invalid value: \"\": name part must be non-empty",
+        "spec.limits[0].type: Invalid value: \"\": " QNAME_ERR,
+        "spec.limits[1].type: Invalid value: \"Foo\": must be a standard limit type or fully qualified",
+        "spec.limits[2].limits: Required value: either minimum or maximum storage value is required, but neither was "
+        "provided",
+        "spec.limits[3].max[storage]: Invalid value: storage: must be a standard resource for containers",
+        "spec.limits[4].type: Duplicate value: \"Pod\"",
+        /* 9Gi is cached by ParseQuantity; 8Gi (a multiple of 8) is not, but String() fills it in */
+        QERR("spec.limits[4].min[memory]", "9663676416, scale:0", "9Gi", "BinarySI",
+             "min value 9Gi is greater than max value 8Gi") } },
+    { __LINE__,
+      &R_LR,
+      LR("[{'type':'Container','max':{'cpu':'2'},'min':{'cpu':'1'},'maxLimitRequestRatio':{'cpu':'3'}}]"),
+      NULL,
+      { QERR("spec.limits[0].maxLimitRequestRatio[cpu]", "3, scale:0", "3", "DecimalSI",
+             "ratio 3 is greater than max/min = 2.000000") } },
+    { __LINE__,
+      &R_LR,
+      LR("[{'type':'Container','default':{'example.com/gpu':'2'},'defaultRequest':{'example.com/"
+         "gpu':'1'}},{'type':'Container','max':{'memory':'8Gi'},'default':{'memory':'9Gi'}}]"),
+      NULL,
+      { QERR("spec.limits[0].defaultRequest[example.com/gpu]", "1, scale:0", "1", "DecimalSI",
+             "default value 2 must equal to defaultRequest value 1 in example.com/gpu"),
+        "spec.limits[1].type: Duplicate value: \"Container\"",
+        /* the default request is defaulted from the default limit */
+        QERR("spec.limits[1].defaultRequest[memory]", "9663676416, scale:0", "9Gi", "BinarySI",
+             "default request value 9Gi is greater than max value 8Gi"),
+        QERR("spec.limits[1].default[memory]", "8589934592, scale:0", "8Gi", "BinarySI",
+             "default value 9Gi is greater than max value 8Gi") } },
+};
+
+static void
+test_rbac_quota_limitrange(void **state)
+{
+    (void)state;
+    RUN(rbac_quota_cases);
+}
+
+/* The defaults these kinds get, as upstream's SetDefaults_* and decoding write them. */
+static void
+test_rbac_quota_limitrange_defaults(void **state)
+{
+    (void)state;
+    static const struct {
+        const struct api_resource *r;
+        const char *in, *want;
+    } cases[] = {
+        { &R_RB,
+          "{'roleRef':{'kind':'Role','name':'r'},'subjects':[{'kind':'User','name':'u'},{'kind':'Group','name':'g','"
+          "apiGroup':''},{'kind':'ServiceAccount','name':'s'},{'kind':'Other','name':'o'}]}",
+          "{'roleRef':{'apiGroup':'rbac.authorization.k8s.io','kind':'Role','name':'r'},'subjects':[{'kind':'User','"
+          "name':'u','apiGroup':'rbac.authorization.k8s.io'},{'kind':'Group','name':'g','apiGroup':'rbac.authorization."
+          "k8s.io'},{'kind':'ServiceAccount','name':'s'},{'kind':'Other','name':'o'}]}" },
+        { &R_CRB, "{}", "{'roleRef':{'apiGroup':'rbac.authorization.k8s.io'}}" },
+        { &R_CRB, "{'roleRef':{'apiGroup':'x'}}", "{'roleRef':{'apiGroup':'x'}}" },
+        { &R_ROLE, "{'rules':[{'verbs':['get']}]}", "{'rules':[{'verbs':['get']}]}" },
+        { &R_QUOTA, "{'spec':{'hard':{'cpu':'1000m','memory':'1.5Gi','pods':3}},'status':{'used':{'cpu':'0.5'}}}",
+          "{'spec':{'hard':{'cpu':'1','memory':'1536Mi','pods':'3'}},'status':{'used':{'cpu':'500m'}}}" },
+        { &R_LR,
+          "{'spec':{'limits':[{'type':'Container','max':{'cpu':'2','memory':'1Gi'},'default':{'memory':'512Mi'},'min':{"
+          "'cpu':'100m','memory':'0.25Gi'}},{'type':'Pod','max':{'cpu':'4000m'}}]}}",
+          "{'spec':{'limits':[{'type':'Container','max':{'cpu':'2','memory':'1Gi'},'default':{'memory':'512Mi','cpu':'"
+          "2'},'defaultRequest':{'memory':'512Mi','cpu':'2'},'min':{'cpu':'100m','memory':'256Mi'}},{'type':'Pod','max'"
+          ":{'cpu':'4'}}]}}" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *obj = J(cases[i].in), *want = J(cases[i].want);
+        cases[i].r->defaults(cases[i].r, obj);
+        cases[i].r->defaults(cases[i].r, obj); /* idempotent */
+        if (!kc_json_equal(obj, want)) {
+            char *got = kc_json_canonical(obj), *exp = kc_json_canonical(want);
+            print_error("case %zu (%s):\n  got  %s\n  want %s\n", i, cases[i].r->kind, got, exp);
+            free(got);
+            free(exp);
+            fail();
+        }
+        json_decref(obj);
+        json_decref(want);
+    }
+}
+
+/* Odd shapes and allocation failures: no crash, no leak, the object still rejected. */
+static void
+test_rbac_quota_limitrange_robust(void **state)
+{
+    (void)state;
+    const struct api_resource *all[] = { &R_ROLE, &R_CROLE, &R_RB, &R_CRB, &R_QUOTA, &R_LR };
+    const char *shapes[] = { "{}", "{'metadata':null,'spec':null,'rules':null,'roleRef':null,'subjects':null}",
+                             "{'spec':{'hard':[],'limits':{},'scopes':{}},'rules':[5,null],'subjects':['x'],'roleRef':'"
+                             "r','aggregationRule':{'clusterRoleSelectors':[5]}}",
+                             "{'spec':{'limits':[5,{'type':7,'max':[]}],'scopeSelector':{'matchExpressions':[5]}}}" };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+            json_t *obj = J(shapes[s]), *old = J(shapes[s]);
+            struct api_errors e = { 0 };
+            validate(all[i], obj, NULL, &e);
+            assert_true(e.n >= 1); /* the name is required at least */
+            api_errors_free(&e);
+            all[i]->validate(all[i], obj, old, &e);
+            api_errors_free(&e);
+            json_decref(obj);
+            json_decref(old);
+        }
+    }
+    const char *objs[] = {
+        RB("'roleRef':{'kind':'Foo','name':'a/b'},'subjects':[{'kind':'ServiceAccount','name':'Bad'}]"),
+        QUOTA("{'hard':{'pods':'1.5','foo':'1'},'scopes':['BestEffort','NotBestEffort'],'scopeSelector':{'"
+              "matchExpressions':[{'scopeName':'BestEffort','operator':'In'}]}}"),
+        LR("[{'type':'Container','max':{'cpu':'1'},'min':{'cpu':'2'}},{'type':'Container'}]"),
+    };
+    const struct api_resource *kinds[] = { &R_RB, &R_QUOTA, &R_LR };
+    for (size_t k = 0; k < 3; k++) {
+        long injected = 0;
+        for (int i = 1; i < 80; i++) {
+            json_t *obj = J(objs[k]), *old = J(objs[k]);
+            struct api_errors e = { 0 };
+            kc_fault_arm(KC_FAULT_ALLOC, i, 0, false);
+            validate(kinds[k], obj, old, &e);
+            injected += kc_fault_injected(KC_FAULT_ALLOC);
+            kc_fault_disarm(KC_FAULT_ALLOC);
+            assert_true(e.n >= 1);
+            api_errors_free(&e);
+            json_decref(obj);
+            json_decref(old);
+        }
+        assert_true(injected > 0);
+    }
+}
+
 int
 main(void)
 {
@@ -1973,6 +2349,9 @@ main(void)
         cmocka_unit_test(test_networking_and_more),
         cmocka_unit_test(test_empty_objects),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_rbac_quota_limitrange),
+        cmocka_unit_test(test_rbac_quota_limitrange_defaults),
+        cmocka_unit_test(test_rbac_quota_limitrange_robust),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
