@@ -178,8 +178,8 @@ int api_obj_create_json(struct api_store *s, const char *key, const json_t *obj,
  * api_obj_create_finish collects the result. Returns 0 (*out set, done will run), KC_EUNSUPPORTED (a backend
  * without asynchronous writes), or api_obj_create's immediate errors (done will not run). */
 struct api_obj_pending;
-int api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, int64_t lease, void (*done)(void *arg),
-                         void *arg, struct api_obj_pending **out);
+int api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, int64_t lease,
+                         void (*done)(void *arg), void *arg, struct api_obj_pending **out);
 /* Whether api_obj_create_finish needs the object for the reply text (a kind stored in another version). When it
  * does not, the caller may release the object right after the start, while it is still in the cache. */
 bool api_obj_create_needs_obj(const struct api_obj_pending *p);

@@ -410,7 +410,8 @@ api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, in
     p->arg = arg;
     *out = p; /* before the submit: done may run before it returns */
     struct kvs_compare c = { .result = KVS_CMP_EQUAL, .target = KVS_CMP_CREATE, .key = kvs_str(key), .number = 0 };
-    struct kvs_op put = { .type = KVS_OP_PUT, .put = { .key = kvs_str(key), .value = kvs_str(p->text), .lease = lease } };
+    struct kvs_op put = { .type = KVS_OP_PUT,
+                          .put = { .key = kvs_str(key), .value = kvs_str(p->text), .lease = lease } };
     struct kvs_txn_req t = { .compare = &c, .n_compare = 1, .success = &put, .n_success = 1 };
     rc = api_store_txn_async(s, &t, create_committed, p);
     if (rc != 0) {

@@ -537,13 +537,15 @@ resume_finish(kc_httpd_suspended *s)
 {
     kc_httpd *srv = s->loop->srv;
     kc_httpd_req *req = s->req;
+    int refs = 1; /* the resume's */
     if (req) {
-        s->guard->s = NULL; /* the guard lets go: its reference is dropped here */
-        susp_unref(s);
+        s->guard->s = NULL; /* the guard lets go: its reference is dropped with ours, below */
+        refs++;
     }
     __atomic_sub_fetch(&s->loop->inflight, 1, __ATOMIC_SEQ_CST);
     s->done(req, s->arg);
-    susp_unref(s);
+    if (__atomic_sub_fetch(&s->refs, refs, __ATOMIC_ACQ_REL) == 0)
+        free(s);
     suspended_end(srv);
 }
 
