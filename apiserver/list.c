@@ -336,6 +336,16 @@ shape_keep(const struct api_obj_kv *kv, const struct api_raw_shape *sh, int stat
     pthread_mutex_unlock(&sd->lock);
 }
 
+void
+api_list_shape_seed(const char *key, size_t key_len, int64_t rev, const char *value, size_t value_len,
+                    const struct api_raw_shape *sh)
+{
+    struct api_obj_kv kv = {
+        .key = key, .key_len = key_len, .value = value, .value_len = value_len, .mod_revision = rev
+    };
+    shape_keep(&kv, sh, 0);
+}
+
 /* The initial state of a kv for shape_of: 2 when its page is stable (its shape may come from and go to the
  * cache), else 1. */
 static int

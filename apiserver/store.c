@@ -2,6 +2,7 @@
  * JSON object per key, resourceVersion = the key's mod_revision, preconditions as txn compares, pages of stored
  * bytes for the lists, and the key translation and conversion of kinds stored in another version.
  */
+#include "api_list.h"
 #include "api_rawjson.h"
 #include "kc_fault.h"
 #include "store_int.h"
@@ -287,12 +288,16 @@ encode_stored(const json_t *obj, const struct api_storage_map *m, char **text)
  * bytes this cannot rewrite in place) obj encoded with it; obj NULL: the stored bytes parsed (not for a converted
  * kind). */
 static int
-created_json(const json_t *obj, const char *text, bool converted, int64_t rev, char **json, size_t *json_len)
+created_json(const json_t *obj, const char *key, const char *text, bool converted, bool stable, int64_t rev,
+             char **json, size_t *json_len)
 {
     struct api_raw_shape *sh = kc_malloc(sizeof(*sh));
     if (!sh)
         return -ENOMEM;
-    if (!converted && api_raw_shape(text, strlen(text), sh) == 0) {
+    size_t n = strlen(text);
+    if (!converted && api_raw_shape(text, n, sh) == 0) {
+        if (stable) /* the next list of it finds its shape (list.c) */
+            api_list_shape_seed(key, strlen(key), rev, text, n, sh);
         struct api_rawbuf b = { 0 };
         api_raw_object(&b, sh, rev, true);
         free(sh);
@@ -349,7 +354,7 @@ api_obj_create_json(struct api_store *s, const char *key, const json_t *obj, int
         rc = KC_EEXIST;
     api_store_resp_free(s, resp);
     if (rc == 0 && json)
-        rc = created_json(obj, text, m != NULL, r, json, json_len);
+        rc = created_json(obj, key, text, m != NULL, s->ops->range_lend != NULL, r, json, json_len);
     free(text);
     if (rc == 0 && rev)
         *rev = r;
@@ -359,6 +364,7 @@ api_obj_create_json(struct api_store *s, const char *key, const json_t *obj, int
 /* A create waiting for its commit (api_obj_create_start): the bytes written and, once done ran, the result. */
 struct api_obj_pending {
     struct api_store *store;
+    char *key; /* the storage key */
     char *text;
     bool converted, need_obj;
     int rc;
@@ -399,7 +405,10 @@ api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, in
     if (!p)
         return -ENOMEM;
     int rc = encode_stored(obj, m, &p->text);
+    if (rc == 0 && !(p->key = kc_strdup(key)))
+        rc = -ENOMEM;
     if (rc != 0) {
+        free(p->text);
         free(p);
         return rc;
     }
@@ -416,6 +425,7 @@ api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, in
     rc = api_store_txn_async(s, &t, create_committed, p);
     if (rc != 0) {
         *out = NULL;
+        free(p->key);
         free(p->text);
         free(p);
     }
@@ -435,9 +445,11 @@ api_obj_create_finish(struct api_obj_pending *p, const json_t *obj, int64_t *rev
     if (rc == 0 && json && !obj && p->need_obj)
         rc = KC_EINVALID;
     if (rc == 0 && json)
-        rc = created_json(obj, p->text, p->converted, p->rev, json, json_len);
+        rc =
+            created_json(obj, p->key, p->text, p->converted, p->store->ops->range_lend != NULL, p->rev, json, json_len);
     if (rc == 0 && rev)
         *rev = p->rev;
+    free(p->key);
     free(p->text);
     free(p);
     return rc;
