@@ -102,83 +102,6 @@ now_s(const struct api_satoken *st)
     return ns >= 0 ? ns / 1000000000LL : -((-ns + 999999999LL) / 1000000000LL);
 }
 
-/* --- base64url without padding (RFC 7515 §2) --- */
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static void
-b64url_add(struct kc_sb *b, const uint8_t *p, size_t n)
-{
-    char q[4];
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        size_t k = n - i;
-        if (k > 1)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (k > 2)
-            v |= p[i + 2];
-        q[0] = b64url[(v >> 18) & 63];
-        q[1] = b64url[(v >> 12) & 63];
-        q[2] = b64url[(v >> 6) & 63];
-        q[3] = b64url[v & 63];
-        kc_sb_add(b, q, k > 2 ? 4 : k + 1);
-    }
-}
-
-static int
-b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
-/* Decodes unpadded base64url strictly: only the alphabet, no '=', a length that is not 1 mod 4, and zero bits
- * after the last byte (so every value has one encoding). *out is kc_malloc'ed (one spare byte, NUL). Returns 0,
- * KC_EINVALID, -ENOMEM. */
-static int
-b64url_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
-{
-    if (n % 4 == 1)
-        return KC_EINVALID;
-    uint8_t *buf = kc_malloc(n / 4 * 3 + 3);
-    if (!buf)
-        return -ENOMEM;
-    size_t k = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64url_value((unsigned char)s[i]);
-        if (v < 0) {
-            free(buf);
-            return KC_EINVALID;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[k++] = (uint8_t)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    if (acc != 0) { /* leftover bits must be zero */
-        free(buf);
-        return KC_EINVALID;
-    }
-    buf[k] = '\0';
-    *out = buf;
-    *outlen = k;
-    return 0;
-}
-
 /* --- keys --- */
 
 /* Fills k from pkey (taking the reference): EC keys of P-256, P-384 and P-521, and RSA keys. Returns 0 or
@@ -222,7 +145,7 @@ key_init(struct sa_key *k, EVP_PKEY *pkey)
     kc_sha256(der, (size_t)dlen, h);
     OPENSSL_free(der);
     struct kc_sb b = { 0 };
-    b64url_add(&b, h, sizeof(h));
+    kc_sb_base64url(&b, h, sizeof(h));
     if (b.oom || b.len >= sizeof(k->kid)) {
         kc_sb_free(&b);
         return -ENOMEM;
@@ -733,9 +656,9 @@ sign_add(struct api_satoken *st, const char *msg, size_t mlen, struct kc_sb *b)
         ECDSA_SIG_free(es);
         if (!ok)
             goto out;
-        b64url_add(b, raw, 2 * (size_t)k->ec_bytes);
+        kc_sb_base64url(b, raw, 2 * (size_t)k->ec_bytes);
     } else {
-        b64url_add(b, sig, slen);
+        kc_sb_base64url(b, sig, slen);
     }
     rc = b->oom ? -ENOMEM : 0;
 out:
@@ -817,9 +740,9 @@ api_satoken_sign(struct api_satoken *st, const struct api_sa_token_spec *spec, c
     kc_sb_printf(&hdr, "{\"alg\":\"%s\",\"kid\":\"%s\"}", api_satoken_alg(st), st->signer.kid);
     kc_sb_go_json_sorted(&payload, claims);
     json_decref(claims);
-    b64url_add(&out, (const uint8_t *)hdr.p, hdr.len);
+    kc_sb_base64url(&out, (const uint8_t *)hdr.p, hdr.len);
     kc_sb_add(&out, ".", 1);
-    b64url_add(&out, (const uint8_t *)payload.p, payload.len);
+    kc_sb_base64url(&out, (const uint8_t *)payload.p, payload.len);
     int rc = hdr.oom || payload.oom || out.oom ? -ENOMEM : 0;
     kc_sb_free(&hdr);
     kc_sb_free(&payload);
@@ -1015,7 +938,7 @@ api_satoken_verify(const struct api_satoken *st, const char *token, size_t len, 
     uint8_t *hdr = NULL, *pl = NULL, *sig = NULL;
     size_t hlen, plen, slen;
     json_t *h = NULL, *p = NULL;
-    int rc = b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &pl, &plen);
+    int rc = kc_base64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &pl, &plen);
     if (rc != 0) {
         whyf(why, whylen, "the payload is not base64url");
         return rc == -ENOMEM ? rc : KC_ENOTFOUND;
@@ -1028,9 +951,9 @@ api_satoken_verify(const struct api_satoken *st, const char *token, size_t len, 
         rc = KC_ENOTFOUND;
         goto out;
     }
-    rc = b64url_decode(token, (size_t)(d1 - token), &hdr, &hlen);
+    rc = kc_base64url_decode(token, (size_t)(d1 - token), &hdr, &hlen);
     if (rc == 0)
-        rc = b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - token), &sig, &slen);
+        rc = kc_base64url_decode(d2 + 1, len - (size_t)(d2 + 1 - token), &sig, &slen);
     if (rc != 0) {
         whyf(why, whylen, "square/go-jose: compact JWS format must have three parts");
         if (rc != -ENOMEM)

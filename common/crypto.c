@@ -1,6 +1,8 @@
-/* crypto.c - base64, sha256 and UUIDs over OpenSSL's EVP and RAND interfaces. */
+/* crypto.c - base64 (standard, and base64url for JWTs), sha256 and UUIDs over OpenSSL's EVP and RAND interfaces. */
 #include "kc_crypto.h"
 #include "kc_error.h"
+#include "kc_fault.h"
+#include "kc_sb.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -31,8 +33,9 @@ kc_base64_encode(const void *data, size_t len)
     return out;
 }
 
+/* The value of base64 digit c: standard (c62 '+', c63 '/') or base64url ('-', '_'); -1 for anything else. */
 static int
-b64_value(unsigned char c)
+b64_value(unsigned char c, unsigned char c62, unsigned char c63)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A';
@@ -40,9 +43,9 @@ b64_value(unsigned char c)
         return c - 'a' + 26;
     if (c >= '0' && c <= '9')
         return c - '0' + 52;
-    if (c == '+')
+    if (c == c62)
         return 62;
-    if (c == '/')
+    if (c == c63)
         return 63;
     return -1;
 }
@@ -68,7 +71,7 @@ kc_base64_decode(const char *text, size_t len, uint8_t **out, size_t *out_len)
             }
             if (pad) /* data after padding */
                 goto bad;
-            v[j] = b64_value(c);
+            v[j] = b64_value(c, '+', '/');
             if (v[j] < 0)
                 goto bad;
         }
@@ -89,6 +92,63 @@ kc_base64_decode(const char *text, size_t len, uint8_t **out, size_t *out_len)
 bad:
     free(buf);
     return KC_EINVALID;
+}
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+void
+kc_sb_base64url(struct kc_sb *b, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    char q[4];
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        size_t k = n - i;
+        if (k > 1)
+            v |= (uint32_t)p[i + 1] << 8;
+        if (k > 2)
+            v |= p[i + 2];
+        q[0] = b64url[(v >> 18) & 63];
+        q[1] = b64url[(v >> 12) & 63];
+        q[2] = b64url[(v >> 6) & 63];
+        q[3] = b64url[v & 63];
+        kc_sb_add(b, q, k > 2 ? 4 : k + 1);
+    }
+}
+
+int
+kc_base64url_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
+{
+    if (n % 4 == 1)
+        return KC_EINVALID;
+    uint8_t *buf = kc_malloc(n / 4 * 3 + 3);
+    if (!buf)
+        return -ENOMEM;
+    size_t k = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_value((unsigned char)s[i], '-', '_');
+        if (v < 0) {
+            free(buf);
+            return KC_EINVALID;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf[k++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    if (acc != 0) { /* leftover bits must be zero */
+        free(buf);
+        return KC_EINVALID;
+    }
+    buf[k] = '\0';
+    *out = buf;
+    *outlen = k;
+    return 0;
 }
 
 void

@@ -1,4 +1,5 @@
-/* test_crypto.c - base64 (RFC 4648 vectors, strict decoding), sha256 vectors, UUID v4 shape and uniqueness. */
+/* test_crypto.c - base64 and base64url (RFC 4648 vectors, strict decoding), sha256 vectors, UUID v4 shape and
+ * uniqueness. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 
 #include "kc_crypto.h"
 #include "kc_error.h"
+#include "kc_sb.h"
 
 static void
 test_base64(void **state)
@@ -55,6 +57,40 @@ test_base64(void **state)
     }
 }
 
+/* base64url without padding (RFC 4648 §5 vectors, '-' and '_' for 62 and 63), decoded strictly. */
+static void
+test_base64url(void **state)
+{
+    (void)state;
+    static const char *const vec[][2] = {
+        { "", "" },           { "f", "Zg" },          { "fo", "Zm8" },          { "foo", "Zm9v" },
+        { "foob", "Zm9vYg" }, { "fooba", "Zm9vYmE" }, { "foobar", "Zm9vYmFy" }, { "\xfb\xff\xbf", "-_-_" },
+    };
+    for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+        struct kc_sb b = { 0 };
+        kc_sb_base64url(&b, vec[i][0], strlen(vec[i][0]));
+        assert_false(b.oom);
+        assert_int_equal(b.len, strlen(vec[i][1]));
+        assert_memory_equal(b.len ? b.p : "", vec[i][1], b.len);
+        kc_sb_free(&b);
+        uint8_t *dec;
+        size_t n;
+        assert_int_equal(kc_base64url_decode(vec[i][1], strlen(vec[i][1]), &dec, &n), 0);
+        assert_int_equal(n, strlen(vec[i][0]));
+        assert_memory_equal(dec, vec[i][0], n);
+        assert_int_equal(dec[n], 0);
+        free(dec);
+    }
+    /* padding, the standard alphabet's '+' and '/', a length of 1 mod 4, nonzero bits after the last byte */
+    static const char *const bad[] = { "Zg==", "Zm8=", "+/+/", "Zm9v/A", "Z", "Zm9vY", "Zh", "Zm9", "Zm 9v" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint8_t *dec;
+        size_t n;
+        if (kc_base64url_decode(bad[i], strlen(bad[i]), &dec, &n) != KC_EINVALID)
+            fail_msg("\"%s\" decoded but should not", bad[i]);
+    }
+}
+
 static void
 test_sha256(void **state)
 {
@@ -94,6 +130,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_base64url),
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_uuid),
     };
