@@ -1287,21 +1287,23 @@ kc_pe_fields_v1_key(const struct kc_pe *pe)
     return kc_sb_take(&b);
 }
 
-/* key: a scratch buffer for the element keys (one allocation for the whole walk). */
+/* key: a scratch buffer for the element keys (one allocation for the whole walk); leaf: one empty object that
+ * every "{}" of the tree shares (most of a FieldsV1 tree is leaves; nothing changes a built tree, and jansson
+ * counts the references). */
 static int
-to_v1(const struct kc_fieldset *s, json_t *obj, struct kc_sb *key)
+to_v1(const struct kc_fieldset *s, json_t *obj, struct kc_sb *key, json_t *leaf)
 {
     for (size_t i = 0; s && i < s->n; i++) {
         const struct kc_fs_elem *e = &s->v[i];
         bool kids = !kc_fieldset_empty(e->child);
         if (!e->member && !kids)
             continue;
-        json_t *o = json_object();
+        json_t *o = kids ? json_object() : json_incref(leaf);
         int rc = o ? 0 : -ENOMEM;
-        if (rc == 0 && e->member && kids && json_object_set_new_nocheck(o, ".", json_object()) != 0)
+        if (rc == 0 && e->member && kids && json_object_set_nocheck(o, ".", leaf) != 0)
             rc = -ENOMEM;
         if (rc == 0 && kids)
-            rc = to_v1(e->child, o, key);
+            rc = to_v1(e->child, o, key, leaf);
         if (rc == 0) {
             key->len = 0;
             pe_key_text(key, &e->pe);
@@ -1321,12 +1323,16 @@ to_v1(const struct kc_fieldset *s, json_t *obj, struct kc_sb *key)
 int
 kc_fieldset_to_fields_v1(const struct kc_fieldset *s, json_t **out)
 {
-    json_t *o = json_object();
-    if (!o)
+    json_t *o = json_object(), *leaf = json_object();
+    if (!o || !leaf) {
+        json_decref(o);
+        json_decref(leaf);
         return -ENOMEM;
+    }
     struct kc_sb key = { 0 };
-    int rc = to_v1(s, o, &key);
+    int rc = to_v1(s, o, &key, leaf);
     kc_sb_free(&key);
+    json_decref(leaf);
     if (rc != 0) {
         json_decref(o);
         return rc;
