@@ -199,12 +199,36 @@ is_yaml_body(const struct api_request *rq)
     return strcspn(ct, "; \t") == 16 && strncasecmp(ct, "application/yaml", 16) == 0;
 }
 
+/* transformDecodeError: 400 "<Kind> in version \"<v>\" cannot be handled as a <Kind>: <error>" */
+static void
+decode_error(const struct api_request *rq, struct api_reply *rep, const json_t *obj, const char *text)
+{
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    const char *av = json_string_value(json_object_get(obj, "apiVersion"));
+    const char *ver = av && strchr(av, '/') ? strchr(av, '/') + 1 : av;
+    struct api_sb msg = { 0 };
+    api_sb_printf(&msg, "%s in version \"%s\" cannot be handled as a %s: %s", kind && *kind ? kind : rq->res->kind,
+                  ver && *ver ? ver : rq->res->version, rq->res->kind, text);
+    reply_message(rep, 400, "BadRequest", api_sb_str(&msg));
+    api_sb_free(&msg);
+}
+
 int
 api_strict_body(struct api_request *rq, struct api_reply *rep, json_t *obj)
 {
     const struct kc_schema *sc = schema_of(rq);
     enum api_field_validation fv = api_field_validation(rq);
     json_t *errs = NULL;
+    char *terr = NULL;
+    int trc = kc_strict_types(obj, sc, &terr);
+    if (trc != 0) { /* Go's decoder fails on a value of the wrong type, whatever fieldValidation says */
+        if (trc == KC_EINVALID)
+            decode_error(rq, rep, obj, terr);
+        else
+            api_reply_statusf(rep, 500, "InternalError", "out of memory");
+        free(terr);
+        return -1;
+    }
     if (fv != API_FV_IGNORE && sc && !kc_k8sproto_is_media_type(rq->content_type ? rq->content_type : "")) {
         if (is_yaml_body(rq)) {
             /* the YAML decoder already refused duplicate keys; unknown fields as the JSON it made lists them */
@@ -220,17 +244,8 @@ api_strict_body(struct api_request *rq, struct api_reply *rep, json_t *obj)
     }
     if (json_array_size(errs) > 0) {
         if (fv == API_FV_STRICT) {
-            /* transformDecodeError: "<Kind> in version \"<v>\" cannot be handled as a <Kind>: <error>" */
-            const char *kind = json_string_value(json_object_get(obj, "kind"));
-            const char *av = json_string_value(json_object_get(obj, "apiVersion"));
-            const char *ver = av && strchr(av, '/') ? strchr(av, '/') + 1 : av;
             char *text = kc_strict_error_text(errs);
-            struct api_sb msg = { 0 };
-            api_sb_printf(&msg, "%s in version \"%s\" cannot be handled as a %s: %s",
-                          kind && *kind ? kind : rq->res->kind, ver && *ver ? ver : rq->res->version, rq->res->kind,
-                          text ? text : "strict decoding error");
-            reply_message(rep, 400, "BadRequest", api_sb_str(&msg));
-            api_sb_free(&msg);
+            decode_error(rq, rep, obj, text ? text : "strict decoding error");
             free(text);
             json_decref(errs);
             return -1;
@@ -254,12 +269,46 @@ api_strict_patch_scan(const struct api_request *rq, enum api_patch_kind kind)
     return rc == 0 ? errs : NULL;
 }
 
+/* The 422 upstream's patchers answer when the patched object does not decode: NewInvalid(schema.GroupKind{}, "",
+ * [field.Invalid("patch", <value>, <error>)]), the value being the patched JSON (JSON and merge patches) or Go's
+ * %+v of the patch map (strategic merge patches). */
+static void
+reply_patch_invalid(struct api_reply *rep, const json_t *doc, const json_t *patch, enum api_patch_kind kind,
+                    const char *text)
+{
+    char *value = kind == API_PATCH_STRATEGIC ? kc_strict_go_value(patch) : json_dumps(doc, JSON_COMPACT);
+    struct api_errors e = { 0 };
+    api_err_invalid_str(&e, "patch", value ? value : "", text);
+    const char *m = json_string_value(json_object_get(json_array_get(e.causes, 0), "message"));
+    struct api_sb msg = { 0 };
+    api_sb_printf(&msg, " \"\" is invalid: patch: %s", m ? m : "");
+    json_t *st = api_status(422, "Invalid", api_sb_str(&msg), NULL, NULL, NULL);
+    json_object_set_new(st, "details", json_pack("{s:O}", "causes", e.causes ? e.causes : json_array()));
+    json_decref(rep->body);
+    rep->status = 422;
+    rep->body = st;
+    api_sb_free(&msg);
+    api_errors_free(&e);
+    free(value);
+}
+
 int
 api_strict_patch_result(struct api_request *rq, struct api_reply *rep, json_t *errs, json_t *doc, const json_t *patch,
                         enum api_patch_kind kind)
 {
     const struct kc_schema *sc = schema_of(rq);
     enum api_field_validation fv = api_field_validation(rq);
+    char *terr = NULL;
+    int trc = kc_strict_types(doc, sc, &terr);
+    if (trc != 0) { /* a value of the wrong type: the decode fails, whatever fieldValidation says */
+        if (trc == KC_EINVALID)
+            reply_patch_invalid(rep, doc, patch, kind, terr);
+        else
+            api_reply_statusf(rep, 500, "InternalError", "out of memory");
+        free(terr);
+        json_decref(errs);
+        return -1;
+    }
     if (fv != API_FV_IGNORE && sc) {
         if (!errs)
             errs = json_array();
@@ -268,23 +317,9 @@ api_strict_patch_result(struct api_request *rq, struct api_reply *rep, json_t *e
     }
     if (json_array_size(errs) > 0) {
         if (fv == API_FV_STRICT) {
-            /* NewInvalid(schema.GroupKind{}, "", [field.Invalid("patch", <value>, <strict error>)]) */
             char *text = kc_strict_error_text(errs);
-            char *value = kind == API_PATCH_STRATEGIC ? kc_strict_go_value(patch) : json_dumps(doc, JSON_COMPACT);
-            struct api_errors e = { 0 };
-            api_err_invalid_str(&e, "patch", value ? value : "", text ? text : "strict decoding error");
-            const char *m = json_string_value(json_object_get(json_array_get(e.causes, 0), "message"));
-            struct api_sb msg = { 0 };
-            api_sb_printf(&msg, " \"\" is invalid: patch: %s", m ? m : "");
-            json_t *st = api_status(422, "Invalid", api_sb_str(&msg), NULL, NULL, NULL);
-            json_object_set_new(st, "details", json_pack("{s:O}", "causes", e.causes ? e.causes : json_array()));
-            json_decref(rep->body);
-            rep->status = 422;
-            rep->body = st;
-            api_sb_free(&msg);
-            api_errors_free(&e);
+            reply_patch_invalid(rep, doc, patch, kind, text ? text : "strict decoding error");
             free(text);
-            free(value);
             json_decref(errs);
             return -1;
         }

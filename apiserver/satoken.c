@@ -1374,9 +1374,7 @@ decode_request(struct api_request *rq, struct api_reply *rep, struct token_req *
                           "the kind in the data (%s) does not match the expected kind (TokenRequest)", kind);
         return -1;
     }
-    if (api_strict_body(rq, rep, t->obj) != 0)
-        return -1;
-    bool ok = true;
+    bool ok = true; /* the members' types first (as the decoder), then field validation (api_strict_body) */
     t->meta = member(t->obj, "metadata", JSON_OBJECT, "TokenRequest.metadata", "v1.ObjectMeta", rep, &ok);
     json_t *name = member(t->meta, "name", JSON_STRING, "ObjectMeta.metadata.name", "string", rep, &ok);
     json_t *ns = member(t->meta, "namespace", JSON_STRING, "ObjectMeta.metadata.namespace", "string", rep, &ok);
@@ -1403,7 +1401,7 @@ decode_request(struct api_request *rq, struct api_reply *rep, struct token_req *
             ok = false;
         }
     }
-    if (!ok)
+    if (!ok || api_strict_body(rq, rep, t->obj) != 0)
         return -1;
     t->name = name ? json_string_value(name) : "";
     t->namespace = ns ? json_string_value(ns) : "";

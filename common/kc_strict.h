@@ -60,4 +60,14 @@ char *kc_strict_error_text(const json_t *errors);
  * when out of memory). */
 char *kc_strict_go_value(const json_t *v);
 
+/* The first value of obj (in member order, depth first) whose JSON type Go's encoding/json could not decode into
+ * the field root's schema gives it, as upstream's decoder reports it: KC_EINVALID with *err (malloc'ed) "json:
+ * cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string" (the innermost struct,
+ * the JSON path from the top without indexes, Go's type: "int32", "[]v1.Container", "map[string]string"; "number
+ * 1.5" for a number an integer field cannot hold, written as Go writes the float, where Go quotes the input's
+ * text: "3.0" shows as "number 3"). null is accepted anywhere (Go leaves the field as it is);
+ * Quantity, IntOrString, Time and fields of any JSON decode themselves and are not looked at; unknown fields are
+ * kc_strict_scan's. Returns 0 (nothing wrong), KC_EINVALID, -ENOMEM. */
+int kc_strict_types(const json_t *obj, const struct kc_schema *root, char **err);
+
 #endif

@@ -8,6 +8,7 @@
 #include "kc_strict.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -592,4 +593,234 @@ kc_strict_go_value(const json_t *v)
     struct kc_sb b = { 0 };
     kc_sb_go_v(&b, v);
     return kc_sb_take(&b);
+}
+
+/* --- Go's decoding types (kc_strict_types) --- */
+
+/* The Go name of a schema's type, as reflect's Type.String() gives it: "string", "int32", "v1.PodSpec" (the
+ * package's last element and the type's name), "[]v1.Container", "map[string]string". */
+static void
+go_type_name(struct kc_sb *b, const struct kc_schema *s)
+{
+    switch (s->type) {
+    case KC_SCHEMA_ARRAY:
+        kc_sb_str(b, "[]");
+        go_type_name(b, s->elem);
+        return;
+    case KC_SCHEMA_MAP:
+        kc_sb_str(b, "map[string]");
+        go_type_name(b, s->elem);
+        return;
+    case KC_SCHEMA_STRING:
+        kc_sb_str(b, "string");
+        return;
+    case KC_SCHEMA_BYTES:
+        kc_sb_str(b, "[]uint8");
+        return;
+    case KC_SCHEMA_INTEGER:
+        kc_sb_str(b, s->format == KC_SCHEMA_FMT_INT32 ? "int32" : s->format == KC_SCHEMA_FMT_INT64 ? "int64" : "int");
+        return;
+    case KC_SCHEMA_NUMBER:
+        kc_sb_str(b, "float64");
+        return;
+    case KC_SCHEMA_BOOLEAN:
+        kc_sb_str(b, "bool");
+        return;
+    default:
+        break;
+    }
+    const char *n = s->name ? s->name : "";
+    const char *last = strrchr(n, '.');
+    if (!last) {
+        kc_sb_str(b, n);
+        return;
+    }
+    const char *pkg = last; /* the element before the type's name */
+    while (pkg > n && pkg[-1] != '.')
+        pkg--;
+    kc_sb_add(b, pkg, (size_t)(last - pkg) + 1);
+    kc_sb_str(b, last + 1);
+}
+
+/* What Go calls the JSON value when it cannot store it: "number", "string", "bool", "array", "object"; a number
+ * that an integer cannot take is "number <text>". */
+static void
+go_value_kind(struct kc_sb *b, const json_t *v, bool integer)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        kc_sb_str(b, "object");
+        break;
+    case JSON_ARRAY:
+        kc_sb_str(b, "array");
+        break;
+    case JSON_STRING:
+        kc_sb_str(b, "string");
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        kc_sb_str(b, "bool");
+        break;
+    case JSON_INTEGER:
+        if (integer) {
+            kc_sb_printf(b, "number %" JSON_INTEGER_FORMAT, json_integer_value(v));
+            break;
+        }
+        kc_sb_str(b, "number");
+        break;
+    case JSON_REAL:
+        if (integer) {
+            kc_sb_str(b, "number ");
+            kc_sb_go_json(b, v);
+            break;
+        }
+        kc_sb_str(b, "number");
+        break;
+    default:
+        kc_sb_str(b, "null");
+        break;
+    }
+}
+
+struct types {
+    struct kc_sb path;                     /* the JSON path from the top, dotted */
+    const struct kc_schema *strukt_schema; /* the innermost struct */
+    char *err;
+};
+
+/* Whether Go could store v in a field of schema s (without looking inside: see check_value). */
+static bool
+fits(const json_t *v, const struct kc_schema *s, bool *integer)
+{
+    *integer = false;
+    if (json_is_null(v))
+        return true;
+    switch (s->type) {
+    case KC_SCHEMA_OBJECT:
+    case KC_SCHEMA_MAP:
+        return json_is_object(v);
+    case KC_SCHEMA_ARRAY:
+        return json_is_array(v);
+    case KC_SCHEMA_STRING:
+    case KC_SCHEMA_BYTES:
+        return json_is_string(v);
+    case KC_SCHEMA_BOOLEAN:
+        return json_is_boolean(v);
+    case KC_SCHEMA_NUMBER:
+        return json_is_number(v);
+    case KC_SCHEMA_INTEGER:
+        *integer = json_is_number(v);
+        if (!json_is_integer(v))
+            return false;
+        if (s->format == KC_SCHEMA_FMT_INT32)
+            return json_integer_value(v) >= INT32_MIN && json_integer_value(v) <= INT32_MAX;
+        return true;
+    default: /* Quantity, IntOrString, Time, MicroTime, any: their own decoders */
+        return true;
+    }
+}
+
+static int check_value(struct types *t, const json_t *v, const struct kc_schema *s);
+
+static int
+fail_at(struct types *t, const json_t *v, const struct kc_schema *s, bool integer)
+{
+    struct kc_sb b = { 0 };
+    kc_sb_str(&b, "json: cannot unmarshal ");
+    go_value_kind(&b, v, integer);
+    kc_sb_str(&b, " into Go struct field ");
+    struct kc_sb st = { 0 };
+    go_type_name(&st, t->strukt_schema);
+    const char *dot = st.p ? strchr(st.p, '.') : NULL; /* the struct without its package */
+    kc_sb_str(&b, dot ? dot + 1 : st.p ? st.p : "");
+    b.oom |= st.oom;
+    kc_sb_free(&st);
+    kc_sb_str(&b, ".");
+    kc_sb_add(&b, t->path.p ? t->path.p : "", t->path.len);
+    kc_sb_str(&b, " of type ");
+    go_type_name(&b, s);
+    if (b.oom) {
+        kc_sb_free(&b);
+        return -ENOMEM;
+    }
+    t->err = kc_sb_take(&b);
+    return KC_EINVALID;
+}
+
+static int
+check_struct(struct types *t, const json_t *obj, const struct kc_schema *s)
+{
+    const struct kc_schema *outer = t->strukt_schema;
+    t->strukt_schema = s;
+    const char *k;
+    json_t *v;
+    int rc = 0;
+    json_object_foreach((json_t *)obj, k, v)
+    {
+        const struct kc_schema_prop *p = kc_schema_prop_find(s, k);
+        if (!p)
+            continue; /* unknown: kc_strict_scan's */
+        size_t at = t->path.len;
+        if (at)
+            kc_sb_str(&t->path, ".");
+        kc_sb_str(&t->path, k);
+        if (t->path.oom)
+            return -ENOMEM;
+        rc = check_value(t, v, p->schema);
+        t->path.len = at;
+        if (rc != 0)
+            return rc;
+    }
+    t->strukt_schema = outer;
+    return 0;
+}
+
+static int
+check_value(struct types *t, const json_t *v, const struct kc_schema *s)
+{
+    bool integer;
+    if (!fits(v, s, &integer))
+        return fail_at(t, v, s, integer);
+    if (json_is_null(v))
+        return 0;
+    int rc = 0;
+    size_t i;
+    const char *k;
+    json_t *x;
+    switch (s->type) {
+    case KC_SCHEMA_OBJECT:
+        return check_struct(t, v, s);
+    case KC_SCHEMA_ARRAY:
+        json_array_foreach(v, i, x)
+        {
+            if ((rc = check_value(t, x, s->elem)) != 0)
+                return rc;
+        }
+        return 0;
+    case KC_SCHEMA_MAP:
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if ((rc = check_value(t, x, s->elem)) != 0)
+                return rc;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int
+kc_strict_types(const json_t *obj, const struct kc_schema *root, char **err)
+{
+    *err = NULL;
+    if (!root || !json_is_object(obj) || root->type != KC_SCHEMA_OBJECT)
+        return 0;
+    struct types t = { .strukt_schema = root };
+    int rc = check_struct(&t, obj, root);
+    kc_sb_free(&t.path);
+    if (rc == KC_EINVALID)
+        *err = t.err;
+    else
+        free(t.err);
+    return rc;
 }

@@ -797,6 +797,34 @@ def t_table_include_object(cl):
     assert s == 400 and o["message"] == 'unrecognized includeObject value: "Everything"', (s, o)
 
 
+def t_decode_type_errors(cl):
+    """A value of the wrong type fails the decode as upstream's (400 on create and update, whatever
+    fieldValidation says; 422 "patch" on a patch), and nothing is stored or changed."""
+    P = "/api/v1/namespaces/default/pods"
+    body = pod("te")
+    body["metadata"]["labels"] = {"x": 1}
+    for q in ("", "?fieldValidation=Ignore", "?fieldValidation=Strict"):
+        s, st = cl.req("POST", P + q, body)
+        assert s == 400 and st["reason"] == "BadRequest", (q, s, st)
+        assert st["message"] == ('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number '
+                                 'into Go struct field ObjectMeta.metadata.labels of type string'), st["message"]
+    assert cl.req("GET", P + "/te")[0] == 404
+    s, o = cl.req("POST", P, pod("te", labels={"x": "1"}))
+    assert s == 201, o
+    bad = json.loads(json.dumps(o))
+    bad["spec"]["containers"][0]["image"] = 7
+    s, st = cl.req("PUT", P + "/te", bad)
+    assert s == 400 and st["message"].endswith(
+        "json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string"), st
+    s, st = cl.req("PATCH", P + "/te", {"spec": {"activeDeadlineSeconds": "9"}}, "application/merge-patch+json")
+    assert s == 422 and st["reason"] == "Invalid" and st["details"]["causes"][0]["field"] == "patch", (s, st)
+    assert st["message"].startswith(' "" is invalid: patch: Invalid value: "{') and st["message"].endswith(
+        "json: cannot unmarshal string into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64"), st
+    s, g = cl.req("GET", P + "/te")
+    assert s == 200 and g["metadata"]["resourceVersion"] == o["metadata"]["resourceVersion"], g
+    assert g["spec"]["containers"][0]["image"] == "busybox" and "activeDeadlineSeconds" not in g["spec"], g
+
+
 TESTS = [v for k, v in list(globals().items()) if k.startswith("t_")]
 
 if __name__ == "__main__":

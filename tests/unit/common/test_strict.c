@@ -311,6 +311,89 @@ test_out_of_memory(void **state)
     assert_true(n > 10);
 }
 
+/* Go's decoding type errors (kc_strict_types): the first wrong value in member order, with the innermost
+ * struct, the JSON path without indexes and Go's type name; null anywhere and the self-decoding types pass. */
+static void
+test_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *schema, *body, *want; /* want NULL: accepted */
+    } cases[] = {
+        { "io.k8s.api.core.v1.Pod", "{\"metadata\":{\"labels\":{\"a\":\"b\",\"x\":1}}}",
+          "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string" },
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":3}]}}",
+          "json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string" },
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":\"x\"}",
+          "json: cannot unmarshal string into Go struct field Pod.spec of type v1.PodSpec" },
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"containers\":{}}}",
+          "json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container" },
+        { "io.k8s.api.core.v1.Pod", "{\"metadata\":{\"labels\":[]}}",
+          "json: cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of type map[string]string" },
+        { "io.k8s.api.core.v1.Pod",
+          "{\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":1.5}]}]}}",
+          "json: cannot unmarshal number 1.5 into Go struct field ContainerPort.spec.containers.ports.containerPort "
+          "of type int32" },
+        { "io.k8s.api.core.v1.Pod",
+          "{\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":3000000000}]}]}}",
+          "json: cannot unmarshal number 3000000000 into Go struct field ContainerPort.spec.containers.ports."
+          "containerPort of type int32" },
+        { "io.k8s.api.apps.v1.Deployment", "{\"spec\":{\"replicas\":\"3\"}}",
+          "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32" },
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"hostNetwork\":\"true\"}}",
+          "json: cannot unmarshal string into Go struct field PodSpec.spec.hostNetwork of type bool" },
+        { "io.k8s.api.core.v1.Secret", "{\"data\":{\"k\":5}}",
+          "json: cannot unmarshal number into Go struct field Secret.data of type []uint8" },
+        /* the first in member order wins */
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"hostNetwork\":1},\"metadata\":{\"name\":2}}",
+          "json: cannot unmarshal number into Go struct field PodSpec.spec.hostNetwork of type bool" },
+        /* accepted: nulls, unknown fields, Quantity numbers, IntOrString either way, any JSON, a big int64 */
+        { "io.k8s.api.core.v1.Pod",
+          "{\"metadata\":{\"labels\":null,\"nosuch\":5},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":null,"
+          "\"resources\":{\"limits\":{\"cpu\":2}},\"livenessProbe\":{\"httpGet\":{\"port\":\"http\"}}}],"
+          "\"activeDeadlineSeconds\":9007199254740993}}",
+          NULL },
+        { "io.k8s.api.apps.v1.Deployment",
+          "{\"spec\":{\"strategy\":{\"rollingUpdate\":{\"maxSurge\":1,\"maxUnavailable\":\"25%\"}}}}", NULL },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct kc_schema *sc = kc_schema_find(cases[i].schema);
+        assert_non_null(sc);
+        json_t *obj = json_loads(cases[i].body, 0, NULL);
+        assert_non_null(obj);
+        char *err = NULL;
+        int rc = kc_strict_types(obj, sc, &err);
+        if (!cases[i].want) {
+            if (rc != 0)
+                fail_msg("case %zu: refused: %s", i, err ? err : "?");
+        } else if (rc != KC_EINVALID || !err || strcmp(err, cases[i].want) != 0) {
+            fail_msg("case %zu: rc %d\n  got  %s\n  want %s", i, rc, err ? err : "(none)", cases[i].want);
+        }
+        free(err);
+        json_decref(obj);
+    }
+    /* out of memory anywhere: -ENOMEM, nothing leaked */
+    const struct kc_schema *pod = kc_schema_find("io.k8s.api.core.v1.Pod");
+    json_t *obj = json_loads(cases[0].body, 0, NULL);
+    int ooms = 0;
+    for (long nth = 1; nth < 64; nth++) {
+        char *err = NULL;
+        kc_fault_arm(KC_FAULT_ALLOC, nth, ENOMEM, false);
+        int rc = kc_strict_types(obj, pod, &err);
+        long injected = kc_fault_injected(KC_FAULT_ALLOC);
+        kc_fault_disarm(KC_FAULT_ALLOC);
+        free(err);
+        if (!injected) {
+            assert_int_equal(rc, KC_EINVALID);
+            break;
+        }
+        assert_int_equal(rc, -ENOMEM);
+        ooms++;
+    }
+    assert_true(ooms > 0);
+    json_decref(obj);
+}
+
 int
 main(void)
 {
@@ -318,6 +401,7 @@ main(void)
         cmocka_unit_test(test_create_body), cmocka_unit_test(test_patch),  cmocka_unit_test(test_json_patch),
         cmocka_unit_test(test_yaml_lines),  cmocka_unit_test(test_scopes), cmocka_unit_test(test_prune),
         cmocka_unit_test(test_malformed),   cmocka_unit_test(test_limit),  cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
