@@ -178,7 +178,7 @@ send_reply(kc_httpd_req *req, struct api_reply *rep)
         free(rep->warnings[i]);
     }
     rep->nwarnings = 0;
-    if (rep->raw) { /* the list's buffer goes to the connection as it is: no copy (the server frees it) */
+    if (rep->raw) { /* a raw body (a list, a create's stored bytes) goes to the connection as it is, not copied */
         kc_httpd_reply_take(req, rep->status, "application/json", rep->raw, rep->raw_len);
         rep->raw = NULL;
     } else
