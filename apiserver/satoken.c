@@ -9,6 +9,7 @@
 #include "kc_json.h"
 #include "kc_log.h"
 #include "kc_sb.h"
+#include "kc_strict.h"
 #include "kc_time.h"
 
 #include <errno.h>
@@ -1285,47 +1286,17 @@ static const struct api_resource token_request_res = {
     .schema = "io.k8s.api.authentication.v1.TokenRequest",
 };
 
-/* Go's name of a JSON value's type in an UnmarshalTypeError ("number 1.5" for a number that is no int64). */
-static void
-go_type(const json_t *v, char *buf, size_t len)
-{
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        snprintf(buf, len, "string");
-        break;
-    case JSON_INTEGER:
-        snprintf(buf, len, "number");
-        break;
-    case JSON_REAL: {
-        struct kc_sb b = { 0 };
-        kc_sb_go_float(&b, json_real_value(v));
-        snprintf(buf, len, "number %s", b.p ? b.p : "");
-        kc_sb_free(&b);
-        break;
-    }
-    case JSON_TRUE:
-    case JSON_FALSE:
-        snprintf(buf, len, "bool");
-        break;
-    case JSON_ARRAY:
-        snprintf(buf, len, "array");
-        break;
-    default:
-        snprintf(buf, len, "object");
-        break;
-    }
-}
-
 /* 400 as upstream's decoder answers a member of the wrong JSON type. */
 static void
 reply_type(struct api_reply *rep, const json_t *v, const char *field, const char *type)
 {
-    char t[64];
-    go_type(v, t, sizeof(t));
+    struct kc_sb t = { 0 };
+    kc_strict_go_value_kind(&t, v, strcmp(type, "int64") == 0);
     api_reply_statusf(rep, 400, "BadRequest",
                       "TokenRequest.authentication.k8s.io in version \"v1\" cannot be handled as a TokenRequest: json: "
                       "cannot unmarshal %s into Go struct field %s of type %s",
-                      t, field, type);
+                      t.p ? t.p : "", field, type);
+    kc_sb_free(&t);
 }
 
 /* An optional member of o: NULL when absent or null; *ok false after replying when it is not of the JSON type

@@ -70,4 +70,9 @@ char *kc_strict_go_value(const json_t *v);
  * kc_strict_scan's. Returns 0 (nothing wrong), KC_EINVALID, -ENOMEM. */
 int kc_strict_types(const json_t *obj, const struct kc_schema *root, char **err);
 
+struct kc_sb;
+/* Appends what Go's UnmarshalTypeError calls v: "number", "string", "bool", "array", "object"; with integer (v
+ * went to an integer field) a number is "number <its text>". */
+void kc_strict_go_value_kind(struct kc_sb *b, const json_t *v, bool integer);
+
 #endif

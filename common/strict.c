@@ -642,10 +642,8 @@ go_type_name(struct kc_sb *b, const struct kc_schema *s)
     kc_sb_str(b, last + 1);
 }
 
-/* What Go calls the JSON value when it cannot store it: "number", "string", "bool", "array", "object"; a number
- * that an integer cannot take is "number <text>". */
-static void
-go_value_kind(struct kc_sb *b, const json_t *v, bool integer)
+void
+kc_strict_go_value_kind(struct kc_sb *b, const json_t *v, bool integer)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT:
@@ -727,7 +725,7 @@ fail_at(struct types *t, const json_t *v, const struct kc_schema *s, bool intege
 {
     struct kc_sb b = { 0 };
     kc_sb_str(&b, "json: cannot unmarshal ");
-    go_value_kind(&b, v, integer);
+    kc_strict_go_value_kind(&b, v, integer);
     kc_sb_str(&b, " into Go struct field ");
     struct kc_sb st = { 0 };
     go_type_name(&st, t->strukt_schema);

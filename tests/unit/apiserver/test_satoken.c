@@ -1202,6 +1202,9 @@ test_token_request(void **state)
           "BoundObjectReference.spec.boundObjectRef.uid of type types.UID" },
         { "{\"metadata\":{\"name\":true}}",
           "json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.name of type string" },
+        /* a fraction where a string goes is a plain "number" (only integer fields quote it) */
+        { "{\"metadata\":{\"name\":1.5}}",
+          "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char msg[600];
