@@ -67,6 +67,7 @@ struct api_request {
     struct api_user user;
     const char *body;
     size_t body_len;
+    bool body_unique_keys;     /* api_parse_body decoded the JSON body, and it repeats no key in any object */
     const char *content_type;  /* NUL-terminated copy, may be NULL */
     const char *accept;        /* NUL-terminated copy, may be NULL */
     bool want_table;           /* Accept asks for as=Table */

@@ -220,7 +220,8 @@ api_strict_body(struct api_request *rq, struct api_reply *rep, json_t *obj)
     enum api_field_validation fv = api_field_validation(rq);
     json_t *errs = NULL;
     char *terr = NULL;
-    int trc = kc_strict_types(obj, sc, &terr);
+    bool unknown = true;
+    int trc = kc_strict_types(obj, sc, &unknown, &terr);
     if (trc != 0) { /* Go's decoder fails on a value of the wrong type, whatever fieldValidation says */
         if (trc == KC_EINVALID)
             decode_error(rq, rep, obj, terr);
@@ -229,6 +230,8 @@ api_strict_body(struct api_request *rq, struct api_reply *rep, json_t *obj)
         free(terr);
         return -1;
     }
+    if (!unknown && rq->body_unique_keys)
+        return 0; /* the common case: nothing to report, nothing to prune, the body need not be scanned */
     if (fv != API_FV_IGNORE && sc && !kc_k8sproto_is_media_type(rq->content_type ? rq->content_type : "")) {
         if (is_yaml_body(rq)) {
             /* the YAML decoder already refused duplicate keys; unknown fields as the JSON it made lists them */
@@ -299,7 +302,7 @@ api_strict_patch_result(struct api_request *rq, struct api_reply *rep, json_t *e
     const struct kc_schema *sc = schema_of(rq);
     enum api_field_validation fv = api_field_validation(rq);
     char *terr = NULL;
-    int trc = kc_strict_types(doc, sc, &terr);
+    int trc = kc_strict_types(doc, sc, NULL, &terr);
     if (trc != 0) { /* a value of the wrong type: the decode fails, whatever fieldValidation says */
         if (trc == KC_EINVALID)
             reply_patch_invalid(rep, doc, patch, kind, terr);

@@ -93,8 +93,9 @@ api_parse_body(struct api_request *rq, struct api_reply *rep, json_t **obj)
                           "the body of the request was in an unknown format - accepted media types include: "
                           "application/json, application/yaml, application/vnd.kubernetes.protobuf");
         return -1;
-    } else if (!(*obj = api_raw_parse(rq->body, rq->body_len, true)) &&
-               kc_json_parse(rq->body, rq->body_len, obj, err, sizeof(err)) != 0) {
+    } else if ((*obj = api_raw_parse(rq->body, rq->body_len, true)) != NULL) {
+        rq->body_unique_keys = true;
+    } else if (kc_json_parse(rq->body, rq->body_len, obj, err, sizeof(err)) != 0) {
         /* api_raw_parse is jansson's strict parse, several times faster; what it gives up on (a repeated key,
          * \u0000 in a string, very deep nesting) jansson decides: a repeated key decodes with the last one
          * winning, as upstream's decoder does (field validation reports it, apply.c) */

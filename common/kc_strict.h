@@ -12,6 +12,7 @@
 #define KC_STRICT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct kc_schema;
@@ -67,8 +68,11 @@ char *kc_strict_go_value(const json_t *v);
  * 1.5" for a number an integer field cannot hold, written as Go writes the float, where Go quotes the input's
  * text: "3.0" shows as "number 3"). null is accepted anywhere (Go leaves the field as it is);
  * Quantity, IntOrString, Time and fields of any JSON decode themselves and are not looked at; unknown fields are
- * kc_strict_scan's. Returns 0 (nothing wrong), KC_EINVALID, -ENOMEM. */
-int kc_strict_types(const json_t *obj, const struct kc_schema *root, char **err);
+ * kc_strict_scan's. unknown (NULL: not asked): set when 0 is returned, whether obj has a member that a struct of
+ * root's neither declares nor preserves (the fields kc_strict_scan calls unknown and kc_strict_prune removes; when
+ * false, both have nothing to do for a body without repeated keys). Returns 0 (nothing wrong), KC_EINVALID,
+ * -ENOMEM. */
+int kc_strict_types(const json_t *obj, const struct kc_schema *root, bool *unknown, char **err);
 
 struct kc_sb;
 /* Appends what Go's UnmarshalTypeError calls v: "number", "string", "bool", "array", "object"; with integer (v

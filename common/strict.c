@@ -680,11 +680,29 @@ kc_strict_go_value_kind(struct kc_sb *b, const json_t *v, bool integer)
     }
 }
 
+/* A step of the path from the top to the value being checked, on the C stack: the path is written only when a
+ * value fails (Go's path has struct fields only, no map keys or indices). */
+struct step {
+    const struct step *up;
+    const char *key;
+};
+
 struct types {
-    struct kc_sb path;                     /* the JSON path from the top, dotted */
     const struct kc_schema *strukt_schema; /* the innermost struct */
+    bool unknown;                          /* a member some struct does not declare (and does not preserve) */
     char *err;
 };
+
+static void
+add_path(struct kc_sb *b, const struct step *st)
+{
+    if (!st)
+        return;
+    add_path(b, st->up);
+    if (st->up)
+        kc_sb_str(b, ".");
+    kc_sb_str(b, st->key);
+}
 
 /* Whether Go could store v in a field of schema s (without looking inside: see check_value). */
 static bool
@@ -718,10 +736,10 @@ fits(const json_t *v, const struct kc_schema *s, bool *integer)
     }
 }
 
-static int check_value(struct types *t, const json_t *v, const struct kc_schema *s);
+static int check_value(struct types *t, const json_t *v, const struct kc_schema *s, const struct step *at);
 
 static int
-fail_at(struct types *t, const json_t *v, const struct kc_schema *s, bool integer)
+fail_at(struct types *t, const json_t *v, const struct kc_schema *s, bool integer, const struct step *at)
 {
     struct kc_sb b = { 0 };
     kc_sb_str(&b, "json: cannot unmarshal ");
@@ -734,7 +752,7 @@ fail_at(struct types *t, const json_t *v, const struct kc_schema *s, bool intege
     b.oom |= st.oom;
     kc_sb_free(&st);
     kc_sb_str(&b, ".");
-    kc_sb_add(&b, t->path.p ? t->path.p : "", t->path.len);
+    add_path(&b, at);
     kc_sb_str(&b, " of type ");
     go_type_name(&b, s);
     if (b.oom) {
@@ -746,26 +764,21 @@ fail_at(struct types *t, const json_t *v, const struct kc_schema *s, bool intege
 }
 
 static int
-check_struct(struct types *t, const json_t *obj, const struct kc_schema *s)
+check_struct(struct types *t, const json_t *obj, const struct kc_schema *s, const struct step *at)
 {
     const struct kc_schema *outer = t->strukt_schema;
     t->strukt_schema = s;
     const char *k;
     json_t *v;
-    int rc = 0;
     json_object_foreach((json_t *)obj, k, v)
     {
         const struct kc_schema_prop *p = kc_schema_prop_find(s, k);
-        if (!p)
-            continue; /* unknown: kc_strict_scan's */
-        size_t at = t->path.len;
-        if (at)
-            kc_sb_str(&t->path, ".");
-        kc_sb_str(&t->path, k);
-        if (t->path.oom)
-            return -ENOMEM;
-        rc = check_value(t, v, p->schema);
-        t->path.len = at;
+        if (!p) { /* unknown (kc_strict_scan words it), or kept by a struct that preserves unknown fields */
+            t->unknown |= !(s->flags & KC_SCHEMA_F_PRESERVE_UNKNOWN);
+            continue;
+        }
+        struct step st = { at, k };
+        int rc = check_value(t, v, p->schema, &st);
         if (rc != 0)
             return rc;
     }
@@ -774,11 +787,11 @@ check_struct(struct types *t, const json_t *obj, const struct kc_schema *s)
 }
 
 static int
-check_value(struct types *t, const json_t *v, const struct kc_schema *s)
+check_value(struct types *t, const json_t *v, const struct kc_schema *s, const struct step *at)
 {
     bool integer;
     if (!fits(v, s, &integer))
-        return fail_at(t, v, s, integer);
+        return fail_at(t, v, s, integer, at);
     if (json_is_null(v))
         return 0;
     int rc = 0;
@@ -787,18 +800,18 @@ check_value(struct types *t, const json_t *v, const struct kc_schema *s)
     json_t *x;
     switch (s->type) {
     case KC_SCHEMA_OBJECT:
-        return check_struct(t, v, s);
+        return check_struct(t, v, s, at);
     case KC_SCHEMA_ARRAY:
         json_array_foreach(v, i, x)
         {
-            if ((rc = check_value(t, x, s->elem)) != 0)
+            if ((rc = check_value(t, x, s->elem, at)) != 0)
                 return rc;
         }
         return 0;
     case KC_SCHEMA_MAP:
         json_object_foreach((json_t *)v, k, x)
         {
-            if ((rc = check_value(t, x, s->elem)) != 0)
+            if ((rc = check_value(t, x, s->elem, at)) != 0)
                 return rc;
         }
         return 0;
@@ -808,17 +821,20 @@ check_value(struct types *t, const json_t *v, const struct kc_schema *s)
 }
 
 int
-kc_strict_types(const json_t *obj, const struct kc_schema *root, char **err)
+kc_strict_types(const json_t *obj, const struct kc_schema *root, bool *unknown, char **err)
 {
     *err = NULL;
+    if (unknown)
+        *unknown = false;
     if (!root || !json_is_object(obj) || root->type != KC_SCHEMA_OBJECT)
         return 0;
     struct types t = { .strukt_schema = root };
-    int rc = check_struct(&t, obj, root);
-    kc_sb_free(&t.path);
+    int rc = check_struct(&t, obj, root, NULL);
     if (rc == KC_EINVALID)
         *err = t.err;
     else
         free(t.err);
+    if (rc == 0 && unknown)
+        *unknown = t.unknown;
     return rc;
 }

@@ -362,7 +362,7 @@ test_types(void **state)
         json_t *obj = json_loads(cases[i].body, 0, NULL);
         assert_non_null(obj);
         char *err = NULL;
-        int rc = kc_strict_types(obj, sc, &err);
+        int rc = kc_strict_types(obj, sc, NULL, &err);
         if (!cases[i].want) {
             if (rc != 0)
                 fail_msg("case %zu: refused: %s", i, err ? err : "?");
@@ -379,7 +379,7 @@ test_types(void **state)
     for (long nth = 1; nth < 64; nth++) {
         char *err = NULL;
         kc_fault_arm(KC_FAULT_ALLOC, nth, ENOMEM, false);
-        int rc = kc_strict_types(obj, pod, &err);
+        int rc = kc_strict_types(obj, pod, NULL, &err);
         long injected = kc_fault_injected(KC_FAULT_ALLOC);
         kc_fault_disarm(KC_FAULT_ALLOC);
         free(err);
@@ -394,6 +394,60 @@ test_types(void **state)
     json_decref(obj);
 }
 
+/* kc_strict_types' unknown flag says exactly when kc_strict_scan finds unknown fields and kc_strict_prune has
+ * something to remove (what lets api_strict_body skip both for a body without repeated keys). */
+static void
+test_types_unknown(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *schema, *body;
+        bool unknown;
+    } cases[] = {
+        { "io.k8s.api.core.v1.Pod", "{\"metadata\":{\"name\":\"a\",\"labels\":{\"x\":\"y\"}}}", false },
+        { "io.k8s.api.core.v1.Pod", "{\"metadata\":{\"nosuch\":1}}", true },
+        { "io.k8s.api.core.v1.Pod", "{\"nosuch\":{\"a\":1}}", true },
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"d\",\"x\":1}]}}",
+          true },
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":"
+                                    "{\"cpu\":\"1\"}}}],\"nodeSelector\":{\"nosuch\":\"v\"}}}",
+          false },
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":null,\"status\":{}}", false },
+        /* a map of structs: the structs' members are judged */
+        { "io.k8s.api.core.v1.ResourceQuota", "{\"spec\":{\"hard\":{\"pods\":\"2\"}}}", false },
+        { "io.k8s.api.core.v1.Secret", "{\"data\":{\"k\":\"dg==\"},\"stringData\":{\"z\":\"y\"}}", false },
+        /* RawExtension and JSON fields are not looked into */
+        { "io.k8s.api.apps.v1.ControllerRevision", "{\"data\":{\"anything\":{\"goes\":1}},\"revision\":1}", false },
+        { "io.k8s.api.apps.v1.ControllerRevision", "{\"data\":{\"a\":1},\"extra\":1}", true },
+        { "io.k8s.api.apps.v1.Deployment",
+          "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"env\":[{\"name\":\"A\","
+          "\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"x\",\"bad\":1}}}]}]}}}}",
+          true },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct kc_schema *sc = kc_schema_find(cases[i].schema);
+        assert_non_null(sc);
+        json_t *obj = json_loads(cases[i].body, 0, NULL);
+        assert_non_null(obj);
+        char *err = NULL;
+        bool unknown = !cases[i].unknown;
+        assert_int_equal(kc_strict_types(obj, sc, &unknown, &err), 0);
+        if (unknown != cases[i].unknown)
+            fail_msg("case %zu: unknown %d, want %d", i, unknown, cases[i].unknown);
+        json_t *errs = NULL;
+        assert_int_equal(kc_strict_scan(cases[i].body, strlen(cases[i].body), sc, KC_STRICT_UNKNOWN, NULL, &errs), 0);
+        if ((json_array_size(errs) > 0) != unknown)
+            fail_msg("case %zu: kc_strict_scan found %zu unknown fields", i, json_array_size(errs));
+        json_decref(errs);
+        json_t *pruned = json_deep_copy(obj);
+        kc_strict_prune(pruned, sc);
+        if (json_equal(pruned, obj) == unknown)
+            fail_msg("case %zu: kc_strict_prune %s", i, unknown ? "removed nothing" : "removed something");
+        json_decref(pruned);
+        json_decref(obj);
+    }
+}
+
 int
 main(void)
 {
@@ -401,7 +455,7 @@ main(void)
         cmocka_unit_test(test_create_body), cmocka_unit_test(test_patch),  cmocka_unit_test(test_json_patch),
         cmocka_unit_test(test_yaml_lines),  cmocka_unit_test(test_scopes), cmocka_unit_test(test_prune),
         cmocka_unit_test(test_malformed),   cmocka_unit_test(test_limit),  cmocka_unit_test(test_out_of_memory),
-        cmocka_unit_test(test_types),
+        cmocka_unit_test(test_types),       cmocka_unit_test(test_types_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
