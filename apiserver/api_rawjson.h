@@ -28,6 +28,8 @@ struct api_rawbuf {
     char *p;
     size_t len, cap;
     bool oom;
+    bool nul;  /* the dump wrote a \u0000 (a string with a NUL byte) */
+    int depth; /* the deepest object or array the dump wrote (0: the value's own level) */
 };
 
 /* Appends n bytes (sets oom when out of memory). */
@@ -52,6 +54,11 @@ void api_raw_dump(struct api_rawbuf *b, const json_t *v);
 /* The same as a new NUL-terminated string (the caller frees it; *len, when given, gets its length), NULL when out
  * of memory. */
 char *api_raw_dumps(const json_t *v, size_t *len);
+
+struct api_raw_shape;
+/* api_raw_dumps that also fills *sh as api_raw_shape(text, *len, sh) would (sh->s is the returned text) and sets
+ * *shaped; *shaped false: api_raw_shape would refuse the text (see it), sh is not filled. */
+char *api_raw_dumps_shape(const json_t *v, size_t *len, struct api_raw_shape *sh, bool *shaped);
 
 /* One member of an object: offsets into the text of the key (between its quotes), of the member's start (the
  * key's opening quote), of its value and of the end of its value. */

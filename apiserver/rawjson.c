@@ -582,6 +582,7 @@ dump_string(struct api_rawbuf *b, const char *s, size_t n)
             api_rawbuf_add(b, "\\t", 2);
             break;
         default:
+            b->nul |= c == 0;
             snprintf(esc, sizeof(esc), "\\u%04X", c); /* jansson's spelling */
             api_rawbuf_add(b, esc, 6);
             break;
@@ -632,6 +633,8 @@ dump_value(struct api_rawbuf *b, const json_t *v, int depth)
     }
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
+        if (depth > b->depth)
+            b->depth = depth;
         api_rawbuf_add(b, "{", 1);
         const char *k;
         size_t klen;
@@ -650,6 +653,8 @@ dump_value(struct api_rawbuf *b, const json_t *v, int depth)
         break;
     }
     case JSON_ARRAY:
+        if (depth > b->depth)
+            b->depth = depth;
         api_rawbuf_add(b, "[", 1);
         for (size_t i = 0; i < json_array_size(v); i++) {
             if (i)
@@ -661,9 +666,18 @@ dump_value(struct api_rawbuf *b, const json_t *v, int depth)
     case JSON_STRING:
         dump_string(b, json_string_value(v), json_string_length(v));
         break;
-    case JSON_INTEGER:
-        api_rawbuf_add(b, num, (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
+    case JSON_INTEGER: { /* decimal digits, as "%" JSON_INTEGER_FORMAT writes them (without snprintf) */
+        json_int_t x = json_integer_value(v);
+        unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+        char *e = num + sizeof(num), *p = e;
+        do
+            *--p = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (x < 0)
+            *--p = '-';
+        api_rawbuf_add(b, p, (size_t)(e - p));
         break;
+    }
     case JSON_REAL:
         dump_real(b, json_real_value(v));
         break;
@@ -703,6 +717,83 @@ api_raw_dumps(const json_t *v, size_t *len)
     b.p[b.len] = '\0';
     if (len)
         *len = b.len;
+    return b.p;
+}
+
+/* Writes the object v at depth as dump_value does, recording its members in out (*count of them) as scan_members
+ * would find them in the text; meta (the top level only): where metadata is, its members go to sh->meta_m. False
+ * when api_raw_shape would refuse the text: more than API_RAW_MEMBERS members, a key that needs an escape,
+ * metadata not an object. */
+static bool
+dump_members_shaped(struct api_rawbuf *b, const json_t *v, int depth, struct api_raw_member *out, size_t *count,
+                    struct api_raw_shape *sh)
+{
+    bool ok = true;
+    size_t k = 0;
+    const char *key;
+    size_t klen;
+    json_t *m;
+    if (depth > b->depth)
+        b->depth = depth;
+    api_rawbuf_add(b, "{", 1);
+    json_object_keylen_foreach((json_t *)v, key, klen, m)
+    {
+        if (k)
+            api_rawbuf_add(b, ",", 1);
+        size_t start = b->len;
+        dump_string(b, key, klen);
+        bool plain = b->len - start == klen + 2;
+        api_rawbuf_add(b, ":", 1);
+        size_t value = b->len;
+        if (sh && klen == 8 && memcmp(key, "metadata", 8) == 0) {
+            if (json_is_object(m) && dump_members_shaped(b, m, depth + 1, sh->meta_m, &sh->nmeta, NULL))
+                sh->meta = (int)k;
+            else if (json_is_object(m))
+                ok = false;
+            else {
+                dump_value(b, m, depth + 1);
+                ok = false;
+            }
+        } else {
+            dump_value(b, m, depth + 1);
+        }
+        if (k < API_RAW_MEMBERS && plain)
+            out[k] = (struct api_raw_member){
+                .key = start + 1, .key_len = klen, .start = start, .value = value, .end = b->len
+            };
+        else
+            ok = false;
+        k++;
+    }
+    api_rawbuf_add(b, "}", 1);
+    *count = k;
+    return ok;
+}
+
+char *
+api_raw_dumps_shape(const json_t *v, size_t *len, struct api_raw_shape *sh, bool *shaped)
+{
+    *shaped = false;
+    if (!json_is_object(v)) {
+        return api_raw_dumps(v, len);
+    }
+    struct api_rawbuf b = { 0 };
+    api_rawbuf_reserve(&b, 1024);
+    sh->ntop = sh->nmeta = 0;
+    sh->meta = -1;
+    bool ok = dump_members_shaped(&b, v, 0, sh->top, &sh->ntop, sh);
+    api_rawbuf_reserve(&b, 1); /* the NUL */
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    b.p[b.len] = '\0';
+    if (len)
+        *len = b.len;
+    /* the scanner's depth counts from 1 at the top and refuses \u0000 */
+    *shaped = ok && !b.nul && b.depth + 1 <= API_RAW_DEPTH;
+    sh->s = b.p;
+    sh->n = b.len;
     return b.p;
 }
 

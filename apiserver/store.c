@@ -289,18 +289,19 @@ encode_stored(const json_t *obj, const struct api_storage_map *m, char **text)
  * kind). */
 static int
 created_json(const json_t *obj, const char *key, const char *text, bool converted, bool stable, int64_t rev,
-             char **json, size_t *json_len)
+             struct api_raw_shape *shaped, char **json, size_t *json_len)
 {
-    struct api_raw_shape *sh = kc_malloc(sizeof(*sh));
+    struct api_raw_shape *sh = shaped ? shaped : kc_malloc(sizeof(*sh));
     if (!sh)
         return -ENOMEM;
-    size_t n = strlen(text);
-    if (!converted && api_raw_shape(text, n, sh) == 0) {
+    size_t n = shaped ? shaped->n : strlen(text);
+    if (shaped || (!converted && api_raw_shape(text, n, sh) == 0)) {
         if (stable) /* the next list of it finds its shape (list.c) */
             api_list_shape_seed(key, strlen(key), rev, text, n, sh);
         struct api_rawbuf b = { 0 };
         api_raw_object(&b, sh, rev, true);
-        free(sh);
+        if (!shaped)
+            free(sh);
         if (b.oom) {
             free(b.p);
             return -ENOMEM;
@@ -309,7 +310,8 @@ created_json(const json_t *obj, const char *key, const char *text, bool converte
         *json_len = b.len;
         return 0;
     }
-    free(sh);
+    if (!shaped)
+        free(sh);
     json_t *parsed = NULL;
     if (!obj && !(obj = parsed = api_raw_parse(text, strlen(text), false)))
         return -ENOMEM;
@@ -354,7 +356,7 @@ api_obj_create_json(struct api_store *s, const char *key, const json_t *obj, int
         rc = KC_EEXIST;
     api_store_resp_free(s, resp);
     if (rc == 0 && json)
-        rc = created_json(obj, key, text, m != NULL, s->ops->range_lend != NULL, r, json, json_len);
+        rc = created_json(obj, key, text, m != NULL, s->ops->range_lend != NULL, r, NULL, json, json_len);
     free(text);
     if (rc == 0 && rev)
         *rev = r;
@@ -366,6 +368,7 @@ struct api_obj_pending {
     struct api_store *store;
     char *key; /* the storage key */
     char *text;
+    struct api_raw_shape *shape; /* of text, as the encoder wrote it; NULL: created_json scans it */
     bool converted, need_obj;
     int rc;
     int64_t rev;
@@ -404,10 +407,24 @@ api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, in
     struct api_obj_pending *p = kc_calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
-    int rc = encode_stored(obj, m, &p->text);
+    int rc;
+    if (!m && json_is_object(obj) && !json_object_get(json_object_get(obj, "metadata"), "resourceVersion") &&
+        (p->shape = kc_malloc(sizeof(*p->shape)))) {
+        /* a create's usual object: encoded with its shape, which the reply and the lists' cache take */
+        bool shaped;
+        p->text = api_raw_dumps_shape(obj, NULL, p->shape, &shaped);
+        rc = p->text ? 0 : -ENOMEM;
+        if (!shaped) {
+            free(p->shape);
+            p->shape = NULL;
+        }
+    } else {
+        rc = encode_stored(obj, m, &p->text);
+    }
     if (rc == 0 && !(p->key = kc_strdup(key)))
         rc = -ENOMEM;
     if (rc != 0) {
+        free(p->shape);
         free(p->text);
         free(p);
         return rc;
@@ -426,6 +443,7 @@ api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, in
     if (rc != 0) {
         *out = NULL;
         free(p->key);
+        free(p->shape);
         free(p->text);
         free(p);
     }
@@ -445,11 +463,12 @@ api_obj_create_finish(struct api_obj_pending *p, const json_t *obj, int64_t *rev
     if (rc == 0 && json && !obj && p->need_obj)
         rc = KC_EINVALID;
     if (rc == 0 && json)
-        rc =
-            created_json(obj, p->key, p->text, p->converted, p->store->ops->range_lend != NULL, p->rev, json, json_len);
+        rc = created_json(obj, p->key, p->text, p->converted, p->store->ops->range_lend != NULL, p->rev, p->shape, json,
+                          json_len);
     if (rc == 0 && rev)
         *rev = p->rev;
     free(p->key);
+    free(p->shape);
     free(p->text);
     free(p);
     return rc;

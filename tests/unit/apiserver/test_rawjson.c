@@ -470,6 +470,93 @@ test_mutations_never_accept_what_jansson_refuses(void **state)
     assert_true(accepted > 1000 && refused > 1000); /* both sides of the contract were exercised */
 }
 
+/* api_raw_dumps_shape writes api_raw_dumps' bytes and, when it says so, the shape api_raw_shape finds in them;
+ * when it does not, api_raw_shape refuses them. */
+static void
+check_dump_shape(const json_t *v)
+{
+    static struct api_raw_shape got;
+    bool shaped = true;
+    size_t len = 0, want_len = 0;
+    char *text = api_raw_dumps_shape(v, &len, &got, &shaped);
+    char *want = api_raw_dumps(v, &want_len);
+    assert_non_null(text);
+    assert_non_null(want);
+    assert_int_equal(len, want_len);
+    assert_string_equal(text, want);
+    int scanned = api_raw_shape(want, want_len, &sh);
+    if (!shaped) {
+        if (scanned == 0)
+            fail_msg("not shaped, but api_raw_shape takes it: %s", want);
+    } else {
+        if (scanned != 0)
+            fail_msg("shaped, but api_raw_shape refuses it: %s", want);
+        assert_ptr_equal(got.s, text);
+        assert_int_equal(got.n, sh.n);
+        assert_int_equal(got.ntop, sh.ntop);
+        assert_int_equal(got.nmeta, sh.nmeta);
+        assert_int_equal(got.meta, sh.meta);
+        assert_memory_equal(got.top, sh.top, sh.ntop * sizeof(sh.top[0]));
+        assert_memory_equal(got.meta_m, sh.meta_m, sh.nmeta * sizeof(sh.meta_m[0]));
+    }
+    free(text);
+    free(want);
+}
+
+static void
+test_dump_with_shape(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NOBJECTS; i++) {
+        json_t *v = json_loads(objects[i], 0, NULL);
+        assert_non_null(v);
+        check_dump_shape(v);
+        json_decref(v);
+    }
+    static const char *const texts[] = {
+        "{}",
+        "{\"metadata\":{}}",
+        "{\"metadata\":5,\"a\":1}", /* metadata not an object */
+        "{\"metadata\":[1]}",
+        "{\"a\\\"b\":1,\"metadata\":{}}",          /* a key that needs an escape, at the top */
+        "{\"metadata\":{\"x\\ny\":1}}",            /* in metadata */
+        "{\"spec\":{\"a\\ny\":1}}",                /* deeper: no matter */
+        "{\"metadata\":{\"name\":\"a\\u0000b\"}}", /* a NUL in a string */
+        "[1,2]",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        json_t *v = json_loads(texts[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        assert_non_null(v);
+        check_dump_shape(v);
+        json_decref(v);
+    }
+    /* members: API_RAW_MEMBERS at the top and in metadata are taken, one more is not */
+    for (int extra = 0; extra < 2; extra++) {
+        json_t *top = json_object(), *meta = json_object();
+        json_object_set_new(top, "metadata", meta);
+        for (int k = 0; k < API_RAW_MEMBERS - 1 + extra; k++) {
+            char key[16];
+            snprintf(key, sizeof(key), "k%d", k);
+            json_object_set_new(top, key, json_integer(k));
+            json_object_set_new(meta, key, json_integer(k));
+        }
+        json_object_set_new(meta, "last", json_true());
+        check_dump_shape(top);
+        json_decref(top);
+    }
+    /* nesting: up to API_RAW_DEPTH levels in all */
+    for (int depth = API_RAW_DEPTH - 2; depth <= API_RAW_DEPTH + 1; depth++) {
+        json_t *inner = json_array();
+        for (int d = 0; d < depth; d++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "x", inner);
+            inner = o;
+        }
+        check_dump_shape(inner);
+        json_decref(inner);
+    }
+}
+
 static void
 test_out_of_memory(void **state)
 {
@@ -510,6 +597,7 @@ main(void)
         cmocka_unit_test(test_lookups_equal_kc_json_get),
         cmocka_unit_test(test_selectors_equal_api_selectors_match),
         cmocka_unit_test(test_mutations_never_accept_what_jansson_refuses),
+        cmocka_unit_test(test_dump_with_shape),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
