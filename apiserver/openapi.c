@@ -38,7 +38,7 @@
 static void
 op_infix(const char *group, const char *version, char *buf, size_t len)
 {
-    char g[128];
+    char g[64]; /* groups are shorter than 64 characters (as api_request.group holds them) */
     size_t n = 0;
     const char *end = group + strlen(group);
     if (!group[0]) {
@@ -89,7 +89,7 @@ group_tag(const char *group, char *buf, size_t len)
 static void
 tag_of(const char *group, const char *version, char *buf, size_t len)
 {
-    char g[128];
+    char g[64]; /* as above */
     group_tag(group, g, sizeof(g));
     snprintf(buf, len, "%s_%s", g, version);
 }
