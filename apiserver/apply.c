@@ -443,12 +443,18 @@ api_managed_update(const struct api_request *rq, const json_t *old, const json_t
     struct kc_fieldset *ignored = ignored_fields(rq, sc);
     struct kc_managed_ctx ctx;
     ctx_init(rq, sc, ignored, av, sizeof(av), now, &ctx);
-    const json_t *empty = old ? NULL : kc_typed_empty_object_shared(sc);
-    int rc = old || empty ? kc_managed_update(&m, &ctx, api_field_manager(rq, mbuf, sizeof(mbuf)), old ? old : empty,
-                                              tracked ? tracked : obj)
-                          : -ENOMEM;
-    if (rc == 0)
-        rc = store_managed(obj, &m);
+    const char *manager = api_field_manager(rq, mbuf, sizeof(mbuf));
+    int rc;
+    if (old) {
+        rc = kc_managed_update(&m, &ctx, manager, old, tracked ? tracked : obj);
+        if (rc == 0)
+            rc = store_managed(obj, &m);
+    } else { /* a create: kc_managed_update against the kind's empty object, without the compare */
+        json_t *enc = NULL;
+        rc = kc_managed_create_encode(&m, &ctx, manager, tracked ? tracked : obj, &enc);
+        if (rc == 0 && enc && json_object_set_new(meta, "managedFields", enc) != 0) /* as store_managed puts it */
+            rc = -ENOMEM;
+    }
     if (rc != 0) {
         /* UpdateNoErrors: never garbage; the object goes without managedFields */
         json_object_del(meta, "managedFields");

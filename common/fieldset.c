@@ -239,6 +239,28 @@ utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
+/* An integer in decimal, as printf's %lld writes it (without printf: keys of list items are mostly numbers). */
+static void
+sb_int(struct kc_sb *b, json_int_t v)
+{
+    char buf[24], *p = buf + sizeof(buf);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    kc_sb_add(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* Whether Go's encoding/json writes byte c (ASCII) as it is inside a string. */
+static inline bool
+go_json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
 static void
 go_json_string(struct kc_sb *b, const char *s, size_t n)
 {
@@ -246,6 +268,14 @@ go_json_string(struct kc_sb *b, const char *s, size_t n)
     kc_sb_add(b, "\"", 1);
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
+        if (go_json_plain(c)) { /* a run of bytes written as they are, in one go */
+            size_t j = i + 1;
+            while (j < n && go_json_plain((unsigned char)s[j]))
+                j++;
+            kc_sb_add(b, s + i, j - i);
+            i = j;
+            continue;
+        }
         if (c >= 0x80) {
             uint32_t cp;
             size_t l = utf8_len((const unsigned char *)s + i, n - i, &cp);
@@ -311,7 +341,7 @@ go_json(struct kc_sb *b, const json_t *v, bool sorted)
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
         size_t n = json_object_size(v), j = 0;
-        const char **keys = kc_malloc((n ? n : 1) * sizeof(*keys));
+        const char *few[8], **keys = n <= 8 ? few : kc_malloc(n * sizeof(*keys));
         if (!keys) {
             b->oom = true;
             return;
@@ -331,7 +361,8 @@ go_json(struct kc_sb *b, const json_t *v, bool sorted)
             go_json(b, json_object_get(v, keys[j]), sorted);
         }
         kc_sb_add(b, "}", 1);
-        free(keys);
+        if (keys != few)
+            free(keys);
         break;
     }
     case JSON_ARRAY:
@@ -348,7 +379,7 @@ go_json(struct kc_sb *b, const json_t *v, bool sorted)
         go_json_string(b, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
-        kc_sb_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        sb_int(b, json_integer_value(v));
         break;
     case JSON_REAL:
         go_json_float(b, json_real_value(v));
@@ -363,6 +394,12 @@ go_json(struct kc_sb *b, const json_t *v, bool sorted)
         kc_sb_str(b, "null");
         break;
     }
+}
+
+void
+kc_sb_go_json_string(struct kc_sb *b, const char *s, size_t n)
+{
+    go_json_string(b, s, n);
 }
 
 void
@@ -723,6 +760,16 @@ kc_pe_clear(struct kc_pe *pe)
     memset(pe, 0, sizeof(*pe));
 }
 
+/* Releases what an element of a set owns of its pe (a borrowed FIELD name is not its to free). */
+static void
+elem_pe_clear(struct kc_fs_elem *e)
+{
+    if (e->borrowed_field)
+        e->pe.field = NULL;
+    e->borrowed_field = e->schema_field = false;
+    kc_pe_clear(&e->pe);
+}
+
 /* A copy of a key object with its fields in name order. */
 static json_t *
 sorted_key(const json_t *key)
@@ -781,6 +828,8 @@ kc_pe_copy(struct kc_pe *dst, const struct kc_pe *src)
     return 0;
 }
 
+static int grow(struct kc_fieldset *s);
+
 /* Binary search: the index of pe in s, or -(insertion point) - 1. */
 static long
 find_index(const struct kc_fieldset *s, const struct kc_pe *pe)
@@ -817,14 +866,8 @@ kc_fs_get(struct kc_fieldset *s, const struct kc_pe *pe)
     if (i >= 0)
         return &s->v[i];
     size_t at = (size_t)(-i - 1);
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 4;
-        struct kc_fs_elem *v = kc_realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (grow(s) != 0)
+        return NULL;
     struct kc_fs_elem e = { 0 };
     if (kc_pe_copy(&e.pe, pe) != 0) {
         kc_pe_clear(&e.pe);
@@ -844,16 +887,58 @@ kc_fieldset_new(void)
     return kc_calloc(1, sizeof(struct kc_fieldset));
 }
 
+/* Where the elements of a node from kc_fs_node_new start (after the header, aligned for them). */
+#define NODE_ELEMS_AT                                                                               \
+    ((sizeof(struct kc_fieldset) + _Alignof(struct kc_fs_elem) - 1) / _Alignof(struct kc_fs_elem) * \
+     _Alignof(struct kc_fs_elem))
+
+struct kc_fieldset *
+kc_fs_node_new(size_t cap, size_t text_len, char **text)
+{
+    if (cap > (SIZE_MAX - NODE_ELEMS_AT - text_len) / sizeof(struct kc_fs_elem))
+        return NULL;
+    char *p = kc_malloc(NODE_ELEMS_AT + cap * sizeof(struct kc_fs_elem) + text_len);
+    if (!p)
+        return NULL;
+    struct kc_fieldset *s = (struct kc_fieldset *)p;
+    memset(s, 0, sizeof(*s));
+    s->v = (struct kc_fs_elem *)(p + NODE_ELEMS_AT);
+    s->cap = cap;
+    s->v_inline = true;
+    if (text)
+        *text = text_len ? p + NODE_ELEMS_AT + cap * sizeof(struct kc_fs_elem) : NULL;
+    return s;
+}
+
+/* Makes room for one more element of s (s->n < s->cap after). Returns 0 or -ENOMEM. */
+static int
+grow(struct kc_fieldset *s)
+{
+    if (s->n < s->cap)
+        return 0;
+    size_t cap = s->cap ? s->cap * 2 : 4;
+    struct kc_fs_elem *v = s->v_inline ? kc_malloc(cap * sizeof(*v)) : kc_realloc(s->v, cap * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    if (s->v_inline && s->n)
+        memcpy(v, s->v, s->n * sizeof(*v));
+    s->v = v;
+    s->cap = cap;
+    s->v_inline = false;
+    return 0;
+}
+
 void
 kc_fieldset_free(struct kc_fieldset *s)
 {
     if (!s)
         return;
     for (size_t i = 0; i < s->n; i++) {
-        kc_pe_clear(&s->v[i].pe);
+        elem_pe_clear(&s->v[i]);
         kc_fieldset_free(s->v[i].child);
     }
-    free(s->v);
+    if (!s->v_inline)
+        free(s->v);
     free(s);
 }
 
@@ -861,7 +946,7 @@ kc_fieldset_free(struct kc_fieldset *s)
 static void
 drop_at(struct kc_fieldset *s, size_t i)
 {
-    kc_pe_clear(&s->v[i].pe);
+    elem_pe_clear(&s->v[i]);
     kc_fieldset_free(s->v[i].child);
     memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
     s->n--;
@@ -1022,15 +1107,9 @@ append_elem(struct kc_fieldset *out, const struct kc_pe *pe, bool member, struct
     }
     if (!member && !child)
         return 0;
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 4;
-        struct kc_fs_elem *v = kc_realloc(out->v, cap * sizeof(*v));
-        if (!v) {
-            kc_fieldset_free(child);
-            return -ENOMEM;
-        }
-        out->v = v;
-        out->cap = cap;
+    if (grow(out) != 0) {
+        kc_fieldset_free(child);
+        return -ENOMEM;
     }
     struct kc_fs_elem *e = &out->v[out->n];
     memset(e, 0, sizeof(*e));
@@ -1173,7 +1252,7 @@ kc_fs_subtract(struct kc_fieldset *s, const struct kc_fieldset *x, bool recursiv
             }
         }
         if (!e->member && !e->child) {
-            kc_pe_clear(&e->pe);
+            elem_pe_clear(e);
             continue;
         }
         s->v[w++] = *e;
@@ -1309,7 +1388,11 @@ to_v1(const struct kc_fieldset *s, json_t *obj, struct kc_sb *key, json_t *leaf)
             pe_key_text(key, &e->pe);
             if (key->oom)
                 json_decref(o);
-            if (key->oom || json_object_setn_new(obj, key->p, key->len, o) != 0) /* which takes o, also failing */
+            /* keys, values and indices are written as valid UTF-8 and the schema's field names are ASCII: only
+             * other field names are checked (a set built by hand may hold any bytes) */
+            if (key->oom || (e->pe.type == KC_PE_FIELD && !e->schema_field
+                                 ? json_object_setn_new(obj, key->p, key->len, o)
+                                 : json_object_setn_new_nocheck(obj, key->p, key->len, o)) != 0) /* takes o */
                 rc = -ENOMEM;
         } else {
             json_decref(o);

@@ -11,11 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One element of a set node. pe's strings and JSON are owned. A member, or a parent with a non-empty child
- * set, or both; never neither. */
+/* One element of a set node. pe's strings and JSON are owned, except a borrowed FIELD name. A member, or a
+ * parent with a non-empty child set, or both; never neither. */
 struct kc_fs_elem {
     struct kc_pe pe;
     bool member;
+    bool borrowed_field;       /* FIELD: pe.field is not the element's to free: static data (a kc_schema property
+                                  name) or text in its set's own allocation (kc_fs_node_new) */
+    bool schema_field;         /* FIELD: pe.field is a kc_schema property name (static, ASCII) */
     struct kc_fieldset *child; /* NULL when nothing below */
 };
 
@@ -23,7 +26,13 @@ struct kc_fs_elem {
 struct kc_fieldset {
     struct kc_fs_elem *v;
     size_t n, cap;
+    bool v_inline; /* v is the array allocated with the set (kc_fs_node_new): moved out when it grows, never freed */
 };
+
+/* A new empty set node made in one allocation with room for cap elements (v, not yet used: n is 0) and for
+ * text_len bytes of element text at *text (for FIELD names its elements borrow; NULL when text_len is 0). Freed
+ * by kc_fieldset_free like any set; the text lives as long as the set. NULL when out of memory. */
+struct kc_fieldset *kc_fs_node_new(size_t cap, size_t text_len, char **text);
 
 /* The element at pe in s, or NULL. */
 struct kc_fs_elem *kc_fs_find(const struct kc_fieldset *s, const struct kc_pe *pe);
@@ -51,6 +60,7 @@ void kc_fs_cursor_close(struct kc_fs_cursor *c);
 void kc_fs_subtract(struct kc_fieldset *s, const struct kc_fieldset *x, bool recursive);
 /* dst united with src, in place (kc_fieldset_union). Returns 0 or -ENOMEM (dst then holds part of src). */
 int kc_fs_add(struct kc_fieldset *dst, const struct kc_fieldset *src);
+
 
 /* Copies pe into *dst (owned). Returns 0, KC_EINVALID, -ENOMEM. */
 int kc_pe_copy(struct kc_pe *dst, const struct kc_pe *src);

@@ -100,6 +100,19 @@ struct kc_managed_entry *kc_managed_find(const struct kc_managed *m, const char 
 int kc_managed_update(struct kc_managed *m, const struct kc_managed_ctx *ctx, const char *manager, const json_t *live,
                       const json_t *obj);
 
+/* A create's Update by manager: exactly what kc_managed_update(m, ctx, manager,
+ * kc_typed_empty_object_shared(ctx->schema), obj) does (the same entries, sets and times), computed by one walk of
+ * obj that builds manager's set directly instead of comparing obj with the empty object. m holds what the request
+ * brought (decoded client-sent entries; usually nothing). Returns 0 or -ENOMEM (m is then unchanged). */
+int kc_managed_create(struct kc_managed *m, const struct kc_managed_ctx *ctx, const char *manager, const json_t *obj);
+
+/* kc_managed_create on a copy of m followed by kc_managed_encode, m unchanged: *out is the metadata.managedFields
+ * array of the create (a new reference), or NULL when it has no entries. When m is empty (the request brought no
+ * entries: the usual create) the one entry's FieldsV1 is written directly by the walk, with no field set built.
+ * Returns 0 or -ENOMEM. */
+int kc_managed_create_encode(const struct kc_managed *m, const struct kc_managed_ctx *ctx, const char *manager,
+                             const json_t *obj, json_t **out);
+
 /* An Apply of config by manager to live (an empty object {} when creating). On success *out is the new object
  * (a new reference: the merge of config into live with the fields manager stopped applying removed unless
  * another manager owns them; nulls are kept where upstream keeps them, see kc_typed_drop_nulls) and *changed

@@ -24,6 +24,8 @@ void kc_sb_free(struct kc_sb *b);
 /* Appends v as Go's encoding/json (Go 1.22+) writes it: compact, HTML-escaped, \b and \f as such, invalid UTF-8
  * as \ufffd, shortest reals; object keys in the object's order (a Go struct's fields). */
 void kc_sb_go_json(struct kc_sb *b, const json_t *v);
+/* Appends s (n bytes) as a JSON string the way kc_sb_go_json writes one (Go's encoding/json). */
+void kc_sb_go_json_string(struct kc_sb *b, const char *s, size_t n);
 /* The same with every object's keys sorted byte-wise, as encoding/json writes a map[string]interface{}. */
 void kc_sb_go_json_sorted(struct kc_sb *b, const json_t *v);
 /* Appends s as Go's %q writes it. */

@@ -27,6 +27,7 @@
 #define KC_TYPED_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct kc_schema;
 struct kc_fieldset;
@@ -44,6 +45,22 @@ int kc_typed_to_set(const json_t *obj, const struct kc_schema *root, struct kc_f
  * may be NULL. Returns 0 or -ENOMEM (nothing written). */
 int kc_typed_compare(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, struct kc_fieldset **added,
                      struct kc_fieldset **modified, struct kc_fieldset **removed);
+
+/* One side of kc_typed_compare(lhs, rhs) in one walk of rhs, made for a create (lhs the kind's empty object): with
+ * modified, *out holds added and modified together; without, added only (so kc_typed_compare(lhs, rhs)'s removed
+ * is kc_typed_compare_changes(rhs, lhs, false)). Members of skip are left out with everything below them
+ * (kc_fieldset_recursive_difference), members of unmark are left out alone (kc_fieldset_difference: their
+ * children stay). Any lhs gives kc_typed_compare's answer: the walk is fast where lhs has little (what only rhs
+ * has is built node by node instead of path by path), and as slow as kc_typed_compare where both sides have
+ * lists of items. skip and unmark may be NULL. Returns 0 with a new set in *out, or -ENOMEM. */
+int kc_typed_compare_changes(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, bool modified,
+                             const struct kc_fieldset *skip, const struct kc_fieldset *unmark,
+                             struct kc_fieldset **out);
+/* The same set in its FieldsV1 form, written as the walk goes (no set is built): exactly what
+ * kc_fieldset_to_fields_v1 gives for kc_typed_compare_changes' set. Returns 0 with a new object in *out, or
+ * -ENOMEM. */
+int kc_typed_compare_changes_v1(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, bool modified,
+                                const struct kc_fieldset *skip, const struct kc_fieldset *unmark, json_t **out);
 
 /* The merge of rhs (an applied configuration) into lhs (the live object) (upstream's TypedValue.Merge):
  * leaves take rhs's value when rhs has one (JSON null included), else lhs's; granular structs and maps merge

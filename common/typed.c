@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +62,15 @@ deduced(enum deduce d)
 static void
 resolve(struct tref tr, const json_t *v, struct tinfo *ti)
 {
-    memset(ti, 0, sizeof(*ti));
+    /* every member but keys (read up to nkeys only): clearing the whole struct was a good part of a walk */
+    ti->kind = TK_SCALAR;
+    ti->scalar = SC_STRING;
+    ti->atomic = false;
+    ti->rel = REL_ATOMIC;
+    ti->nkeys = 0;
+    ti->strct = NULL;
+    ti->has_elem = false;
+    ti->elem = (struct tref){ NULL, NULL, D_TYPED };
     const struct kc_schema *s = tr.s;
     if (tr.d != D_TYPED || !s || s->type == KC_SCHEMA_ANY ||
         ((s->flags & KC_SCHEMA_F_PRESERVE_UNKNOWN) && s->type != KC_SCHEMA_OBJECT)) {
@@ -132,7 +142,8 @@ resolve(struct tref tr, const json_t *v, struct tinfo *ti)
         }
         if (ti->rel == REL_KEYED && ti->nkeys == 0)
             ti->rel = REL_SET;
-        qsort(ti->keys, ti->nkeys, sizeof(ti->keys[0]), cmp_str);
+        if (ti->nkeys > 1)
+            qsort(ti->keys, ti->nkeys, sizeof(ti->keys[0]), cmp_str);
         ti->atomic = ti->rel == REL_ATOMIC;
         return;
     }
@@ -163,14 +174,43 @@ resolve(struct tref tr, const json_t *v, struct tinfo *ti)
     ti->scalar = SC_UNTYPED;
 }
 
+/* kc_schema_prop_find over props[*from, nprops) (properties are sorted byte-wise, as strcmp orders): a strcmp per
+ * probe instead of strlen and memcmp. *from becomes the index after k's place, so a caller looking up names in
+ * ascending order searches what is left only. */
+static const struct kc_schema_prop *
+prop_find_from(const struct kc_schema *s, const char *k, size_t *from)
+{
+    size_t lo = *from, hi = s->nprops;
+    unsigned char k0 = (unsigned char)k[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *name = s->props[mid].name;
+        int c = (int)k0 - (int)(unsigned char)name[0]; /* strcmp's sign, most probes decided by the first byte */
+        if (c == 0 && k0)
+            c = strcmp(k + 1, name + 1);
+        if (c == 0) {
+            *from = mid + 1;
+            return &s->props[mid];
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    *from = lo;
+    return NULL;
+}
+
 /* The position of map key k under ti; *declared says whether k is a named field. false when k is unknown
- * (a struct field that does not exist and no element type). */
+ * (a struct field that does not exist and no element type). *hint: where to start looking among the struct's
+ * properties (names looked up in ascending order), or NULL. */
 static bool
-field_tref(const struct tinfo *ti, const char *k, struct tref *out, bool *declared)
+field_tref_from(const struct tinfo *ti, const char *k, struct tref *out, bool *declared, size_t *hint)
 {
     *declared = false;
-    if (ti->strct) {
-        const struct kc_schema_prop *p = kc_schema_prop_find(ti->strct, k);
+    if (ti->strct && ti->strct->type == KC_SCHEMA_OBJECT) {
+        size_t zero = 0;
+        const struct kc_schema_prop *p = prop_find_from(ti->strct, k, hint ? hint : &zero);
         if (p) {
             out->s = p->schema;
             out->p = p;
@@ -184,6 +224,12 @@ field_tref(const struct tinfo *ti, const char *k, struct tref *out, bool *declar
     *out = ti->elem;
     out->p = NULL;
     return true;
+}
+
+static bool
+field_tref(const struct tinfo *ti, const char *k, struct tref *out, bool *declared)
+{
+    return field_tref_from(ti, k, out, declared, NULL);
 }
 
 /* --- paths --- */
@@ -620,6 +666,663 @@ kc_typed_compare(const json_t *lhs, const json_t *rhs, const struct kc_schema *r
         *removed = c.removed;
     else
         kc_fieldset_free(c.removed);
+    return 0;
+}
+
+/* --- the changes of a create, in one walk --- */
+
+/* kc_typed_compare builds its sets path by path through a cursor, each element copied and searched for; a create
+ * compares a whole object with a nearly empty one, so nearly every path it visits is new. This walk follows
+ * compare_rec on one side (r) only and builds each node of the result at once: the children of a value are
+ * collected, sorted and deduplicated as the set orders them (list items by their key values, borrowed), then
+ * become either the elements of one set node (one allocation per node, names borrowed from the schema or kept in
+ * the node, key objects made for the items kept only) or the entries of the node's FieldsV1 object, written
+ * directly (no set at all). */
+
+/* One child of a value being walked. */
+struct cand {
+    enum kc_pe_type type;     /* FIELD (struct fields, map keys), KEY or VALUE (list items) */
+    const char *field;        /* FIELD: the JSON key (borrowed from r's parent) */
+    const char *static_name;  /* FIELD the struct declares: the schema's property name (static) */
+    const json_t *const *key; /* KEY: the item's key values in the order of names (borrowed) */
+    const char *const *names; /* KEY: the list's key fields, sorted by name (nkeys) */
+    size_t nkeys;
+    const json_t *l, *r; /* the child's values (l may be NULL: absent); VALUE: r is the value */
+    struct tref sub;     /* the child's position */
+    size_t idx;          /* the sort tie-break: its index in r (list items: the first of equal items wins), or for
+                            struct fields its property's index (properties are in name order) */
+};
+
+/* Scratch memory of one walk, used as a stack: each value takes what its children need and gives it back when
+ * done. Values nest as deep as the JSON does (2048 levels), so this is not the C stack, except for a first block
+ * in the walk's own frame that holds what an ordinary object needs; further blocks are kept for reuse until the
+ * walk ends. (A heap block per walk cost more than the walk saved: glibc consolidates its free lists for every
+ * request that large.) */
+struct scratch_block {
+    struct scratch_block *next;
+    size_t used, cap;
+    char *data; /* cap bytes, max_align_t aligned: after the header (heap blocks) or a scratch_first's room */
+};
+
+/* The header of a heap block, rounded up so that its data is aligned as malloc's memory is. */
+#define SCRATCH_HEAD \
+    ((sizeof(struct scratch_block) + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t))
+
+struct scratch {
+    struct scratch_block *first, *cur;
+};
+
+#define SCRATCH_FIRST (8 * 1024)
+
+/* The first block, in the caller's frame. */
+struct scratch_first {
+    struct scratch_block head;
+    max_align_t room[SCRATCH_FIRST / sizeof(max_align_t)];
+};
+
+static void
+scratch_init(struct scratch *sc, struct scratch_first *f)
+{
+    f->head.next = NULL;
+    f->head.used = 0;
+    f->head.cap = sizeof(f->room);
+    f->head.data = (char *)f->room;
+    sc->first = sc->cur = &f->head;
+}
+
+struct scratch_mark {
+    struct scratch_block *block;
+    size_t used;
+};
+
+#define SCRATCH_BLOCK (16 * 1024)
+
+static struct scratch_mark
+scratch_mark(const struct scratch *sc)
+{
+    struct scratch_mark m = { sc->cur, sc->cur ? sc->cur->used : 0 };
+    return m;
+}
+
+static void
+scratch_release(struct scratch *sc, struct scratch_mark m)
+{
+    sc->cur = m.block ? m.block : sc->first;
+    if (sc->cur)
+        sc->cur->used = m.block ? m.used : 0;
+}
+
+/* size bytes (max_align_t aligned), or NULL when out of memory. */
+static void *
+scratch_alloc(struct scratch *sc, size_t size)
+{
+    size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    struct scratch_block *b = sc->cur;
+    if (b && b->cap - b->used >= size) {
+        void *p = b->data + b->used;
+        b->used += size;
+        return p;
+    }
+    struct scratch_block *next = b ? b->next : sc->first;
+    if (!next || next->cap < size) { /* a new block after the current one (a too small next one follows it) */
+        size_t cap = size > SCRATCH_BLOCK ? size : SCRATCH_BLOCK;
+        if (cap > SIZE_MAX - SCRATCH_HEAD)
+            return NULL;
+        struct scratch_block *nb = kc_malloc(SCRATCH_HEAD + cap);
+        if (!nb)
+            return NULL;
+        nb->data = (char *)nb + SCRATCH_HEAD;
+        nb->cap = cap;
+        nb->next = next;
+        if (b)
+            b->next = nb;
+        else
+            sc->first = nb;
+        next = nb;
+    }
+    next->used = size;
+    sc->cur = next;
+    return next->data;
+}
+
+static void
+scratch_free(struct scratch *sc)
+{
+    for (struct scratch_block *b = sc->first ? sc->first->next : NULL, *n; b; b = n) { /* not the first */
+        n = b->next;
+        free(b);
+    }
+    sc->first = sc->cur = NULL;
+}
+
+struct chg {
+    bool modified;      /* leaves on both sides that differ count too (added and modified); else added only */
+    bool v1;            /* build FieldsV1 objects instead of set nodes */
+    json_t *leaf;       /* v1: the {} every leaf shares, as kc_fieldset_to_fields_v1 shares one */
+    struct kc_sb text;  /* v1: scratch for entry keys */
+    struct scratch scr; /* the cands of the values being walked */
+};
+
+/* What the walk built for one path. */
+struct built {
+    bool member;               /* the path is in the result */
+    struct kc_fieldset *child; /* sets: what is below it (NULL: nothing) */
+    json_t *v1;                /* FieldsV1: its entry ({} or an object of "." and the children), NULL: neither */
+};
+
+static int changed_rec(struct chg *c, const json_t *l, const json_t *r, struct tref tr, const struct kc_fieldset *skip,
+                       const struct kc_fieldset *unmark, bool unmarked, struct built *b);
+
+static int
+cand_index_order(const struct cand *a, const struct cand *b)
+{
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int
+cand_field_order(const struct cand *a, const struct cand *b)
+{
+    return strcmp(a->field, b->field);
+}
+
+/* kc_pe_compare of the items' elements: key objects of the same fields compare value by value. */
+static int
+cand_item_compare(const struct cand *a, const struct cand *b)
+{
+    if (a->type == KC_PE_VALUE)
+        return kc_json_value_compare(a->r, b->r);
+    for (size_t k = 0; k < a->nkeys; k++) {
+        int x = kc_json_value_compare(a->key[k], b->key[k]);
+        if (x)
+            return x;
+    }
+    return 0;
+}
+
+static int
+cand_item_order(const struct cand *a, const struct cand *b)
+{
+    int x = cand_item_compare(a, b);
+    return x ? x : cand_index_order(a, b);
+}
+
+/* Sorts the cands v points to by cmp (which never says two cands are equal). An insertion sort for the few
+ * children most values have (often nearly in order already), a merge sort beyond. */
+static void
+sort_cands(struct cand **v, size_t n, struct cand **tmp, int (*cmp)(const struct cand *, const struct cand *))
+{
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++) {
+            struct cand *t = v[i];
+            size_t j = i;
+            for (; j > 0 && cmp(v[j - 1], t) > 0; j--)
+                v[j] = v[j - 1];
+            v[j] = t;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    sort_cands(v, h, tmp, cmp);
+    sort_cands(v + h, n - h, tmp, cmp);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = cmp(v[i], v[j]) <= 0 ? v[i++] : v[j++];
+    while (i < h)
+        tmp[k++] = v[i++];
+    while (j < n)
+        tmp[k++] = v[j++];
+    memcpy(v, tmp, n * sizeof(*v));
+}
+
+/* The children of one value, in the walk's scratch memory. */
+struct cands {
+    struct cand *v, **ord, **tmp; /* the cands, the order they are walked in, room for sorting */
+    const json_t **keys;          /* list items: their key values, nkeys per item */
+    json_t *defaults;             /* list items: the default key values loaded (an array), or NULL */
+    size_t n;
+    struct scratch_mark mark; /* what to give back */
+};
+
+static int
+cands_init(struct chg *c, struct cands *cs, size_t n, size_t nkeys)
+{
+    cs->n = 0;
+    cs->defaults = NULL;
+    cs->mark = scratch_mark(&c->scr);
+    if (n > SIZE_MAX / 4 / sizeof(struct cand) || (nkeys && n > SIZE_MAX / 4 / sizeof(json_t *) / nkeys))
+        return -ENOMEM;
+    cs->v = scratch_alloc(&c->scr, n * sizeof(*cs->v));
+    cs->ord = scratch_alloc(&c->scr, 2 * n * sizeof(*cs->ord));
+    cs->keys = nkeys ? scratch_alloc(&c->scr, n * nkeys * sizeof(*cs->keys)) : NULL;
+    cs->tmp = cs->ord ? cs->ord + n : NULL;
+    if (!cs->v || !cs->ord || (nkeys && !cs->keys)) {
+        scratch_release(&c->scr, cs->mark);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void
+cands_close(struct chg *c, struct cands *cs)
+{
+    json_decref(cs->defaults);
+    scratch_release(&c->scr, cs->mark);
+}
+
+/* The key object of a KEY cand, as item_pe makes it (fields in name order, values copied). NULL when out of
+ * memory. */
+static json_t *
+cand_key_object(const struct cand *x)
+{
+    json_t *key = json_object();
+    for (size_t k = 0; key && k < x->nkeys; k++)
+        if (json_object_set_new_nocheck(key, x->names[k], json_deep_copy(x->key[k])) != 0) {
+            json_decref(key);
+            key = NULL;
+        }
+    return key;
+}
+
+/* The element of x in s (a set to leave out or unmark), or NULL. */
+static const struct kc_fs_elem *
+cand_find(const struct kc_fieldset *s, const struct cand *x, int *rc)
+{
+    struct kc_pe pe = { .type = x->type };
+    switch (x->type) {
+    case KC_PE_FIELD:
+        pe.field = x->field;
+        return kc_fs_find(s, &pe);
+    case KC_PE_VALUE:
+        pe.value = x->r;
+        return kc_fs_find(s, &pe);
+    default: {
+        json_t *key = cand_key_object(x);
+        if (!key) {
+            *rc = -ENOMEM;
+            return NULL;
+        }
+        pe.key = key;
+        const struct kc_fs_elem *e = kc_fs_find(s, &pe);
+        json_decref(key);
+        return e;
+    }
+    }
+}
+
+/* Appends x's FieldsV1 key text ("f:name", "k:{...}", "v:...") as kc_fieldset_to_fields_v1 writes it. */
+static void
+cand_text(struct kc_sb *b, const struct cand *x)
+{
+    switch (x->type) {
+    case KC_PE_FIELD:
+        kc_sb_add(b, "f:", 2);
+        kc_sb_str(b, x->static_name ? x->static_name : x->field);
+        break;
+    case KC_PE_KEY: /* kc_sb_go_json of the key object */
+        kc_sb_add(b, "k:{", 3);
+        for (size_t k = 0; k < x->nkeys; k++) {
+            if (k)
+                kc_sb_add(b, ",", 1);
+            kc_sb_go_json_string(b, x->names[k], strlen(x->names[k]));
+            kc_sb_add(b, ":", 1);
+            kc_sb_go_json(b, x->key[k]);
+        }
+        kc_sb_add(b, "}", 1);
+        break;
+    default:
+        kc_sb_add(b, "v:", 2);
+        kc_sb_go_json(b, x->r);
+        break;
+    }
+}
+
+/* The element of x in set node s (which has room), taking what is below it. */
+static int
+add_elem(struct kc_fieldset *s, const struct cand *x, const struct built *cb, char **text)
+{
+    struct kc_fs_elem *e = &s->v[s->n];
+    memset(e, 0, sizeof(*e));
+    e->pe.type = x->type;
+    switch (x->type) {
+    case KC_PE_FIELD:
+        e->borrowed_field = true;
+        if (x->static_name) {
+            e->pe.field = x->static_name;
+            e->schema_field = true;
+        } else {
+            size_t len = strlen(x->field) + 1;
+            e->pe.field = memcpy(*text, x->field, len);
+            *text += len;
+        }
+        break;
+    case KC_PE_KEY:
+        if (!(e->pe.key = cand_key_object(x)))
+            return -ENOMEM;
+        break;
+    default:
+        if (!(e->pe.value = json_deep_copy(x->r)))
+            return -ENOMEM;
+        break;
+    }
+    e->member = cb->member;
+    e->child = cb->child;
+    s->n++;
+    return 0;
+}
+
+/* The node below a value from its children in order (ord[0, n)): each child walked and kept when it is a member
+ * or has members below. skip / unmark: the nodes of those sets at these children (NULL: nothing); member: whether
+ * the value itself is (for FieldsV1's "."). Fills b->child or b->v1 (NULL when nothing is kept). */
+static int
+build_node(struct chg *c, struct cand **ord, size_t n, const struct kc_fieldset *skip, const struct kc_fieldset *unmark,
+           bool member, struct built *b)
+{
+    struct kc_fieldset *s = NULL;
+    json_t *o = NULL;
+    char *text = NULL;
+    if (n == 0)
+        return 0;
+    if (!c->v1) {
+        size_t text_len = 0; /* the names the schema does not hold, kept in the node's own allocation */
+        for (size_t i = 0; i < n; i++)
+            if (ord[i]->type == KC_PE_FIELD && !ord[i]->static_name)
+                text_len += strlen(ord[i]->field) + 1;
+        if (!(s = kc_fs_node_new(n, text_len, &text)))
+            return -ENOMEM;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct cand *x = ord[i];
+        const struct kc_fs_elem *sk = skip ? cand_find(skip, x, &rc) : NULL;
+        const struct kc_fs_elem *um = unmark && rc == 0 ? cand_find(unmark, x, &rc) : NULL;
+        if (rc != 0)
+            break;
+        if (sk && sk->member) /* left out with everything below */
+            continue;
+        struct built cb;
+        rc = changed_rec(c, x->l, x->r, x->sub, sk ? sk->child : NULL, um ? um->child : NULL, um && um->member, &cb);
+        if (rc != 0)
+            break;
+        if (!c->v1) {
+            if ((cb.member || cb.child) && (rc = add_elem(s, x, &cb, &text)) != 0)
+                kc_fieldset_free(cb.child);
+            continue;
+        }
+        if (!cb.v1)
+            continue;
+        if (!o && (!(o = json_object()) || (member && json_object_set_nocheck(o, ".", c->leaf) != 0))) {
+            json_decref(cb.v1);
+            rc = -ENOMEM;
+            break;
+        }
+        c->text.len = 0;
+        cand_text(&c->text, x);
+        if (c->text.oom) {
+            json_decref(cb.v1);
+            rc = -ENOMEM;
+        } else if ((x->type == KC_PE_FIELD && !x->static_name /* names from r are checked, as to_v1 checks them */
+                        ? json_object_setn_new(o, c->text.p, c->text.len, cb.v1)
+                        : json_object_setn_new_nocheck(o, c->text.p, c->text.len, cb.v1)) != 0) {
+            rc = -ENOMEM; /* the call took cb.v1 */
+        }
+    }
+    if (rc != 0 || (s && s->n == 0)) {
+        kc_fieldset_free(s);
+        json_decref(o);
+        return rc;
+    }
+    b->child = s;
+    b->v1 = o;
+    return 0;
+}
+
+/* The children of a granular struct or map R (L: the other side's value there, or NULL). */
+static int
+map_children(struct chg *c, const struct tinfo *ti, const json_t *L, const json_t *R, const struct kc_fieldset *skip,
+             const struct kc_fieldset *unmark, struct built *b)
+{
+    struct cands cs;
+    if (cands_init(c, &cs, json_object_size(R), 0) != 0)
+        return -ENOMEM;
+    /* a struct's fields are looked up in its properties and ordered by theirs (which are in name order); the
+     * keys of a map (or of a struct that also takes undeclared fields) are ordered by name first, each then
+     * looked up after the last */
+    bool by_prop = ti->strct && ti->strct->type == KC_SCHEMA_OBJECT && !ti->has_elem;
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)R, k, val)
+    {
+        struct cand *x = &cs.v[cs.n];
+        x->type = KC_PE_FIELD;
+        x->field = k;
+        x->static_name = NULL;
+        x->r = val;
+        x->idx = cs.n;
+        if (by_prop) {
+            size_t at = 0;
+            const struct kc_schema_prop *p = prop_find_from(ti->strct, k, &at);
+            if (!p)
+                continue; /* not declared: not looked at */
+            x->sub.s = p->schema;
+            x->sub.p = p;
+            x->sub.d = D_TYPED;
+            x->static_name = p->name;
+            x->idx = (size_t)(p - ti->strct->props);
+        }
+        cs.ord[cs.n++] = x;
+    }
+    sort_cands(cs.ord, cs.n, cs.tmp, by_prop ? cand_index_order : cand_field_order);
+    size_t w = 0, hint = 0;
+    for (size_t i = 0; i < cs.n; i++) {
+        struct cand *x = cs.ord[i];
+        bool declared;
+        if (!by_prop) {
+            if (!field_tref_from(ti, x->field, &x->sub, &declared, &hint))
+                continue;
+            x->static_name = declared ? x->sub.p->name : NULL;
+        }
+        x->l = L ? json_object_get(L, x->field) : NULL;
+        cs.ord[w++] = x;
+    }
+    int rc = build_node(c, cs.ord, w, skip, unmark, b->member, b);
+    cands_close(c, &cs);
+    return rc;
+}
+
+/* The items of list whose element can be built (item_pe's rules), as cands in list order. */
+static int
+collect_items(const struct tinfo *ti, const json_t *list, struct cands *cs)
+{
+    size_t nk = ti->rel == REL_KEYED ? ti->nkeys : 0;
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        struct cand *x = &cs->v[cs->n];
+        memset(x, 0, sizeof(*x));
+        x->r = item;
+        x->sub = ti->elem;
+        x->idx = i;
+        if (ti->rel == REL_SET) {
+            if (json_is_object(item) || json_is_array(item))
+                continue;
+            x->type = KC_PE_VALUE;
+        } else {
+            if (!json_is_object(item))
+                continue;
+            const json_t **kv = cs->keys + cs->n * nk;
+            bool ok = true;
+            for (size_t k = 0; k < nk && ok; k++) {
+                if ((kv[k] = json_object_get(item, ti->keys[k])))
+                    continue;
+                const struct kc_schema_prop *kp = kc_schema_prop_find(ti->elem.s, ti->keys[k]);
+                json_t *def = kp && kp->default_json ? json_loads(kp->default_json, JSON_DECODE_ANY, NULL) : NULL;
+                if (!def) {
+                    ok = false;
+                    break;
+                }
+                if (!cs->defaults && !(cs->defaults = json_array())) {
+                    json_decref(def);
+                    return -ENOMEM;
+                }
+                if (json_array_append_new(cs->defaults, def) != 0)
+                    return -ENOMEM;
+                kv[k] = def;
+            }
+            if (!ok)
+                continue;
+            x->type = KC_PE_KEY;
+            x->key = kv;
+            x->names = ti->keys;
+            x->nkeys = nk;
+        }
+        cs->ord[cs->n++] = x;
+    }
+    return 0;
+}
+
+/* The children of a granular list R: the items whose element can be built, the first of equal ones (L: the
+ * other side's list, or NULL). */
+static int
+list_children(struct chg *c, const struct tinfo *ti, const json_t *L, const json_t *R, const struct kc_fieldset *skip,
+              const struct kc_fieldset *unmark, struct built *b)
+{
+    struct cands cs, ls;
+    size_t nk = ti->rel == REL_KEYED ? ti->nkeys : 0, w = 0;
+    if (cands_init(c, &cs, json_array_size(R), nk) != 0)
+        return -ENOMEM;
+    int rc = collect_items(ti, R, &cs);
+    if (rc == 0) {
+        sort_cands(cs.ord, cs.n, cs.tmp, cand_item_order);
+        for (size_t i = 0; i < cs.n; i++)
+            if (!w || cand_item_compare(cs.ord[w - 1], cs.ord[i]) != 0)
+                cs.ord[w++] = cs.ord[i]; /* a later duplicate is dropped: compare_rec only sees the first */
+    }
+    if (rc == 0 && json_array_size(L) > 0) { /* both sides have items: pair them, L's first of equal ones */
+        if ((rc = cands_init(c, &ls, json_array_size(L), nk)) == 0) {
+            rc = collect_items(ti, L, &ls);
+            for (size_t i = 0; rc == 0 && i < w; i++)
+                for (size_t j = 0; j < ls.n && !cs.ord[i]->l; j++)
+                    if (cand_item_compare(cs.ord[i], ls.ord[j]) == 0)
+                        cs.ord[i]->l = ls.ord[j]->r;
+            if (rc == 0)
+                rc = build_node(c, cs.ord, w, skip, unmark, b->member, b);
+            cands_close(c, &ls);
+        }
+    } else if (rc == 0) {
+        rc = build_node(c, cs.ord, w, skip, unmark, b->member, b);
+    }
+    cands_close(c, &cs);
+    return rc;
+}
+
+static bool
+leaf_member(const struct chg *c, const json_t *l, const json_t *r)
+{
+    return !l || (c->modified && !kc_json_equal(l, r));
+}
+
+/* Whether tr is a scalar whatever the value (resolve gives TK_SCALAR without looking at it). */
+static bool
+typed_scalar(struct tref tr)
+{
+    if (tr.d != D_TYPED || !tr.s || (tr.s->flags & KC_SCHEMA_F_PRESERVE_UNKNOWN))
+        return false;
+    switch ((enum kc_schema_type)tr.s->type) {
+    case KC_SCHEMA_STRING:
+    case KC_SCHEMA_BYTES:
+    case KC_SCHEMA_TIME:
+    case KC_SCHEMA_MICROTIME:
+    case KC_SCHEMA_INTEGER:
+    case KC_SCHEMA_NUMBER:
+    case KC_SCHEMA_BOOLEAN:
+    case KC_SCHEMA_INT_OR_STRING:
+    case KC_SCHEMA_QUANTITY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* compare_rec(l, r) for a value r has (r != NULL), into *b: whether r's path is added (or modified, with
+ * c->modified) unless unmarked, and what is below it. What only l has is not looked at. */
+static int
+changed_rec(struct chg *c, const json_t *l, const json_t *r, struct tref tr, const struct kc_fieldset *skip,
+            const struct kc_fieldset *unmark, bool unmarked, struct built *b)
+{
+    memset(b, 0, sizeof(*b));
+    struct tinfo ti;
+    bool leaf = typed_scalar(tr) || !same_shape(l, r); /* typed_scalar: what resolve would say, sooner */
+    if (!leaf) {
+        resolve(tr, !json_is_null(r) ? r : l, &ti);
+        if (ti.kind == TK_SCALAR)
+            leaf = true;
+        else if (ti.kind == TK_LIST)
+            leaf = ti.atomic || (json_array_size(json_is_array(l) ? l : NULL) == 0 && json_array_size(r) == 0);
+        else
+            leaf = ti.atomic || (json_object_size(json_is_object(l) ? l : NULL) == 0 && json_object_size(r) == 0);
+    }
+    int rc = 0;
+    if (leaf) {
+        b->member = !unmarked && leaf_member(c, l, r);
+    } else {
+        b->member = !unmarked && !l; /* a granular value is new itself when l has nothing there */
+        if (ti.kind == TK_LIST && json_array_size(r))
+            rc = list_children(c, &ti, json_is_array(l) ? l : NULL, r, skip, unmark, b);
+        else if (ti.kind == TK_MAP && json_object_size(r))
+            rc = map_children(c, &ti, json_is_object(l) ? l : NULL, r, skip, unmark, b);
+    }
+    if (rc == 0 && c->v1 && !b->v1 && b->member)
+        b->v1 = json_incref(c->leaf);
+    return rc;
+}
+
+/* The walk from the root: the empty path itself is never a member. */
+static int
+changed_root(struct chg *c, const json_t *lhs, const json_t *rhs, const struct kc_schema *root,
+             const struct kc_fieldset *skip, const struct kc_fieldset *unmark, struct built *b)
+{
+    memset(b, 0, sizeof(*b));
+    return rhs ? changed_rec(c, lhs, rhs, root_tref(root), skip, unmark, true, b) : 0;
+}
+
+int
+kc_typed_compare_changes(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, bool modified,
+                         const struct kc_fieldset *skip, const struct kc_fieldset *unmark, struct kc_fieldset **out)
+{
+    struct chg c = { .modified = modified };
+    struct scratch_first first;
+    scratch_init(&c.scr, &first);
+    struct built b;
+    int rc = changed_root(&c, lhs, rhs, root, skip, unmark, &b);
+    scratch_free(&c.scr);
+    if (rc != 0)
+        return rc;
+    if (!b.child && !(b.child = kc_fieldset_new()))
+        return -ENOMEM;
+    *out = b.child;
+    return 0;
+}
+
+int
+kc_typed_compare_changes_v1(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, bool modified,
+                            const struct kc_fieldset *skip, const struct kc_fieldset *unmark, json_t **out)
+{
+    struct chg c = { .modified = modified, .v1 = true, .leaf = json_object() };
+    if (!c.leaf)
+        return -ENOMEM;
+    struct scratch_first first;
+    scratch_init(&c.scr, &first);
+    struct built b;
+    int rc = changed_root(&c, lhs, rhs, root, skip, unmark, &b);
+    scratch_free(&c.scr);
+    kc_sb_free(&c.text);
+    json_decref(c.leaf); /* the tree holds its own references */
+    if (rc == 0 && !b.v1 && !(b.v1 = json_object()))
+        rc = -ENOMEM;
+    if (rc != 0)
+        return rc;
+    *out = b.v1;
     return 0;
 }
 

@@ -407,10 +407,10 @@ test_types_unknown(void **state)
         { "io.k8s.api.core.v1.Pod", "{\"metadata\":{\"name\":\"a\",\"labels\":{\"x\":\"y\"}}}", false },
         { "io.k8s.api.core.v1.Pod", "{\"metadata\":{\"nosuch\":1}}", true },
         { "io.k8s.api.core.v1.Pod", "{\"nosuch\":{\"a\":1}}", true },
-        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"d\",\"x\":1}]}}",
-          true },
-        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":"
-                                    "{\"cpu\":\"1\"}}}],\"nodeSelector\":{\"nosuch\":\"v\"}}}",
+        { "io.k8s.api.core.v1.Pod", "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"d\",\"x\":1}]}}", true },
+        { "io.k8s.api.core.v1.Pod",
+          "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":"
+          "{\"cpu\":\"1\"}}}],\"nodeSelector\":{\"nosuch\":\"v\"}}}",
           false },
         { "io.k8s.api.core.v1.Pod", "{\"spec\":null,\"status\":{}}", false },
         /* a map of structs: the structs' members are judged */
@@ -452,9 +452,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_body), cmocka_unit_test(test_patch),  cmocka_unit_test(test_json_patch),
-        cmocka_unit_test(test_yaml_lines),  cmocka_unit_test(test_scopes), cmocka_unit_test(test_prune),
-        cmocka_unit_test(test_malformed),   cmocka_unit_test(test_limit),  cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_create_body), cmocka_unit_test(test_patch),         cmocka_unit_test(test_json_patch),
+        cmocka_unit_test(test_yaml_lines),  cmocka_unit_test(test_scopes),        cmocka_unit_test(test_prune),
+        cmocka_unit_test(test_malformed),   cmocka_unit_test(test_limit),         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_types),       cmocka_unit_test(test_types_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
