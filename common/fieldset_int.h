@@ -61,7 +61,6 @@ void kc_fs_subtract(struct kc_fieldset *s, const struct kc_fieldset *x, bool rec
 /* dst united with src, in place (kc_fieldset_union). Returns 0 or -ENOMEM (dst then holds part of src). */
 int kc_fs_add(struct kc_fieldset *dst, const struct kc_fieldset *src);
 
-
 /* Copies pe into *dst (owned). Returns 0, KC_EINVALID, -ENOMEM. */
 int kc_pe_copy(struct kc_pe *dst, const struct kc_pe *src);
 void kc_pe_clear(struct kc_pe *pe);
