@@ -286,7 +286,7 @@ encode_stored(const json_t *obj, const struct api_storage_map *m, char **text)
 
 /* The reply text of a created object: the stored bytes with resourceVersion injected, or (a converted kind, or
  * bytes this cannot rewrite in place) obj encoded with it; obj NULL: the stored bytes parsed (not for a converted
- * kind). */
+ * kind). shaped: text's shape as the encoder recorded it (api_raw_dumps_shape; borrowed), or NULL to scan text. */
 static int
 created_json(const json_t *obj, const char *key, const char *text, bool converted, bool stable, int64_t rev,
              struct api_raw_shape *shaped, char **json, size_t *json_len)
