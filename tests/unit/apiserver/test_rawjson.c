@@ -470,6 +470,37 @@ test_mutations_never_accept_what_jansson_refuses(void **state)
     assert_true(accepted > 1000 && refused > 1000); /* both sides of the contract were exercised */
 }
 
+/* The encoder's strings, 16 bytes at a time where nothing needs an escape: one character of each kind at every
+ * place of strings up to 48 bytes, against jansson. */
+static void
+test_dump_strings(void **state)
+{
+    (void)state;
+    static const char *const specials[] = { "\"", "\\", "\n", "\x01", "\x1f", "\x7f", " ", "\xc3\xa9", "/" };
+    for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+        for (size_t n = 0; n <= 48; n++) {
+            for (size_t at = 0; at <= n; at++) {
+                char buf[64];
+                size_t len = 0;
+                for (size_t i = 0; i < n; i++) {
+                    if (i == at)
+                        for (const char *c = specials[k]; *c; c++)
+                            buf[len++] = *c;
+                    buf[len++] = (char)('a' + i % 26);
+                }
+                json_t *v = json_stringn(buf, len);
+                assert_non_null(v);
+                char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY), *got = api_raw_dumps(v, NULL);
+                if (!want || !got || strcmp(want, got) != 0)
+                    fail_msg("special %zu at %zu of %zu:\n  got  %s\n  want %s", k, at, n, got, want);
+                free(want);
+                free(got);
+                json_decref(v);
+            }
+        }
+    }
+}
+
 /* api_raw_dumps_shape writes api_raw_dumps' bytes and, when it says so, the shape api_raw_shape finds in them;
  * when it does not, api_raw_shape refuses them. */
 static void
@@ -597,6 +628,7 @@ main(void)
         cmocka_unit_test(test_lookups_equal_kc_json_get),
         cmocka_unit_test(test_selectors_equal_api_selectors_match),
         cmocka_unit_test(test_mutations_never_accept_what_jansson_refuses),
+        cmocka_unit_test(test_dump_strings),
         cmocka_unit_test(test_dump_with_shape),
         cmocka_unit_test(test_out_of_memory),
     };
