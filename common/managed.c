@@ -289,6 +289,33 @@ entry_order(const void *pa, const void *pb)
     return c;
 }
 
+/* Appends to arr one entry as metadata.managedFields holds it (Go's ManagedFieldsEntry: its members in the
+ * struct's order), taking fields (its FieldsV1). Returns 0 or -ENOMEM. */
+static int
+append_entry(json_t *arr, const char *manager, enum kc_managed_op op, const char *api_version, const char *time,
+             const char *subresource, json_t *fields)
+{
+    json_t *o = json_object();
+    if (!o) {
+        json_decref(fields);
+        return -ENOMEM;
+    }
+    int bad = json_object_set_new(o, "manager", json_string(manager));
+    bad |= json_object_set_new(o, "operation", json_string(op_name(op)));
+    bad |= json_object_set_new(o, "apiVersion", json_string(nz(api_version)));
+    if (time)
+        bad |= json_object_set_new(o, "time", json_string(time));
+    bad |= json_object_set_new(o, "fieldsType", json_string("FieldsV1"));
+    bad |= json_object_set_new(o, "fieldsV1", fields);
+    if (nz(subresource)[0])
+        bad |= json_object_set_new(o, "subresource", json_string(subresource));
+    if (bad) {
+        json_decref(o);
+        return -ENOMEM;
+    }
+    return json_array_append_new(arr, o) == 0 ? 0 : -ENOMEM; /* which frees o when it fails */
+}
+
 int
 kc_managed_encode(const struct kc_managed *m, json_t **out)
 {
@@ -302,22 +329,9 @@ kc_managed_encode(const struct kc_managed *m, json_t **out)
         qsort(order, m->n, sizeof(*order), entry_order);
     for (size_t i = 0; rc == 0 && i < m->n; i++) {
         const struct kc_managed_entry *e = order[i];
-        json_t *fields, *o = json_object();
-        if (!o || kc_fieldset_to_fields_v1(e->set, &fields) != 0) {
-            json_decref(o);
-            rc = -ENOMEM;
-            break;
-        }
-        int bad = json_object_set_new(o, "manager", json_string(e->manager));
-        bad |= json_object_set_new(o, "operation", json_string(op_name(e->operation)));
-        bad |= json_object_set_new(o, "apiVersion", json_string(e->api_version));
-        if (e->time)
-            bad |= json_object_set_new(o, "time", json_string(e->time));
-        bad |= json_object_set_new(o, "fieldsType", json_string("FieldsV1"));
-        bad |= json_object_set_new(o, "fieldsV1", fields);
-        if (e->subresource[0])
-            bad |= json_object_set_new(o, "subresource", json_string(e->subresource));
-        if (bad || json_array_append_new(arr, o) != 0)
+        json_t *fields;
+        if (kc_fieldset_to_fields_v1(e->set, &fields) != 0 ||
+            append_entry(arr, e->manager, e->operation, e->api_version, e->time, e->subresource, fields) != 0)
             rc = -ENOMEM;
     }
     free(order);
@@ -672,27 +686,17 @@ kc_managed_create(struct kc_managed *m, const struct kc_managed_ctx *ctx, const 
     return 0;
 }
 
-/* The one Update entry of a create that brought no entries, as kc_managed_encode writes it, around fields. */
+/* The one Update entry of a create that brought no entries, as kc_managed_encode writes it, around fields
+ * (taken). */
 static int
 encode_one(const struct kc_managed_ctx *ctx, const char *name, json_t *fields, json_t **out)
 {
-    json_t *arr = json_array(), *o = json_object();
-    if (!arr || !o) {
-        json_decref(arr);
-        json_decref(o);
+    json_t *arr = json_array();
+    if (!arr) {
         json_decref(fields);
         return -ENOMEM;
     }
-    int bad = json_object_set_new(o, "manager", json_string(name));
-    bad |= json_object_set_new(o, "operation", json_string(op_name(KC_MANAGED_UPDATE)));
-    bad |= json_object_set_new(o, "apiVersion", json_string(nz(ctx->api_version)));
-    if (ctx->now)
-        bad |= json_object_set_new(o, "time", json_string(ctx->now));
-    bad |= json_object_set_new(o, "fieldsType", json_string("FieldsV1"));
-    bad |= json_object_set_new(o, "fieldsV1", fields);
-    if (nz(ctx->subresource)[0])
-        bad |= json_object_set_new(o, "subresource", json_string(ctx->subresource));
-    if (bad || json_array_append_new(arr, o) != 0) {
+    if (append_entry(arr, name, KC_MANAGED_UPDATE, ctx->api_version, ctx->now, ctx->subresource, fields) != 0) {
         json_decref(arr);
         return -ENOMEM;
     }
