@@ -57,11 +57,45 @@ def free_port():
     return port
 
 
+def start_server(cmd, data, log_path, timeout=30, fail=SystemExit):
+    """Starts cmd (a `k8c server` or `k8c apiserver` command with --data-dir data) on a free port, logging to
+    log_path; returns (proc, port, TLS context with the admin certificate, log file) once /readyz answers 200,
+    raises fail when it exits or is not ready within timeout seconds.
+    The port was free when free_port() looked, but another process (a parallel test's connection) may take it
+    before the server binds it: the server then exits at once, and starts again on another port."""
+    deadline = time.monotonic() + timeout
+    for attempt in range(5):
+        port = free_port()
+        log = open(log_path, "w")
+        proc = subprocess.Popen(cmd + ["--secure-port", str(port)], stdout=log, stderr=log)
+        children.append(proc)
+        while proc.poll() is None:
+            if os.path.exists(os.path.join(data, "admin.kubeconfig")):
+                try:
+                    ctx = ssl.create_default_context(cafile=os.path.join(data, "pki", "ca.crt"))
+                    pki = os.path.join(data, "pki")
+                    ctx.load_cert_chain(os.path.join(pki, "admin.crt"), os.path.join(pki, "admin.key"))
+                    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=5)
+                    c.request("GET", "/readyz")
+                    status = c.getresponse().status
+                    c.close()
+                    if status == 200:
+                        return proc, port, ctx, log
+                except (OSError, ssl.SSLError, http.client.HTTPException):
+                    pass
+            if time.monotonic() > deadline:
+                raise fail("server not ready within %d s: %s" % (timeout, open(log_path).read()))
+            time.sleep(0.02)  # polling interval while waiting for readiness, bounded by the deadline
+        log.close()
+        if "Address already in use" not in open(log_path).read() or attempt == 4:
+            break
+    raise fail("server exited: " + open(log_path).read())
+
+
 class Cluster:
     def __init__(self, k8c, tmp, use_etcd):
         self.tmp = tmp
         self.etcd_port = None  # the etcd client port with --etcd (to store raw values)
-        self.port = free_port()
         data = os.path.join(tmp, "data")
         tokens = os.path.join(tmp, "tokens.csv")
         with open(tokens, "w") as f:
@@ -81,28 +115,8 @@ class Cluster:
             cmd = [k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % cport]
         else:
             cmd = [k8c, "server"]
-        cmd += ["--data-dir", data, "--secure-port", str(self.port), "--token-auth-file", tokens, "--event-ttl", "1s"]
-        self.log = open(os.path.join(tmp, "server.log"), "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
-        children.append(self.proc)
-        self.ctx = ssl.create_default_context(cafile=None)
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                raise SystemExit("server exited: " + open(self.log.name).read())
-            if os.path.exists(os.path.join(data, "admin.kubeconfig")):
-                try:
-                    self.ctx = ssl.create_default_context(cafile=os.path.join(data, "pki", "ca.crt"))
-                    self.ctx.load_cert_chain(os.path.join(data, "pki", "admin.crt"),
-                                             os.path.join(data, "pki", "admin.key"))
-                    status, _ = self.req("GET", "/readyz", raw=True)
-                    if status == 200:
-                        break
-                except (OSError, ssl.SSLError):
-                    pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server not ready within 30 s: " + open(self.log.name).read())
-            time.sleep(0.02)  # polling interval while waiting for readiness, bounded by the deadline
+        cmd += ["--data-dir", data, "--token-auth-file", tokens, "--event-ttl", "1s"]
+        self.proc, self.port, self.ctx, self.log = start_server(cmd, data, os.path.join(tmp, "server.log"))
         self.anon = ssl.create_default_context(cafile=os.path.join(data, "pki", "ca.crt"))
 
     def conn(self, anon=False):

@@ -371,29 +371,9 @@ def start_server(cl, name, *flags):
     """A second `k8c server` with its own data dir and flags; returns (proc, port, datadir, TLS context) once
     ready."""
     data = os.path.join(cl.tmp, name)
-    port = k8ctest.free_port()
-    log = open(os.path.join(cl.tmp, name + ".log"), "w")
-    proc = subprocess.Popen([cl.k8c, "server", "--data-dir", data, "--secure-port", str(port)] + list(flags),
-                            stdout=log, stderr=log)
-    k8ctest.children.append(proc)
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError("server exited: " + open(log.name).read())
-        if os.path.exists(os.path.join(data, "admin.kubeconfig")):
-            try:
-                ctx = ssl.create_default_context(cafile=os.path.join(data, "pki", "ca.crt"))
-                ctx.load_cert_chain(os.path.join(data, "pki", "admin.crt"), os.path.join(data, "pki", "admin.key"))
-                c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=5)
-                c.request("GET", "/readyz")
-                if c.getresponse().status == 200:
-                    c.close()
-                    return proc, port, data, ctx
-            except (OSError, ssl.SSLError):
-                pass
-        if time.monotonic() > deadline:
-            raise AssertionError("server not ready within 30 s")
-        time.sleep(0.02)  # polling for readiness, bounded by the deadline
+    proc, port, ctx, _ = k8ctest.start_server([cl.k8c, "server", "--data-dir", data] + list(flags), data,
+                                              os.path.join(cl.tmp, name + ".log"), fail=AssertionError)
+    return proc, port, data, ctx
 
 
 def t_flags(cl):
