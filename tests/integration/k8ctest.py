@@ -32,17 +32,20 @@ atexit.register(cleanup)
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
 
 
-def wait_etcd(port):
+def wait_etcd(proc, port):
+    """True once etcd answers /health on port, False when it exited (its port taken: start it again)."""
     import http.client as hc
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
         try:
             c = hc.HTTPConnection("127.0.0.1", port, timeout=1)
             c.request("GET", "/health")
             ok = c.getresponse().status == 200
             c.close()
             if ok:
-                return
+                return True
         except OSError:
             pass
         time.sleep(0.02)  # polling for etcd's readiness, bounded by the deadline
@@ -101,16 +104,21 @@ class Cluster:
         with open(tokens, "w") as f:
             f.write('secret-token,alice,uid-alice,"devs,qa"\n')
         if use_etcd:
-            cport, pport = free_port(), free_port()
-            e = subprocess.Popen(["etcd", "--name", "t", "--data-dir", os.path.join(tmp, "etcd"),
-                                  "--listen-client-urls", "http://127.0.0.1:%d" % cport,
-                                  "--advertise-client-urls", "http://127.0.0.1:%d" % cport,
-                                  "--listen-peer-urls", "http://127.0.0.1:%d" % pport,
-                                  "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % pport,
-                                  "--initial-cluster", "t=http://127.0.0.1:%d" % pport, "--log-level", "error"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            children.append(e)
-            wait_etcd(cport)
+            for attempt in range(5):  # as start_server: a port taken meanwhile makes etcd exit at once
+                cport, pport = free_port(), free_port()
+                e = subprocess.Popen(["etcd", "--name", "t", "--data-dir", os.path.join(tmp, "etcd"),
+                                      "--listen-client-urls", "http://127.0.0.1:%d" % cport,
+                                      "--advertise-client-urls", "http://127.0.0.1:%d" % cport,
+                                      "--listen-peer-urls", "http://127.0.0.1:%d" % pport,
+                                      "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % pport,
+                                      "--initial-cluster", "t=http://127.0.0.1:%d" % pport, "--log-level", "error"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                children.append(e)
+                if wait_etcd(e, cport):
+                    break
+                shutil.rmtree(os.path.join(tmp, "etcd"), ignore_errors=True)
+            else:
+                raise SystemExit("etcd exited at start 5 times")
             self.etcd_port = cport
             cmd = [k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % cport]
         else:
