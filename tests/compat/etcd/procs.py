@@ -155,14 +155,29 @@ def etcd_argv(etcd_bin, name, datadir, client_port, peer_port, no_fsync=True):
     return argv
 
 
+def start_healthy(make, health_timeout):
+    """make(cport, pport) -> a Server not started; starts it on fresh free ports and waits until healthy. The
+    ports were free when free_ports() looked, but another process (a parallel test's connection) may take one
+    before the server binds it: a server that exits at start is started again (5 times at most) on other ports."""
+    for attempt in range(5):
+        s = make(*free_ports(2))
+        s.start()
+        try:
+            s.wait_healthy(health_timeout)
+            return s
+        except StartError:
+            exited = s.proc is not None and s.proc.poll() is not None
+            s.stop()
+            if not exited or attempt == 4:
+                raise
+            shutil.rmtree(os.path.join(s.workdir, "data"), ignore_errors=True)
+
+
 def start_etcd(label, etcd_bin, name, health_timeout, no_fsync=True):
     workdir = make_tmpdir("etcd-diff-%s-" % label)
     datadir = os.path.join(workdir, "data")
-    cport, pport = free_ports(2)
-    s = Server(label, etcd_argv(etcd_bin, name, datadir, cport, pport, no_fsync), workdir, cport, pport, name)
-    s.start()
-    s.wait_healthy(health_timeout)
-    return s
+    return start_healthy(lambda cport, pport: Server(label, etcd_argv(etcd_bin, name, datadir, cport, pport, no_fsync),
+                                                     workdir, cport, pport, name), health_timeout)
 
 
 def start_template(label, template, name, health_timeout):
@@ -170,21 +185,22 @@ def start_template(label, template, name, health_timeout):
     {datadir} {name} {workdir}."""
     workdir = make_tmpdir("etcd-diff-%s-" % label)
     datadir = os.path.join(workdir, "data")
-    cport, pport = free_ports(2)
-    fields = {"url": "http://127.0.0.1:%d" % cport, "host": "127.0.0.1", "port": cport,
-              "peer_url": "http://127.0.0.1:%d" % pport, "peer_port": pport, "datadir": datadir, "name": name,
-              "workdir": workdir}
-    try:
-        argv = [a.format(**fields) for a in shlex.split(template)]
-    except (KeyError, IndexError, ValueError) as e:
-        raise StartError("bad --sut template %r: %s" % (template, e))
-    s = Server(label, argv, workdir, cport, pport, name)
-    if "{peer_" not in template:
-        # not given a peer URL, etcd advertises its default; a SUT that does the same reports its own URL
-        s.peer_url = ETCD_DEFAULT_PEER_URL
-    s.start()
-    s.wait_healthy(health_timeout)
-    return s
+
+    def make(cport, pport):
+        fields = {"url": "http://127.0.0.1:%d" % cport, "host": "127.0.0.1", "port": cport,
+                  "peer_url": "http://127.0.0.1:%d" % pport, "peer_port": pport, "datadir": datadir, "name": name,
+                  "workdir": workdir}
+        try:
+            argv = [a.format(**fields) for a in shlex.split(template)]
+        except (KeyError, IndexError, ValueError) as e:
+            raise StartError("bad --sut template %r: %s" % (template, e))
+        s = Server(label, argv, workdir, cport, pport, name)
+        if "{peer_" not in template:
+            # not given a peer URL, etcd advertises its default; a SUT that does the same reports its own URL
+            s.peer_url = ETCD_DEFAULT_PEER_URL
+        return s
+
+    return start_healthy(make, health_timeout)
 
 
 def attach_url(label, url, name):
