@@ -65,6 +65,23 @@ class Server:
         self.url = "http://127.0.0.1:%d" % self.port
 
     def start(self):
+        # the port was free when free_port() looked (or when this store last ran), but another process may take
+        # it before the store binds it: then the store exits at once and starts again on another port
+        for attempt in range(5):
+            log_at = os.path.getsize(self.datadir + ".log") if os.path.exists(self.datadir + ".log") else 0
+            if self.try_start():
+                return
+            with open(self.datadir + ".log", "rb") as f:
+                f.seek(log_at)
+                in_use = b"already in use" in f.read()  # in what this start wrote
+            if not in_use or attempt == 4:
+                raise SystemExit("store exited at start with %d; see %s.log" % (self.proc.returncode, self.datadir))
+            children.remove(self.proc)
+            self.port = free_port()
+            self.url = "http://127.0.0.1:%d" % self.port
+
+    def try_start(self):
+        """True once the store answers /health, False when it exited."""
         if self.sut == "etcd":
             peer = "http://127.0.0.1:%d" % free_port()
             cmd = ["etcd", "--name", "crash", "--data-dir", self.datadir, "--listen-client-urls", self.url,
@@ -73,12 +90,13 @@ class Server:
                    "--log-level", "error"]
         else:
             cmd = self.sut.format(datadir=self.datadir, url=self.url).split()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.datadir + ".log", "ab"))
+        with open(self.datadir + ".log", "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
         children.append(self.proc)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit("store exited at start with %d; see %s.log" % (self.proc.returncode, self.datadir))
+                return False
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
                 c.request("GET", "/health")
@@ -86,7 +104,7 @@ class Server:
                 body = r.read()
                 c.close()
                 if r.status == 200 and json.loads(body).get("health") == "true":
-                    return
+                    return True
             except (OSError, ValueError, http.client.HTTPException):
                 pass
             time.sleep(0.01)  # polling interval while waiting for a condition with a deadline
