@@ -172,6 +172,32 @@ scan_utf8(const unsigned char *u, size_t n, size_t i)
     return i + len;
 }
 
+/* The index of the first byte at or after i that is '"', '\\', a control character or (with non_ascii) not
+ * ASCII, looked for 16 bytes at a time (SSE2); it may stop earlier, at the last 15 bytes, which the caller reads
+ * one by one. */
+static size_t
+skip_plain(const unsigned char *u, size_t n, size_t i, bool non_ascii)
+{
+#ifdef __SSE2__
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        __m128i ctl = non_ascii ? _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)) /* signed: non-ASCII is below 0x20 */
+                                : _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+        __m128i special = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), ctl);
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#else
+    (void)u;
+    (void)n;
+    (void)non_ascii;
+#endif
+    return i;
+}
+
 /* The index after the string starting at s[i] ('"'), 0 when invalid. *esc (may be NULL) is set when it has
  * escapes. */
 static size_t
@@ -179,23 +205,8 @@ scan_string(const char *s, size_t n, size_t i, bool *esc)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (i++; i < n;) {
-#ifdef __SSE2__
-        /* 16 bytes at a time while none is '"', '\\', a control character or non-ASCII (signed: below 0x20) */
-        while (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(u + i));
-            __m128i special = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-            unsigned mask = (unsigned)_mm_movemask_epi8(special);
-            if (mask) {
-                i += (size_t)__builtin_ctz(mask);
-                break;
-            }
-            i += 16;
-        }
-        if (i >= n)
+        if ((i = skip_plain(u, n, i, true)) >= n)
             return 0;
-#endif
         switch (str_class[u[i]]) {
         case C_PLAIN:
             i++;
@@ -553,23 +564,8 @@ dump_string(struct api_rawbuf *b, const char *s, size_t n)
     api_rawbuf_add(b, "\"", 1);
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
-#ifdef __SSE2__
-        /* 16 bytes at a time while none needs an escape: '"', '\\' or a control character (unsigned <= 0x1f) */
-        while (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-            __m128i special = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)));
-            unsigned mask = (unsigned)_mm_movemask_epi8(special);
-            if (mask) {
-                i += (size_t)__builtin_ctz(mask);
-                break;
-            }
-            i += 16;
-        }
-        if (i >= n)
+        if ((i = skip_plain((const unsigned char *)s, n, i, false)) >= n) /* to the next that needs an escape */
             break;
-#endif
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
