@@ -52,7 +52,8 @@ struct api_server {
     int64_t event_lease_at;     /* when it was granted (monotonic seconds) */
 };
 
-/* A request after routing. Strings point into the request's memory (valid until the reply). */
+/* A request after routing. Strings point into the request's memory (valid until the reply, or until the client
+ * leaves), or, when a worker handles it, into copies its job owns (server.c job_own). */
 /* includeObject of a Table request (meta.k8s.io TableOptions). */
 enum { API_INCLUDE_METADATA = 0, API_INCLUDE_NONE = 1, API_INCLUDE_OBJECT = 2 };
 

@@ -304,7 +304,56 @@ struct job {
     struct api_reply rep;
     char ctype[256], accept[1024];
     kc_httpd_suspended *susp; /* a create run on the loop, waiting for its commit */
+    char *owned;              /* a worker's job: copies of the body and the query values (job_own) */
 };
+
+/* A job for a worker takes copies of what rq points to in the request's memory (the body, the query values):
+ * that memory goes with the request when its client leaves (a reset stream, a closed connection), which may
+ * happen while the worker still reads it. Returns 0 or -ENOMEM. */
+static int
+job_own(struct job *j)
+{
+    struct api_request *rq = &j->rq;
+    const char **strs[] = { &rq->label_selector,
+                            &rq->field_selector,
+                            &rq->resource_version,
+                            &rq->resource_version_match,
+                            &rq->limit,
+                            &rq->continue_,
+                            &rq->timeout_seconds,
+                            &rq->watch,
+                            &rq->allow_bookmarks,
+                            &rq->send_initial_events,
+                            &rq->dry_run,
+                            &rq->field_manager,
+                            &rq->field_validation,
+                            &rq->propagation_policy,
+                            &rq->grace_period,
+                            &rq->pretty,
+                            &rq->force };
+    size_t n = sizeof(strs) / sizeof(strs[0]), need = rq->body_len + 1;
+    for (size_t i = 0; i < n; i++)
+        if (*strs[i])
+            need += strlen(*strs[i]) + 1;
+    char *p = malloc(need);
+    if (!p)
+        return -ENOMEM;
+    j->owned = p;
+    if (rq->body) {
+        memcpy(p, rq->body, rq->body_len);
+        rq->body = p;
+    }
+    p += rq->body_len;
+    *p++ = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!*strs[i])
+            continue;
+        size_t len = strlen(*strs[i]) + 1;
+        *strs[i] = memcpy(p, *strs[i], len);
+        p += len;
+    }
+    return 0;
+}
 
 static void
 job_work(void *arg)
@@ -336,6 +385,7 @@ job_done(kc_httpd_req *req, void *arg)
         free(j->rep.warnings[i]);
     json_decref(j->rep.body);
     free(j->rep.raw);
+    free(j->owned);
     free(j);
 }
 
@@ -578,9 +628,10 @@ on_request(kc_httpd_req *req, void *arg)
     kc_metric_add(srv->m_inflight, NULL, 1);
     if (api_rest_on_loop(rq) && run_on_loop(req, j))
         return 0;
-    if (kc_httpd_defer(req, job_work, job_done, j) != 0) {
+    if (job_own(j) != 0 || kc_httpd_defer(req, job_work, job_done, j) != 0) {
         kc_metric_add(srv->m_inflight, NULL, -1);
         reply_now(req, 500, "InternalError", "out of memory");
+        free(j->owned);
         free(j);
     }
     return 0;
