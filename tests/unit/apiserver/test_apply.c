@@ -198,6 +198,34 @@ test_strict_body(void **state)
     }
 }
 
+/* A body the fast parser took (no repeated key): with no unknown field nothing is reported or removed; with
+ * one, it is still reported (in document order) and pruned. */
+static void
+test_strict_body_unique_keys(void **state)
+{
+    (void)state;
+    static const char clean[] = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},"
+                                "\"data\":{\"a\":\"1\"}}";
+    static const char unknown[] = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"x\":1},"
+                                  "\"data\":{\"a\":\"1\"},\"spek\":2}";
+    static const char *const want[] = { "unknown field \"metadata.x\"", "unknown field \"spek\"" };
+    for (int k = 0; k < 2; k++) {
+        const char *text = k ? unknown : clean;
+        struct api_request rq = request("", "v1", "configmaps", "", text, "application/json");
+        rq.body_unique_keys = true;
+        json_t *obj = json_loadb(text, strlen(text), 0, NULL);
+        assert_non_null(obj);
+        struct api_reply rep = { 0 };
+        assert_int_equal(api_strict_body(&rq, &rep, obj), 0);
+        assert_warnings(&rep, want, k ? 2 : 0);
+        char *t = json_dumps(obj, JSON_COMPACT);
+        assert_string_equal(t, clean);
+        free(t);
+        json_decref(obj);
+        reply_close(&rep);
+    }
+}
+
 static void
 test_strict_patch(void **state)
 {
@@ -401,8 +429,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_options),      cmocka_unit_test(test_field_manager),  cmocka_unit_test(test_strict_body),
-        cmocka_unit_test(test_strict_patch), cmocka_unit_test(test_managed_update), cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_options),      cmocka_unit_test(test_field_manager),
+        cmocka_unit_test(test_strict_body),  cmocka_unit_test(test_strict_body_unique_keys),
+        cmocka_unit_test(test_strict_patch), cmocka_unit_test(test_managed_update),
+        cmocka_unit_test(test_apply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
