@@ -53,57 +53,70 @@ def raise_nofile():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def wait_ready(proc, what, probe):
+def wait_ready(proc, what, probe, log):
+    """Waits until probe() is true. False when proc exited at start because its port was taken meanwhile (the port
+    was free when free_port() looked; another process may take it before proc binds it): start it on another."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            with open(log) as f:
+                if "Address already in use" in f.read():
+                    return False
             raise SystemExit("%s exited at start (%d)" % (what, proc.returncode))
         try:
             if probe():
-                return
+                return True
         except (OSError, ValueError, http.client.HTTPException):
             pass
         time.sleep(0.02)  # polling interval while waiting for readiness, bounded by the deadline
     raise SystemExit("%s not ready within 30 s" % what)
 
 
+def start(cmd, what, probe_at, log):
+    """Runs cmd(port) (the argv for a free port), retried on another port when the port was taken;
+    returns (proc, port)."""
+    for _ in range(5):
+        port = free_port()
+        p = subprocess.Popen(cmd(port), stdout=subprocess.DEVNULL, stderr=open(log, "w"), preexec_fn=raise_nofile)
+        children.append(p)
+        if wait_ready(p, what, lambda: probe_at(port), log):
+            return p, port
+    raise SystemExit("%s: no free port in 5 tries" % what)
+
+
 def start_server(k8c, data):
-    port = free_port()
     server_log.append(data + ".log")
-    p = subprocess.Popen([k8c, "server", "--data-dir", data, "--secure-port", str(port), "--log-level", "warn"],
-                         stdout=subprocess.DEVNULL, stderr=open(server_log[-1], "w"), preexec_fn=raise_nofile)
-    children.append(p)
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
 
-    def probe():
+    def probe(port):
         c = http.client.HTTPSConnection("127.0.0.1", port, timeout=1, context=ctx)
         c.request("GET", "/readyz")
         ok = c.getresponse().status == 200
         c.close()
         return ok and os.path.exists(os.path.join(data, "pki", "admin.key"))
 
-    wait_ready(p, "k8c server", probe)
+    p, port = start(lambda port: [k8c, "server", "--data-dir", data, "--secure-port", str(port), "--log-level",
+                                  "warn"], "k8c server", probe, server_log[-1])
     return p, "https://127.0.0.1:%d" % port
 
 
 def start_kvstore(k8c, data):
-    port = free_port()
-    url = "http://127.0.0.1:%d" % port
-    p = subprocess.Popen([k8c, "kvstore", "--name", "bench", "--data-dir", data, "--listen-client-urls", url,
-                          "--advertise-client-urls", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    children.append(p)
-
-    def probe():
+    def probe(port):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         c.request("GET", "/health")
         ok = c.getresponse().status == 200
         c.close()
         return ok
 
-    wait_ready(p, "k8c kvstore", probe)
-    return p, url
+    def url(port):
+        return "http://127.0.0.1:%d" % port
+
+    p, port = start(lambda port: [k8c, "kvstore", "--name", "bench", "--data-dir", data, "--listen-client-urls",
+                                  url(port), "--advertise-client-urls", url(port)], "k8c kvstore", probe,
+                    data + ".log")
+    return p, url(port)
 
 
 def rss_mib(pid):
