@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """API server benchmark: `k8c server` under load from bench/apibench, against the goals of the issue and, for
-creates, against raw store puts of the same bytes (bench/kvbench on `k8c kvstore`, same 64 clients, same run).
+creates, against raw store puts of the same bytes (bench/kvbench on `k8c kvstore`, same 64 clients, same run):
+the request body (the goal's anchor), and what a create stores (a created pod as GET returns it, a fresh store).
 
 Figures: create 10,000 pods with 64 clients (ops/s, p50/p99), LIST of the 10,000 pods (whole list, paged with
 limit=500, with a label selector that passes all, a field selector that passes none, as a Table), GET of one pod,
