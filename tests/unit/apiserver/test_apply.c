@@ -15,15 +15,7 @@
 #include "api_int.h"
 #include "kc_json.h"
 
-static json_t *
-parse(const char *text)
-{
-    json_t *v = NULL;
-    char err[256];
-    if (kc_json_parse(text, strlen(text), &v, err, sizeof(err)) != 0)
-        fail_msg("parse %s: %s", text, err);
-    return v;
-}
+#include "../json_fixture.h"
 
 /* A request on group/version/plural; body is kept as given (it must outlive the request). */
 static struct api_request

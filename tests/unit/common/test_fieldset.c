@@ -18,15 +18,7 @@
 #include "kc_fieldset.h"
 #include "kc_json.h"
 
-static json_t *
-parse(const char *text)
-{
-    json_t *v = NULL;
-    char err[256];
-    if (kc_json_parse(text, strlen(text), &v, err, sizeof(err)) != 0)
-        fail_msg("parse %s: %s", text, err);
-    return v;
-}
+#include "../json_fixture.h"
 
 static struct kc_fieldset *
 set_of(const char *fields_v1)

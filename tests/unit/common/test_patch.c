@@ -19,17 +19,9 @@
 #include "kc_patch.h"
 #include "kc_schema.h"
 
-/* --- helpers --- */
+#include "../json_fixture.h"
 
-static json_t *
-parse(const char *text)
-{
-    json_t *v = NULL;
-    char err[256];
-    if (kc_json_parse(text, strlen(text), &v, err, sizeof(err)) != 0)
-        fail_msg("parse %s: %s", text, err);
-    return v;
-}
+/* --- helpers --- */
 
 /* Reads and parses tests/unit/data/patch/<file>. */
 static json_t *

@@ -19,15 +19,7 @@
 #include "kc_schema.h"
 #include "kc_strict.h"
 
-static json_t *
-parse(const char *text)
-{
-    json_t *v = NULL;
-    char err[256];
-    if (kc_json_parse(text, strlen(text), &v, err, sizeof(err)) != 0)
-        fail_msg("parse %s: %s", text, err);
-    return v;
-}
+#include "../json_fixture.h"
 
 static const struct kc_schema *
 deployment(void)
