@@ -17,6 +17,8 @@
 #include "kc_json.h"
 #include "kc_selector.h"
 
+#include "../json_fixture.h"
+
 #define QNAME_REGEX_ERR                                                                                      \
     "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric " \
     "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "                  \
@@ -30,16 +32,6 @@
     "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "          \
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 #define REQ "unable to parse requirement: "
-
-static json_t *
-J(const char *text)
-{
-    json_t *v = NULL;
-    char err[128];
-    if (kc_json_parse(text, strlen(text), &v, err, sizeof(err)) != 0)
-        fail_msg("bad test JSON %s: %s", text, err);
-    return v;
-}
 
 static char *
 repeat(char c, size_t n, const char *suffix)
@@ -354,7 +346,7 @@ test_label_matches(void **state)
             continue;
         }
         assert_int_equal(rc, 0);
-        json_t *labels = J(cases[i].labels);
+        json_t *labels = parse(cases[i].labels);
         if (kc_label_selector_matches(sel, labels) != cases[i].match)
             fail_msg("\"%s\" on %s: want %d", cases[i].sel, cases[i].labels, cases[i].match);
         json_decref(labels);
@@ -424,7 +416,7 @@ test_label_from_json(void **state)
         { "{\"matchLabels\":{\"a\":\"\"}}", "a=", "{\"a\":\"\"}", "{}" },
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        json_t *j = J(good[i].json);
+        json_t *j = parse(good[i].json);
         struct kc_label_selector *sel = NULL;
         char err[1024] = "";
         int rc = kc_label_selector_from_json(j, &sel, err, sizeof(err));
@@ -434,11 +426,11 @@ test_label_from_json(void **state)
         if (strcmp(s, good[i].out) != 0)
             fail_msg("%s: String() = \"%s\", want \"%s\"", good[i].json, s, good[i].out);
         free(s);
-        json_t *m = J(good[i].match);
+        json_t *m = parse(good[i].match);
         assert_true(kc_label_selector_matches(sel, m));
         json_decref(m);
         if (good[i].nomatch) {
-            m = J(good[i].nomatch);
+            m = parse(good[i].nomatch);
             assert_false(kc_label_selector_matches(sel, m));
             json_decref(m);
         }
@@ -513,7 +505,7 @@ test_label_from_json(void **state)
           "matchExpressions[0].values must be an array of strings" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        json_t *j = J(bad[i].json);
+        json_t *j = parse(bad[i].json);
         char err[2048] = "";
         sel = NULL;
         int rc = kc_label_selector_from_json(j, &sel, err, sizeof(err));
@@ -525,7 +517,7 @@ test_label_from_json(void **state)
         json_decref(j);
     }
     /* embedded NUL in a value */
-    json_t *j = J("{\"matchLabels\":{}}");
+    json_t *j = parse("{\"matchLabels\":{}}");
     json_object_set_new(json_object_get(j, "matchLabels"), "a", json_stringn("x\0y", 3));
     assert_int_equal(kc_label_selector_from_json(j, &sel, NULL, 0), KC_EINVALID);
     json_decref(j);
@@ -536,13 +528,13 @@ test_label_from_set_and_accessors(void **state)
 {
     (void)state;
     struct kc_label_selector *sel;
-    json_t *set = J("{\"app\":\"web\",\"a\":\"b\"}");
+    json_t *set = parse("{\"app\":\"web\",\"a\":\"b\"}");
     assert_int_equal(kc_label_selector_from_set(set, &sel), 0);
     char *s = kc_label_selector_string(sel);
     assert_string_equal(s, "a=b,app=web");
     free(s);
     assert_true(kc_label_selector_matches(sel, set));
-    json_t *other = J("{\"app\":\"web\"}");
+    json_t *other = parse("{\"app\":\"web\"}");
     assert_false(kc_label_selector_matches(sel, other));
     json_decref(other);
     kc_label_selector_free(sel);
@@ -551,17 +543,17 @@ test_label_from_set_and_accessors(void **state)
     assert_int_equal(kc_label_selector_from_set(NULL, &sel), 0);
     assert_true(kc_label_selector_empty(sel));
     kc_label_selector_free(sel);
-    set = J("{\"-x\":\"a b\"}"); /* not validated, like upstream */
+    set = parse("{\"-x\":\"a b\"}"); /* not validated, like upstream */
     assert_int_equal(kc_label_selector_from_set(set, &sel), 0);
     s = kc_label_selector_string(sel);
     assert_string_equal(s, "-x=a b");
     free(s);
     kc_label_selector_free(sel);
     json_decref(set);
-    set = J("{\"a\":1}");
+    set = parse("{\"a\":1}");
     assert_int_equal(kc_label_selector_from_set(set, &sel), KC_EINVALID);
     json_decref(set);
-    set = J("[\"a\"]");
+    set = parse("[\"a\"]");
     assert_int_equal(kc_label_selector_from_set(set, &sel), KC_EINVALID);
     json_decref(set);
 
@@ -722,10 +714,10 @@ static void
 test_field_matches(void **state)
 {
     (void)state;
-    json_t *obj = J("{\"metadata\":{\"name\":\"foo\",\"namespace\":\"default\",\"labels\":{\"app\":\"web\"}},"
-                    "\"spec\":{\"nodeName\":\"n1\",\"replicas\":3,\"paused\":false,\"ready\":true,\"ratio\":0.5,"
-                    "\"big\":-12345678901,\"obj\":{},\"list\":[],\"none\":null,\"odd\":\"a,b=c\\\\d\"},"
-                    "\"status\":{\"phase\":\"Running\"},\"involvedObject\":{\"kind\":\"Pod\"}}");
+    json_t *obj = parse("{\"metadata\":{\"name\":\"foo\",\"namespace\":\"default\",\"labels\":{\"app\":\"web\"}},"
+                        "\"spec\":{\"nodeName\":\"n1\",\"replicas\":3,\"paused\":false,\"ready\":true,\"ratio\":0.5,"
+                        "\"big\":-12345678901,\"obj\":{},\"list\":[],\"none\":null,\"odd\":\"a,b=c\\\\d\"},"
+                        "\"status\":{\"phase\":\"Running\"},\"involvedObject\":{\"kind\":\"Pod\"}}");
     static const struct {
         const char *sel;
         bool match;
@@ -844,11 +836,11 @@ test_allocation_failures(void **state)
 {
     (void)state;
     json_t *j =
-        J("{\"matchLabels\":{\"b\":\"1\",\"a\":\"2\"},\"matchExpressions\":[{\"key\":\"c\",\"operator\":\"In\","
-          "\"values\":[\"y\",\"x\",\"z\"]},{\"key\":\"d\",\"operator\":\"Exists\"},{\"key\":\"e\",\"operator\":"
-          "\"NotIn\",\"values\":[\"q\"]},{\"key\":\"f\",\"operator\":\"In\",\"values\":[\"1\",\"2\",\"3\",\"4\","
-          "\"5\"]}]}");
-    json_t *set = J("{\"x\":\"1\",\"y\":\"2\",\"z\":\"3\",\"w\":\"4\",\"v\":\"5\"}");
+        parse("{\"matchLabels\":{\"b\":\"1\",\"a\":\"2\"},\"matchExpressions\":[{\"key\":\"c\",\"operator\":\"In\","
+              "\"values\":[\"y\",\"x\",\"z\"]},{\"key\":\"d\",\"operator\":\"Exists\"},{\"key\":\"e\",\"operator\":"
+              "\"NotIn\",\"values\":[\"q\"]},{\"key\":\"f\",\"operator\":\"In\",\"values\":[\"1\",\"2\",\"3\",\"4\","
+              "\"5\"]}]}");
+    json_t *set = parse("{\"x\":\"1\",\"y\":\"2\",\"z\":\"3\",\"w\":\"4\",\"v\":\"5\"}");
     int done = 0;
     for (long nth = 1; done != 0x3f && nth < 1000; nth++) {
         struct kc_label_selector *ls = NULL;
