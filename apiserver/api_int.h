@@ -13,6 +13,7 @@
 #include "api_store.h"
 #include "kc_httpd.h"
 #include "kc_metrics.h"
+#include "kc_sb.h"
 
 struct api_token {
     char *token, *user, *uid;
@@ -91,6 +92,10 @@ struct api_request {
     void *async_arg;
     struct api_obj_pending *pending;
     json_t *pending_obj;
+    /* A create whose store write takes metadata.managedFields as text (store_create's async path, decided in
+     * do_create): prepare_create writes them here (api_managed_update) instead of into the object. */
+    bool managed_as_text;
+    struct kc_sb managed_text;
 };
 
 /* What a handler answers: a status code and a JSON body (owned), plus warnings. raw (malloc'ed, owned, raw_len
@@ -198,8 +203,11 @@ int api_strict_patch_result(struct api_request *rq, struct api_reply *rep, json_
  * tracked (obj when NULL) changes against old (NULL on create: compared with the kind's empty object) goes to
  * rq's manager, into obj's metadata.managedFields, as upstream's fieldmanager UpdateNoErrors: managedFields in
  * obj are used when valid, reset by [] or [{}] (an update then stores none, as upstream stops tracking), else
- * taken from old; subresources always take old's. On any failure obj is left without managedFields. */
-void api_managed_update(const struct api_request *rq, const json_t *old, const json_t *tracked, json_t *obj);
+ * taken from old; subresources always take old's. On any failure obj is left without managedFields. text (a
+ * create only, may be NULL): the usual create's managedFields (the request brought none) are appended to it as
+ * JSON text instead (kc_managed_create_encode_text; nothing when there are none) and obj gets none. */
+void api_managed_update(const struct api_request *rq, const json_t *old, const json_t *tracked, json_t *obj,
+                        struct kc_sb *text);
 
 /* Server-side apply of rq's body (application/apply-patch+yaml, YAML or JSON) to old (the stored object, NULL when
  * there is none: the apply creates it), on the main resource or /status. On success *out is the object to store

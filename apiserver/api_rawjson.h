@@ -59,6 +59,11 @@ struct api_raw_shape;
 /* api_raw_dumps that also fills *sh as api_raw_shape(text, *len, sh) would (sh->s is the returned text) and sets
  * *shaped; *shaped false: api_raw_shape would refuse the text (see it), sh is not filled. */
 char *api_raw_dumps_shape(const json_t *v, size_t *len, struct api_raw_shape *sh, bool *shaped);
+/* The same with metadata.managedFields given as JSON text (managed_len bytes, compact, as api_raw_dump writes
+ * it; v's metadata must have no managedFields): written as metadata's last member, where json_object_set_new
+ * would have put it. NULL when v has no metadata object, its metadata has managedFields, or memory is short. */
+char *api_raw_dumps_shape_managed(const json_t *v, const char *managed, size_t managed_len, size_t *len,
+                                  struct api_raw_shape *sh, bool *shaped);
 
 /* One member of an object: offsets into the text of the key (between its quotes), of the member's start (the
  * key's opening quote), of its value and of the end of its value. */

@@ -175,11 +175,14 @@ int api_obj_create_json(struct api_store *s, const char *key, const json_t *obj,
 /* api_obj_create_json without waiting, on a store with asynchronous writes (api_store_has_async): obj is encoded
  * and submitted now; done(arg) runs once the write is committed or failed, on the store's committer thread (it
  * must only hand over, e.g. kc_httpd_resume), possibly before this returns. Then, on the requester's thread,
- * api_obj_create_finish collects the result. Returns 0 (*out set, done will run), KC_EUNSUPPORTED (a backend
- * without asynchronous writes), or api_obj_create's immediate errors (done will not run). */
+ * api_obj_create_finish collects the result. managed (may be NULL): obj's metadata.managedFields as JSON text
+ * (api_raw_dumps_shape_managed; obj has none, nor a resourceVersion), for a key stored as it is (no
+ * api_storage_map), else KC_EINVALID. Returns 0 (*out set, done will run), KC_EUNSUPPORTED (a backend without
+ * asynchronous writes), or api_obj_create's immediate errors (done will not run). */
 struct api_obj_pending;
-int api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, int64_t lease,
-                         void (*done)(void *arg), void *arg, struct api_obj_pending **out);
+int api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, const char *managed,
+                         size_t managed_len, int64_t lease, void (*done)(void *arg), void *arg,
+                         struct api_obj_pending **out);
 /* Whether api_obj_create_finish needs the object for the reply text (a kind stored in another version). When it
  * does not, the caller may release the object right after the start, while it is still in the cache. */
 bool api_obj_create_needs_obj(const struct api_obj_pending *p);

@@ -410,7 +410,8 @@ store_managed(json_t *obj, const struct kc_managed *m)
 }
 
 void
-api_managed_update(const struct api_request *rq, const json_t *old, const json_t *tracked, json_t *obj)
+api_managed_update(const struct api_request *rq, const json_t *old, const json_t *tracked, json_t *obj,
+                   struct kc_sb *text)
 {
     const struct kc_schema *sc = schema_of(rq);
     json_t *meta = json_object_get(obj, "metadata");
@@ -450,10 +451,13 @@ api_managed_update(const struct api_request *rq, const json_t *old, const json_t
         if (rc == 0)
             rc = store_managed(obj, &m);
     } else { /* a create: kc_managed_update against the kind's empty object, without the compare */
-        json_t *enc = NULL;
-        rc = kc_managed_create_encode(&m, &ctx, manager, tracked ? tracked : obj, &enc);
-        if (rc == 0 && enc && json_object_set_new(meta, "managedFields", enc) != 0) /* as store_managed puts it */
-            rc = -ENOMEM;
+        rc = text ? kc_managed_create_encode_text(&m, &ctx, manager, tracked ? tracked : obj, text) : KC_EUNSUPPORTED;
+        if (rc == KC_EUNSUPPORTED) {
+            json_t *enc = NULL;
+            rc = kc_managed_create_encode(&m, &ctx, manager, tracked ? tracked : obj, &enc);
+            if (rc == 0 && enc && json_object_set_new(meta, "managedFields", enc) != 0) /* as store_managed puts it */
+                rc = -ENOMEM;
+        }
     }
     if (rc != 0) {
         /* UpdateNoErrors: never garbage; the object goes without managedFields */

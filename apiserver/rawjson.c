@@ -739,7 +739,7 @@ api_raw_dumps(const json_t *v, size_t *len)
  * metadata not an object. */
 static bool
 dump_members_shaped(struct api_rawbuf *b, const json_t *v, int depth, struct api_raw_member *out, size_t *count,
-                    struct api_raw_shape *sh)
+                    struct api_raw_shape *sh, const char *managed, size_t managed_len)
 {
     bool ok = true;
     size_t k = 0;
@@ -759,7 +759,8 @@ dump_members_shaped(struct api_rawbuf *b, const json_t *v, int depth, struct api
         api_rawbuf_add(b, ":", 1);
         size_t value = b->len;
         if (sh && klen == 8 && memcmp(key, "metadata", 8) == 0) {
-            if (json_is_object(m) && dump_members_shaped(b, m, depth + 1, sh->meta_m, &sh->nmeta, NULL))
+            if (json_is_object(m) &&
+                dump_members_shaped(b, m, depth + 1, sh->meta_m, &sh->nmeta, NULL, managed, managed_len))
                 sh->meta = (int)k;
             else if (json_is_object(m))
                 ok = false;
@@ -778,6 +779,20 @@ dump_members_shaped(struct api_rawbuf *b, const json_t *v, int depth, struct api
             ok = false;
         k++;
     }
+    if (managed && !sh) { /* metadata's last member, its value as given */
+        if (k)
+            api_rawbuf_add(b, ",", 1);
+        size_t start = b->len;
+        api_rawbuf_add(b, "\"managedFields\":", 16);
+        api_rawbuf_add(b, managed, managed_len);
+        if (k < API_RAW_MEMBERS)
+            out[k] = (struct api_raw_member){
+                .key = start + 1, .key_len = 13, .start = start, .value = start + 16, .end = b->len
+            };
+        else
+            ok = false;
+        k++;
+    }
     api_rawbuf_add(b, "}", 1);
     *count = k;
     return ok;
@@ -786,15 +801,31 @@ dump_members_shaped(struct api_rawbuf *b, const json_t *v, int depth, struct api
 char *
 api_raw_dumps_shape(const json_t *v, size_t *len, struct api_raw_shape *sh, bool *shaped)
 {
+    return api_raw_dumps_shape_managed(v, NULL, 0, len, sh, shaped);
+}
+
+char *
+api_raw_dumps_shape_managed(const json_t *v, const char *managed, size_t managed_len, size_t *len,
+                            struct api_raw_shape *sh, bool *shaped)
+{
     *shaped = false;
+    const json_t *meta = json_object_get(v, "metadata");
+    if (managed && (!json_is_object(meta) || json_object_get(meta, "managedFields")))
+        return NULL;
     if (!json_is_object(v)) {
         return api_raw_dumps(v, len);
     }
     struct api_rawbuf b = { 0 };
-    api_rawbuf_reserve(&b, 1024);
+    api_rawbuf_reserve(&b, 1024 + managed_len);
     sh->ntop = sh->nmeta = 0;
     sh->meta = -1;
-    bool ok = dump_members_shaped(&b, v, 0, sh->top, &sh->ntop, sh);
+    bool ok = dump_members_shaped(&b, v, 0, sh->top, &sh->ntop, sh, managed, managed_len);
+    if (managed) {
+        /* the text's nesting: FieldsV1 mirrors the object's (4 levels below it, from metadata to fieldsV1); a
+         * \u0000 anywhere in it counts as one */
+        b.depth += 4;
+        b.nul |= memmem(managed, managed_len, "\\u0000", 6) != NULL;
+    }
     api_rawbuf_reserve(&b, 1); /* the NUL */
     if (b.oom) {
         free(b.p);

@@ -512,7 +512,7 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool 
         json_t *tracked = NULL;
         if (strcmp(r->kind, "Namespace") == 0 && !r->group[0] && !asked_finalizers && (tracked = json_deep_copy(obj)))
             kc_json_del(tracked, "spec.finalizers");
-        api_managed_update(rq, NULL, tracked, obj);
+        api_managed_update(rq, NULL, tracked, obj, rq->managed_as_text ? &rq->managed_text : NULL);
         json_decref(tracked);
     }
     struct api_errors errs = { 0 };
@@ -601,9 +601,26 @@ api_rest_finish(struct api_request *rq, struct api_reply *rep)
 
 /* Stores a prepared new object and replies 201 (takes obj); with rq->async_done, starts the write and leaves
  * the reply to api_rest_finish. */
+/* Puts the managedFields prepare_create left as text (rq->managed_as_text) into obj, for a path that encodes obj
+ * itself. */
+static int
+managed_into_obj(struct api_request *rq, json_t *obj)
+{
+    if (!rq->managed_text.len)
+        return 0;
+    json_t *mf = api_raw_parse(rq->managed_text.p, rq->managed_text.len, false);
+    kc_sb_free(&rq->managed_text);
+    return mf && json_object_set_new(meta_of(obj), "managedFields", mf) == 0 ? 0 : -ENOMEM;
+}
+
 static void
 store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
 {
+    bool text = rq->async_done && rq->managed_text.len;
+    if (!text && managed_into_obj(rq, obj) != 0) {
+        created_reply(rq, rep, obj, -ENOMEM, 0, NULL, 0);
+        return;
+    }
     if (dry_run(rq)) {
         reply_object(rq, rep, 201, obj);
         return;
@@ -617,7 +634,9 @@ store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
         rc = event_lease(rq->srv, &lease);
     if (rq->async_done) { /* on the loop: never wait here */
         if (rc == 0)
-            rc = api_obj_create_start(rq->srv->store, key, obj, lease, rq->async_done, rq->async_arg, &rq->pending);
+            rc = api_obj_create_start(rq->srv->store, key, obj, text ? rq->managed_text.p : NULL,
+                                      text ? rq->managed_text.len : 0, lease, rq->async_done, rq->async_arg,
+                                      &rq->pending);
         if (rc == 0 && !rq->want_table && !api_obj_create_needs_obj(rq->pending)) {
             json_decref(obj); /* freed now, while it is in the cache: the reply is made from the stored bytes */
             obj = NULL;
@@ -641,11 +660,13 @@ do_create(struct api_request *rq, struct api_reply *rep)
     json_t *obj;
     if (api_check_options(rq, rep, "CreateOptions", false) != 0 || api_parse_body(rq, rep, &obj) != 0)
         return;
-    if (api_strict_body(rq, rep, obj) != 0 || prepare_create(rq, rep, obj, true) != 0) {
+    /* the asynchronous write encodes managedFields from text (api_obj_create_start): no tree is built for them */
+    rq->managed_as_text = rq->async_done && !dry_run(rq) && !rq->want_table;
+    if (api_strict_body(rq, rep, obj) != 0 || prepare_create(rq, rep, obj, true) != 0)
         json_decref(obj);
-        return;
-    }
-    store_create(rq, rep, obj);
+    else
+        store_create(rq, rep, obj);
+    kc_sb_free(&rq->managed_text);
 }
 
 /* Carries what only the server may set from old to obj; bumps generation on spec changes. status_only: the
@@ -761,7 +782,7 @@ finish_update(struct api_request *rq, struct api_reply *rep, json_t *obj, const 
     if (!status_only && r->defaults)
         r->defaults(r, next);
     if (track)
-        api_managed_update(rq, old, NULL, next);
+        api_managed_update(rq, old, NULL, next, NULL);
     struct api_errors errs = { 0 };
     api_validate_meta(r, next, old, &errs);
     if (r->validate)
@@ -1840,7 +1861,7 @@ do_scale(struct api_request *rq, struct api_reply *rep, const char *method_verb)
     if (rq->res->generation_on_spec && spec_changed(obj, next))
         kc_json_set(next, "metadata.generation",
                     json_integer(json_integer_value(kc_json_get(obj, "metadata.generation")) + 1));
-    api_managed_update(rq, obj, NULL, next); /* an Update entry with subresource "scale": spec.replicas */
+    api_managed_update(rq, obj, NULL, next, NULL); /* an Update entry with subresource "scale": spec.replicas */
     kc_json_del(next, "metadata.resourceVersion");
     int64_t nrev = rev;
     rc = dry_run(rq) ? 0 : api_obj_update(rq->srv->store, key, next, rev, &nrev);

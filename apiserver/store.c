@@ -393,8 +393,8 @@ create_committed(void *arg, int err, struct kvs_resp *resp)
 }
 
 int
-api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, int64_t lease, void (*done)(void *arg),
-                     void *arg, struct api_obj_pending **out)
+api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, const char *managed, size_t managed_len,
+                     int64_t lease, void (*done)(void *arg), void *arg, struct api_obj_pending **out)
 {
     if (!s || !key || !*key || !done || !out)
         return KC_EINVALID;
@@ -404,22 +404,26 @@ api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, in
     char kbuf[KEY_MAX];
     if (!(key = storage_key(key, kbuf, sizeof(kbuf), &m)))
         return KC_EINVALID;
+    const json_t *meta = json_object_get(obj, "metadata");
+    if (managed && (m || !json_is_object(meta) || json_object_get(meta, "managedFields") ||
+                    json_object_get(meta, "resourceVersion")))
+        return KC_EINVALID;
     struct api_obj_pending *p = kc_calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
     int rc;
-    if (!m && json_is_object(obj) && !json_object_get(json_object_get(obj, "metadata"), "resourceVersion") &&
+    if (!m && json_is_object(obj) && !json_object_get(meta, "resourceVersion") &&
         (p->shape = kc_malloc(sizeof(*p->shape)))) {
         /* a create's usual object: encoded with its shape, which the reply and the lists' cache take */
         bool shaped;
-        p->text = api_raw_dumps_shape(obj, NULL, p->shape, &shaped);
+        p->text = api_raw_dumps_shape_managed(obj, managed, managed_len, NULL, p->shape, &shaped);
         rc = p->text ? 0 : -ENOMEM;
         if (!shaped) {
             free(p->shape);
             p->shape = NULL;
         }
     } else {
-        rc = encode_stored(obj, m, &p->text);
+        rc = managed ? -ENOMEM : encode_stored(obj, m, &p->text); /* managed: the shape's allocation failed */
     }
     if (rc == 0 && !(p->key = kc_strdup(key)))
         rc = -ENOMEM;

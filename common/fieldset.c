@@ -45,6 +45,58 @@ kc_sb_str(struct kc_sb *b, const char *s)
 }
 
 void
+kc_sb_truncate(struct kc_sb *b, size_t len)
+{
+    if (len < b->len) {
+        b->len = len;
+        b->p[len] = '\0';
+    }
+}
+
+void
+kc_sb_json_string(struct kc_sb *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    kc_sb_add(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        kc_sb_add(b, s + run, i - run);
+        run = i + 1;
+        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            kc_sb_add(b, esc, 2);
+            break;
+        case '\b':
+            kc_sb_add(b, "\\b", 2);
+            break;
+        case '\f':
+            kc_sb_add(b, "\\f", 2);
+            break;
+        case '\n':
+            kc_sb_add(b, "\\n", 2);
+            break;
+        case '\r':
+            kc_sb_add(b, "\\r", 2);
+            break;
+        case '\t':
+            kc_sb_add(b, "\\t", 2);
+            break;
+        default:
+            kc_sb_add(b, esc, 6);
+            break;
+        }
+    }
+    kc_sb_add(b, s + run, n - run);
+    kc_sb_add(b, "\"", 1);
+}
+
+void
 kc_sb_printf(struct kc_sb *b, const char *fmt, ...)
 {
     char buf[256];

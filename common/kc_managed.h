@@ -26,6 +26,7 @@
 
 struct kc_schema;
 struct kc_fieldset;
+struct kc_sb;
 
 #define KC_MANAGED_MAX_UPDATERS 10                /* upstream's DefaultMaxUpdateManagers */
 #define KC_MANAGED_ANCIENT      "ancient-changes" /* the manager the oldest Update entries are merged into */
@@ -112,6 +113,11 @@ int kc_managed_create(struct kc_managed *m, const struct kc_managed_ctx *ctx, co
  * Returns 0 or -ENOMEM. */
 int kc_managed_create_encode(const struct kc_managed *m, const struct kc_managed_ctx *ctx, const char *manager,
                              const json_t *obj, json_t **out);
+/* kc_managed_create_encode's array as compact JSON text appended to out (what json_dumps writes for it; nothing
+ * when it has no entries), for the usual create only: KC_EUNSUPPORTED when m holds entries (use
+ * kc_managed_create_encode). Returns 0, KC_EUNSUPPORTED or -ENOMEM (out then as it was, or out->oom set). */
+int kc_managed_create_encode_text(const struct kc_managed *m, const struct kc_managed_ctx *ctx, const char *manager,
+                                  const json_t *obj, struct kc_sb *out);
 
 /* An Apply of config by manager to live (an empty object {} when creating). On success *out is the new object
  * (a new reference: the merge of config into live with the fields manager stopped applying removed unless

@@ -21,6 +21,12 @@ void kc_sb_printf(struct kc_sb *b, const char *fmt, ...) __attribute__((format(p
 char *kc_sb_take(struct kc_sb *b);
 void kc_sb_free(struct kc_sb *b);
 
+/* Drops what was appended after len (len <= b->len). */
+void kc_sb_truncate(struct kc_sb *b, size_t len);
+/* Appends s (n bytes, valid UTF-8) as a JSON string the way jansson's json_dumps writes one: '"', '\\' and
+ * control characters escaped (\b \f \n \r \t, else \u00XX in capitals), everything else as it is. */
+void kc_sb_json_string(struct kc_sb *b, const char *s, size_t n);
+
 /* Appends v as Go's encoding/json (Go 1.22+) writes it: compact, HTML-escaped, \b and \f as such, invalid UTF-8
  * as \ufffd, shortest reals; object keys in the object's order (a Go struct's fields). */
 void kc_sb_go_json(struct kc_sb *b, const json_t *v);

@@ -29,6 +29,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+struct kc_sb;
 struct kc_schema;
 struct kc_fieldset;
 
@@ -61,6 +62,12 @@ int kc_typed_compare_changes(const json_t *lhs, const json_t *rhs, const struct 
  * -ENOMEM. */
 int kc_typed_compare_changes_v1(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, bool modified,
                                 const struct kc_fieldset *skip, const struct kc_fieldset *unmark, json_t **out);
+/* The same FieldsV1 appended to out as compact JSON text, byte for byte what json_dumps(JSON_COMPACT) (and
+ * api_raw_dump) write for kc_typed_compare_changes_v1's object - without building it. Returns 0, or -ENOMEM
+ * (out is then as it was, or out->oom is set). */
+int kc_typed_compare_changes_v1_text(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, bool modified,
+                                     const struct kc_fieldset *skip, const struct kc_fieldset *unmark,
+                                     struct kc_sb *out);
 
 /* The merge of rhs (an applied configuration) into lhs (the live object) (upstream's TypedValue.Merge):
  * leaves take rhs's value when rhs has one (JSON null included), else lhs's; granular structs and maps merge

@@ -739,6 +739,46 @@ kc_managed_create_encode(const struct kc_managed *m, const struct kc_managed_ctx
     return encode_one(ctx, manager && *manager ? manager : "unknown", fields, out);
 }
 
+int
+kc_managed_create_encode_text(const struct kc_managed *m, const struct kc_managed_ctx *ctx, const char *manager,
+                              const json_t *obj, struct kc_sb *out)
+{
+    if (m->n)
+        return KC_EUNSUPPORTED;
+    const json_t *empty = kc_typed_empty_object_shared(ctx->schema);
+    const struct kc_fieldset *strip = strip_set();
+    if (!empty || !strip)
+        return -ENOMEM;
+    size_t start = out->len;
+    /* append_entry's members in its order, as json_dumps writes them */
+    kc_sb_add(out, "[{\"manager\":", 12);
+    const char *who = manager && *manager ? manager : "unknown";
+    kc_sb_json_string(out, who, strlen(who));
+    kc_sb_add(out, ",\"operation\":\"Update\",\"apiVersion\":", 35);
+    kc_sb_json_string(out, nz(ctx->api_version), strlen(nz(ctx->api_version)));
+    if (ctx->now) {
+        kc_sb_add(out, ",\"time\":", 8);
+        kc_sb_json_string(out, ctx->now, strlen(ctx->now));
+    }
+    kc_sb_add(out, ",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":", 36);
+    size_t fields = out->len;
+    int rc = kc_typed_compare_changes_v1_text(empty, obj, ctx->schema, true, ctx->ignored, strip, out);
+    if (rc == 0 && out->len - fields == 2 && memcmp(out->p + fields, "{}", 2) == 0) {
+        kc_sb_truncate(out, start); /* nothing the manager owns: no entry, no managedFields */
+        return 0;
+    }
+    if (rc == 0 && nz(ctx->subresource)[0]) {
+        kc_sb_add(out, ",\"subresource\":", 15);
+        kc_sb_json_string(out, ctx->subresource, strlen(ctx->subresource));
+    }
+    kc_sb_add(out, "}]", 2);
+    if (rc == 0 && out->oom)
+        rc = -ENOMEM;
+    if (rc != 0)
+        kc_sb_truncate(out, start);
+    return rc;
+}
+
 /* --- Apply --- */
 
 static int

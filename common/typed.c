@@ -799,6 +799,7 @@ struct chg {
     bool modified;      /* leaves on both sides that differ count too (added and modified); else added only */
     bool v1;            /* build FieldsV1 objects instead of set nodes */
     json_t *leaf;       /* v1: the {} every leaf shares, as kc_fieldset_to_fields_v1 shares one */
+    struct kc_sb *out;  /* v1 as text: where the walk writes FieldsV1 (no objects are built); NULL: objects */
     struct kc_sb text;  /* v1: scratch for entry keys */
     struct scratch scr; /* the cands of the values being walked */
 };
@@ -808,6 +809,7 @@ struct built {
     bool member;               /* the path is in the result */
     struct kc_fieldset *child; /* sets: what is below it (NULL: nothing) */
     json_t *v1;                /* FieldsV1: its entry ({} or an object of "." and the children), NULL: neither */
+    bool text;                 /* FieldsV1 as text: its entry was written at the end of c->out */
 };
 
 static int changed_rec(struct chg *c, const json_t *l, const json_t *r, struct tref tr, const struct kc_fieldset *skip,
@@ -1010,6 +1012,49 @@ add_elem(struct kc_fieldset *s, const struct cand *x, const struct built *cb, ch
     return 0;
 }
 
+/* build_node for FieldsV1 as text: the node's object written at the end of c->out as json_dumps writes the one
+ * build_node makes (members in the same order, keys escaped as jansson does; field names come from parsed JSON,
+ * so they are valid UTF-8 and are not checked again), or nothing when no child is kept. */
+static int
+build_node_text(struct chg *c, struct cand **ord, size_t n, const struct kc_fieldset *skip,
+                const struct kc_fieldset *unmark, bool member, struct built *b)
+{
+    struct kc_sb *o = c->out;
+    size_t start = o->len;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct cand *x = ord[i];
+        const struct kc_fs_elem *sk = skip ? cand_find(skip, x, &rc) : NULL;
+        const struct kc_fs_elem *um = unmark && rc == 0 ? cand_find(unmark, x, &rc) : NULL;
+        if (rc != 0)
+            break;
+        if (sk && sk->member) /* left out with everything below */
+            continue;
+        size_t mark = o->len;
+        if (mark == start)
+            kc_sb_add(o, member ? "{\".\":{}," : "{", member ? 8 : 1);
+        else
+            kc_sb_add(o, ",", 1);
+        c->text.len = 0;
+        cand_text(&c->text, x);
+        kc_sb_json_string(o, c->text.p ? c->text.p : "", c->text.len);
+        kc_sb_add(o, ":", 1);
+        struct built cb;
+        rc = changed_rec(c, x->l, x->r, x->sub, sk ? sk->child : NULL, um ? um->child : NULL, um && um->member, &cb);
+        if (rc == 0 && !cb.text)
+            kc_sb_truncate(o, mark); /* nothing kept below: neither is its key (nor the '{' of a first one) */
+    }
+    if (rc == 0 && (o->oom || c->text.oom))
+        rc = -ENOMEM;
+    if (rc != 0 || o->len == start) {
+        kc_sb_truncate(o, start);
+        return rc;
+    }
+    kc_sb_add(o, "}", 1);
+    b->text = true;
+    return 0;
+}
+
 /* The node below a value from its children in order (ord[0, n)): each child walked and kept when it is a member
  * or has members below. skip / unmark: the nodes of those sets at these children (NULL: nothing); member: whether
  * the value itself is (for FieldsV1's "."). Fills b->child or b->v1 (NULL when nothing is kept). */
@@ -1022,6 +1067,8 @@ build_node(struct chg *c, struct cand **ord, size_t n, const struct kc_fieldset 
     char *text = NULL;
     if (n == 0)
         return 0;
+    if (c->out)
+        return build_node_text(c, ord, n, skip, unmark, member, b);
     if (!c->v1) {
         size_t text_len = 0; /* the names the schema does not hold, kept in the node's own allocation */
         for (size_t i = 0; i < n; i++)
@@ -1272,8 +1319,12 @@ changed_rec(struct chg *c, const json_t *l, const json_t *r, struct tref tr, con
         else if (ti.kind == TK_MAP && json_object_size(r))
             rc = map_children(c, &ti, json_is_object(l) ? l : NULL, r, skip, unmark, b);
     }
-    if (rc == 0 && c->v1 && !b->v1 && b->member)
+    if (rc == 0 && c->out && !b->text && b->member) {
+        kc_sb_add(c->out, "{}", 2);
+        b->text = true;
+    } else if (rc == 0 && c->v1 && !c->out && !b->v1 && b->member) {
         b->v1 = json_incref(c->leaf);
+    }
     return rc;
 }
 
@@ -1324,6 +1375,27 @@ kc_typed_compare_changes_v1(const json_t *lhs, const json_t *rhs, const struct k
         return rc;
     *out = b.v1;
     return 0;
+}
+
+int
+kc_typed_compare_changes_v1_text(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, bool modified,
+                                 const struct kc_fieldset *skip, const struct kc_fieldset *unmark, struct kc_sb *out)
+{
+    struct chg c = { .modified = modified, .v1 = true, .out = out };
+    struct scratch_first first;
+    scratch_init(&c.scr, &first);
+    size_t start = out->len;
+    struct built b;
+    int rc = changed_root(&c, lhs, rhs, root, skip, unmark, &b);
+    scratch_free(&c.scr);
+    kc_sb_free(&c.text);
+    if (rc == 0 && !b.text)
+        kc_sb_add(out, "{}", 2);
+    if (rc == 0 && out->oom)
+        rc = -ENOMEM;
+    if (rc != 0)
+        kc_sb_truncate(out, start);
+    return rc;
 }
 
 /* --- merge --- */

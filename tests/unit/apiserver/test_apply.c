@@ -265,7 +265,23 @@ test_managed_update(void **state)
     rq.field_manager = "creator";
     json_t *obj = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":"
                         "\"default\",\"uid\":\"u\"},\"data\":{\"a\":\"1\"}}");
-    api_managed_update(&rq, NULL, NULL, obj);
+    /* as text first (the asynchronous create's form): obj gets none, the text is what the array dumps to */
+    struct kc_sb text = { 0 };
+    api_managed_update(&rq, NULL, NULL, obj, &text);
+    assert_null(kc_json_get(obj, "metadata.managedFields"));
+    api_managed_update(&rq, NULL, NULL, obj, NULL);
+    char *want_text = json_dumps(kc_json_get(obj, "metadata.managedFields"), JSON_COMPACT);
+    assert_non_null(text.p);
+    assert_string_equal(text.p, want_text);
+    free(want_text);
+    kc_sb_free(&text);
+    /* with client-sent entries the text form is not taken: obj gets the array */
+    json_t *sent = json_deep_copy(obj);
+    api_managed_update(&rq, NULL, NULL, sent, &text);
+    assert_int_equal(text.len, 0);
+    assert_int_equal(json_array_size(kc_json_get(sent, "metadata.managedFields")), 1);
+    kc_sb_free(&text);
+    json_decref(sent);
     json_t *e = json_array_get(kc_json_get(obj, "metadata.managedFields"), 0);
     assert_non_null(e);
     assert_string_equal(json_string_value(json_object_get(e, "manager")), "creator");
@@ -279,16 +295,16 @@ test_managed_update(void **state)
     kc_json_del(next, "metadata.managedFields");
     kc_json_set(next, "data.b", json_string("2"));
     rq.field_manager = "editor";
-    api_managed_update(&rq, obj, NULL, next);
+    api_managed_update(&rq, obj, NULL, next, NULL);
     assert_int_equal(json_array_size(kc_json_get(next, "metadata.managedFields")), 2);
     /* a reset, then an untracked object stays untracked */
     json_t *reset = json_deep_copy(next);
     kc_json_set(reset, "metadata.managedFields", json_array());
-    api_managed_update(&rq, next, NULL, reset);
+    api_managed_update(&rq, next, NULL, reset, NULL);
     assert_null(kc_json_get(reset, "metadata.managedFields"));
     json_t *later = json_deep_copy(reset);
     kc_json_set(later, "data.c", json_string("3"));
-    api_managed_update(&rq, reset, NULL, later);
+    api_managed_update(&rq, reset, NULL, later, NULL);
     assert_null(kc_json_get(later, "metadata.managedFields"));
     /* a subresource never takes the request's managedFields */
     struct api_request st = request("apps", "v1", "deployments", "d", NULL, NULL);
@@ -299,7 +315,7 @@ test_managed_update(void **state)
                        "{}}}}]},\"spec\":{\"paused\":true}}");
     json_t *d1 = parse("{\"metadata\":{\"name\":\"d\",\"managedFields\":[]},\"spec\":{\"paused\":true},\"status\":{"
                        "\"replicas\":1}}");
-    api_managed_update(&st, d0, NULL, d1);
+    api_managed_update(&st, d0, NULL, d1, NULL);
     json_t *mf = kc_json_get(d1, "metadata.managedFields");
     assert_int_equal(json_array_size(mf), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(mf, 1), "subresource")), "status");

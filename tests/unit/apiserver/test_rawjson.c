@@ -532,6 +532,34 @@ check_dump_shape(const json_t *v)
     }
     free(text);
     free(want);
+    /* with managedFields as text: the bytes of v with them set as metadata's last member, and the shape of those
+     * (which may be refused where the text's nesting is unknown: never wrongly given) */
+    const json_t *meta = json_object_get(v, "metadata");
+    if (!json_is_object(v) || !json_is_object(meta) || json_object_get(meta, "managedFields")) {
+        assert_null(api_raw_dumps_shape_managed(v, "[]", 2, &len, &got, &shaped));
+        return;
+    }
+    static const char managed[] =
+        "[{\"manager\":\"m\",\"fieldsV1\":{\"f:metadata\":{\"f:name\":{}},\"k:{\\\"a\\\":1}\":{}}}]";
+    json_t *with = json_deep_copy(v);
+    json_object_set_new(json_object_get(with, "metadata"), "managedFields", json_loads(managed, 0, NULL));
+    want = api_raw_dumps(with, &want_len);
+    text = api_raw_dumps_shape_managed(v, managed, strlen(managed), &len, &got, &shaped);
+    assert_non_null(text);
+    assert_non_null(want);
+    assert_string_equal(text, want);
+    assert_int_equal(len, want_len);
+    if (shaped) {
+        assert_int_equal(api_raw_shape(want, want_len, &sh), 0);
+        assert_int_equal(got.ntop, sh.ntop);
+        assert_int_equal(got.nmeta, sh.nmeta);
+        assert_int_equal(got.meta, sh.meta);
+        assert_memory_equal(got.top, sh.top, sh.ntop * sizeof(sh.top[0]));
+        assert_memory_equal(got.meta_m, sh.meta_m, sh.nmeta * sizeof(sh.meta_m[0]));
+    }
+    free(text);
+    free(want);
+    json_decref(with);
 }
 
 static void

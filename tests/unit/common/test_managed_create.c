@@ -1,7 +1,7 @@
 /* test_managed_create.c - the create path of managedFields (kc_managed_create, kc_managed_create_encode and the
- * walk under them, kc_typed_compare_changes and its FieldsV1 form) against the general path it replaces
- * (kc_managed_update against the kind's empty object, kc_typed_compare): the same entries, FieldsV1 and bytes for
- * the benchmark pod, hand-written pods, deployments, services, jobs, config maps and more (associative lists of one
+ * walk under them, kc_typed_compare_changes and its FieldsV1 form, as objects and as text) against the general path it
+ * replaces (kc_managed_update against the kind's empty object, kc_typed_compare): the same entries, FieldsV1 and bytes
+ * for the benchmark pod, hand-written pods, deployments, services, jobs, config maps and more (associative lists of one
  * and several keys, sets, atomic lists, maps, nulls, empty values, values equal to the empty object's, client-sent
  * managedFields), then for seeded random mutations of them (deleted, nulled, emptied, retyped, duplicated and
  * unknown members, reals for integers, odd map keys), under several ignored sets and subresources; deep nesting;
@@ -616,6 +616,23 @@ check_create(const char *what, const struct kind *k, const json_t *obj, enum end
     assert_same_json(direct, want, label);
     snprintf(label, sizeof(label), "%s (endpoint %d): kc_managed_create_encode changed m", what, (int)ep);
     assert_same_json(after, before, label);
+    /* the text form: json_dumps of that array byte for byte (nothing when it is NULL), or refused with entries */
+    struct kc_sb text = { 0 };
+    kc_sb_str(&text, "x"); /* appended to what is there */
+    int rc = kc_managed_create_encode_text(&request, &ctx, manager, obj, &text);
+    if (request.n) {
+        assert_int_equal(rc, KC_EUNSUPPORTED);
+        assert_string_equal(text.p, "x");
+    } else {
+        assert_int_equal(rc, 0);
+        char *want_text = direct ? json_dumps(direct, JSON_COMPACT) : strdup("");
+        assert_non_null(want_text);
+        if (strcmp(text.p + 1, want_text) != 0)
+            fail_msg("%s (endpoint %d): kc_managed_create_encode_text\n got  %s\n want %s", what, (int)ep, text.p + 1,
+                     want_text);
+        free(want_text);
+    }
+    kc_sb_free(&text);
     /* entry by entry too: times and sets */
     assert_int_equal(create.n, general.n);
     for (size_t i = 0; i < general.n; i++) {
@@ -672,6 +689,14 @@ check_typed(const char *what, const struct kc_schema *sc, const json_t *lhs, con
     assert_int_equal(kc_fieldset_to_fields_v1(am, &want_v1), 0);
     snprintf(label, sizeof(label), "%s: FieldsV1", what);
     assert_same_json(v1, want_v1, label);
+    struct kc_sb text = { 0 };
+    assert_int_equal(kc_typed_compare_changes_v1_text(lhs, rhs, sc, true, skip, unmark, &text), 0);
+    char *want_text = json_dumps(v1, JSON_COMPACT);
+    assert_non_null(want_text);
+    if (strcmp(text.p, want_text) != 0)
+        fail_msg("%s: FieldsV1 text\n got  %s\n want %s", what, text.p, want_text);
+    free(want_text);
+    kc_sb_free(&text);
     json_decref(v1);
     json_decref(want_v1);
     kc_fieldset_free(a);
@@ -1072,6 +1097,56 @@ oom_once(long nth, int which, const json_t *obj, const json_t *mf, const char *w
     return (int)injected;
 }
 
+/* The text form out of memory at each allocation: -ENOMEM with out as it was (or out->oom), or the same text. */
+static void
+test_out_of_memory_text(void **state)
+{
+    (void)state;
+    json_t *wide = parse(obj_pod_lists);
+    json_t *labels = kc_json_get(wide, "metadata.labels");
+    for (int i = 0; i < 200; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "l%03d", i);
+        json_object_set_new(labels, key, json_string("v"));
+    }
+    const struct kc_schema *sc = kc_schema_find_gvk("", "v1", "Pod");
+    struct kc_fieldset *ignored = ignored_for(sc, kind_of("Pod"), EP_MAIN);
+    struct kc_managed_ctx ctx = {
+        .schema = sc, .api_version = "v1", .subresource = "", .ignored = ignored, .now = "t"
+    };
+    struct kc_managed m;
+    kc_managed_init(&m);
+    assert_non_null(kc_typed_empty_object_shared(sc));
+    struct kc_sb want = { 0 };
+    assert_int_equal(kc_managed_create_encode_text(&m, &ctx, "mgr", wide, &want), 0);
+    assert_true(want.len > 0);
+    int failed = 0;
+    for (long nth = 1;; nth++) {
+        struct kc_sb out = { 0 };
+        kc_sb_str(&out, "prefix");
+        kc_fault_arm(KC_FAULT_ALLOC, nth, ENOMEM, false);
+        int rc = kc_managed_create_encode_text(&m, &ctx, "mgr", wide, &out);
+        long injected = kc_fault_injected(KC_FAULT_ALLOC);
+        kc_fault_disarm(KC_FAULT_ALLOC);
+        if (!injected) {
+            assert_int_equal(rc, 0);
+            assert_string_equal(out.p + 6, want.p);
+            kc_sb_free(&out);
+            break;
+        }
+        if (rc != -ENOMEM)
+            fail_msg("allocation %ld: rc %d", nth, rc);
+        assert_true(out.oom || (out.len == 6 && strcmp(out.p, "prefix") == 0));
+        kc_sb_free(&out);
+        failed++;
+    }
+    assert_true(failed > 3);
+    kc_sb_free(&want);
+    kc_managed_close(&m);
+    kc_fieldset_free(ignored);
+    json_decref(wide);
+}
+
 static void
 test_out_of_memory(void **state)
 {
@@ -1141,7 +1216,7 @@ main(void)
         cmocka_unit_test(test_bench_pod),        cmocka_unit_test(test_objects),
         cmocka_unit_test(test_mutations),        cmocka_unit_test(test_checks_discriminate),
         cmocka_unit_test(test_walk_sets_change), cmocka_unit_test(test_deep_and_wide),
-        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_out_of_memory),    cmocka_unit_test(test_out_of_memory_text),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
