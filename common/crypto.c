@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,15 +167,49 @@ kc_sha256_hex(const void *data, size_t len, char hex[KC_SHA256_HEX_LEN + 1])
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
+/* Random bytes for UUIDs, taken from OpenSSL a pool at a time per thread (one RAND_bytes call per 16 UUIDs instead
+ * of one each; its DRBG locking showed in the create path). A forked child starts with an empty pool, so it never
+ * hands out its parent's bytes. */
+#define UUID_POOL 256
+static __thread uint8_t uuid_pool[UUID_POOL];
+static __thread size_t uuid_left;
+static pthread_once_t uuid_once = PTHREAD_ONCE_INIT;
+
+static void
+uuid_pool_forget(void)
+{
+    explicit_bzero(uuid_pool, sizeof(uuid_pool));
+    uuid_left = 0;
+}
+
+static void
+uuid_at_fork(void)
+{
+    pthread_atfork(NULL, NULL, uuid_pool_forget);
+}
+
 int
 kc_uuid_v4(char out[KC_UUID_LEN + 1])
 {
-    uint8_t b[16];
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        return KC_EINTERNAL;
+    static const char hex[] = "0123456789abcdef";
+    pthread_once(&uuid_once, uuid_at_fork);
+    if (uuid_left < 16) {
+        if (RAND_bytes(uuid_pool, UUID_POOL) != 1)
+            return KC_EINTERNAL;
+        uuid_left = UUID_POOL;
+    }
+    uint8_t *b = uuid_pool + UUID_POOL - uuid_left;
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    snprintf(out, KC_UUID_LEN + 1, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
+    explicit_bzero(b, 16); /* handed out: not kept */
+    uuid_left -= 16;
     return 0;
 }

@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kc_crypto.h"
 #include "kc_error.h"
@@ -125,14 +127,63 @@ test_uuid(void **state)
     assert_non_null(strchr("89ab", a[19]));
 }
 
+static int
+cmp_uuid(const void *x, const void *y)
+{
+    return strcmp(x, y);
+}
+
+/* Across the per-thread pool's refills: every one well formed, no two alike. */
+static void
+test_uuid_many(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static char u[N][KC_UUID_LEN + 1];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(kc_uuid_v4(u[i]), 0);
+        assert_int_equal(strlen(u[i]), KC_UUID_LEN);
+        assert_int_equal(u[i][14], '4');
+        assert_non_null(strchr("89ab", u[i][19]));
+    }
+    qsort(u, N, sizeof(u[0]), cmp_uuid);
+    for (int i = 1; i < N; i++)
+        assert_string_not_equal(u[i - 1], u[i]);
+}
+
+/* A forked child does not hand out the bytes its parent's pool still holds. */
+static void
+test_uuid_after_fork(void **state)
+{
+    (void)state;
+    char first[KC_UUID_LEN + 1], parent[KC_UUID_LEN + 1], child[KC_UUID_LEN + 1] = { 0 };
+    assert_int_equal(kc_uuid_v4(first), 0); /* the pool holds more now */
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c[KC_UUID_LEN + 1];
+        int ok = kc_uuid_v4(c) == 0 && write(fd[1], c, KC_UUID_LEN) == KC_UUID_LEN;
+        _exit(ok ? 0 : 1);
+    }
+    close(fd[1]);
+    assert_int_equal(read(fd[0], child, KC_UUID_LEN), KC_UUID_LEN);
+    close(fd[0]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(kc_uuid_v4(parent), 0);
+    assert_string_not_equal(parent, child);
+    assert_string_not_equal(first, child);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_base64url),
-        cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_base64), cmocka_unit_test(test_base64url), cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_uuid),   cmocka_unit_test(test_uuid_many), cmocka_unit_test(test_uuid_after_fork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
