@@ -843,7 +843,20 @@ make_ssl_ctx(const struct kc_httpd_config *cfg)
     if (!ctx)
         return NULL;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    /* The cipher kube-apiserver (Go's crypto/tls) picks: AES-128-GCM first where the client prefers AES-GCM (as
+     * OpenSSL's clients and Go's do on AES hardware), ChaCha20-Poly1305 where the client puts it first
+     * (SSL_OP_PRIORITIZE_CHACHA). OpenSSL's own server order would take AES-256-GCM: ~40% slower to encrypt, which
+     * shows in every large response. TLS 1.2: Go's ECDHE AEAD order, then OpenSSL's defaults as before. */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                 SSL_OP_PRIORITIZE_CHACHA);
+    if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") !=
+            1 ||
+        SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                                     "ALL:!COMPLEMENTOFDEFAULT:!eNULL") /* the rest of DEFAULT */
+            != 1)
+        goto fail;
     if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
         goto fail;

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -685,6 +687,55 @@ test_tls_alpn_and_peer(void **state)
     free(b.data);
 }
 
+/* The cipher a handshake with the fixture's TLS port settles on: suites13 / list12 are the client's offer
+ * (NULL: OpenSSL's defaults), max its highest version. */
+static const char *
+negotiated(struct fixture *f, const char *suites13, const char *list12, int max)
+{
+    static char name[64];
+    const char *port = strrchr(f->base, ':');
+    assert_non_null(port);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    assert_non_null(ctx);
+    SSL_CTX_set_max_proto_version(ctx, max);
+    if (suites13)
+        assert_int_equal(SSL_CTX_set_ciphersuites(ctx, suites13), 1);
+    if (list12)
+        assert_int_equal(SSL_CTX_set_cipher_list(ctx, list12), 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port + 1)) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    SSL *ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) != 1) {
+        char err[256];
+        ERR_error_string_n(ERR_get_error(), err, sizeof(err));
+        fail_msg("handshake (%s / %s, max %#x): %s", suites13 ? suites13 : "-", list12 ? list12 : "-", max, err);
+    }
+    snprintf(name, sizeof(name), "%s", SSL_get_cipher_name(ssl));
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+    close(fd);
+    SSL_CTX_free(ctx);
+    return name;
+}
+
+/* The server picks the cipher as kube-apiserver (Go) does: AES-128-GCM unless the client puts ChaCha20 first. */
+static void
+test_tls_cipher_choice(void **state)
+{
+    struct fixture *f = *state;
+    /* OpenSSL's client offers AES-256-GCM first: the server's order wins */
+    assert_string_equal(negotiated(f, NULL, NULL, TLS1_3_VERSION), "TLS_AES_128_GCM_SHA256");
+    assert_string_equal(negotiated(f, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", NULL, TLS1_3_VERSION),
+                        "TLS_CHACHA20_POLY1305_SHA256");
+    assert_string_equal(negotiated(f, "TLS_AES_256_GCM_SHA384", NULL, TLS1_3_VERSION), "TLS_AES_256_GCM_SHA384");
+    assert_non_null(strstr(negotiated(f, NULL, NULL, TLS1_2_VERSION), "AES128-GCM-SHA256"));
+    assert_non_null(
+        strstr(negotiated(f, NULL, "ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA", TLS1_2_VERSION), "AES256-SHA"));
+}
+
 /* Waits up to ms for *counter to reach want. */
 static bool
 wait_count(int *counter, int want, int ms)
@@ -864,6 +915,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_stream_client_leaves, setup_plain, teardown),
         cmocka_unit_test(test_post_from_other_thread),
         cmocka_unit_test_setup_teardown(test_tls_alpn_and_peer, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_cipher_choice, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take_tls, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take_client_leaves, setup_plain, teardown),
