@@ -32,6 +32,10 @@ struct api_rawbuf {
     int depth; /* the deepest object or array the dump wrote (0: the value's own level) */
 };
 
+/* Frees a buffer an api_rawbuf grew (p, NULL or not), keeping a big one (a LIST's) as the spare the next big
+ * buffer starts in: at most one is kept, the largest, until no big buffer was asked for for a minute. */
+void api_rawbuf_free(char *p);
+
 /* Appends n bytes (sets oom when out of memory). */
 void api_rawbuf_add(struct api_rawbuf *b, const void *s, size_t n);
 

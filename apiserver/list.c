@@ -766,7 +766,7 @@ api_list(struct api_request *rq, struct api_reply *rep)
         rc = write_list(&b, rq, &l, prefix, limit, sh); /* a limit with selectors: pages until limit pass */
     if (rc != 0) {
         list_error(rq, rep, rc, at);
-        free(b.p);
+        api_rawbuf_free(b.p);
         goto out;
     }
     rep->status = 200;

@@ -6,8 +6,11 @@
 #include "kc_fault.h"
 #include "kc_json.h"
 #include "kc_selector.h"
+#include "kc_time.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +26,61 @@
 
 /* --- the output buffer --- */
 
+/* One spare big buffer: a LIST of thousands of objects writes tens of MB into fresh memory, and in a VM the first
+ * touch of each page (the host backing it, the guest zeroing it) cost as much as building the list. The buffer of
+ * the last big reply is kept (api_rawbuf_free) for the next one to start in; one at most, the largest, dropped when
+ * no big buffer was asked for or given back for SPARE_IDLE_S. */
+#define SPARE_IDLE_S 60
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *spare;
+static size_t spare_cap;
+static int64_t spare_used_ns;
+
+/* Takes the spare when it holds need bytes (lock held by the caller); drops it when idle too long. */
+static char *
+spare_take_locked(size_t need, size_t *cap, int64_t now)
+{
+    char *p = NULL;
+    if (spare && now - spare_used_ns > (int64_t)SPARE_IDLE_S * 1000000000) {
+        free(spare);
+        spare = NULL;
+    } else if (spare && spare_cap >= need) {
+        p = spare;
+        *cap = spare_cap;
+        spare = NULL;
+    }
+    spare_used_ns = now;
+    return p;
+}
+
+void
+api_rawbuf_free(char *p)
+{
+    size_t cap = p ? malloc_usable_size(p) : 0;
+    if (cap < HUGE_BUFFER) {
+        free(p);
+        return;
+    }
+    int64_t now = kc_time_mono_ns();
+    pthread_mutex_lock(&spare_lock);
+    char *drop = NULL;
+    if (spare && now - spare_used_ns > (int64_t)SPARE_IDLE_S * 1000000000) {
+        drop = spare;
+        spare = NULL;
+    }
+    if (!spare || spare_cap < cap) { /* keep the larger */
+        if (spare)
+            drop = spare;
+        spare = p;
+        spare_cap = cap;
+        p = NULL;
+    }
+    spare_used_ns = now;
+    pthread_mutex_unlock(&spare_lock);
+    free(drop);
+    free(p);
+}
+
 bool
 api_rawbuf_reserve(struct api_rawbuf *b, size_t n)
 {
@@ -33,6 +91,17 @@ api_rawbuf_reserve(struct api_rawbuf *b, size_t n)
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + n)
         cap *= 2;
+    if (!b->p && cap >= HUGE_BUFFER) { /* a big reply from its first reserve: the spare when it holds it */
+        size_t got = 0;
+        pthread_mutex_lock(&spare_lock);
+        char *p = spare_take_locked(b->len + n, &got, kc_time_mono_ns());
+        pthread_mutex_unlock(&spare_lock);
+        if (p) {
+            b->p = p;
+            b->cap = got;
+            return true;
+        }
+    }
     char *p = kc_realloc(b->p, cap);
     if (!p) {
         b->oom = true;

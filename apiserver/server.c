@@ -5,6 +5,7 @@
 #include "api_discovery.h"
 #include "api_int.h"
 #include "api_openapi.h"
+#include "api_rawjson.h"
 #include "api_satoken.h"
 #include "api_watchcache.h"
 #include "kc_error.h"
@@ -170,6 +171,13 @@ authenticate(struct api_server *srv, kc_httpd_req *req, struct api_user *u)
 
 /* --- replies --- */
 
+/* kc_httpd_reply_lend's release of a raw body: a LIST's big buffer is kept for the next one. */
+static void
+release_raw(void *arg)
+{
+    api_rawbuf_free(arg);
+}
+
 static void
 send_reply(kc_httpd_req *req, struct api_reply *rep)
 {
@@ -179,11 +187,11 @@ send_reply(kc_httpd_req *req, struct api_reply *rep)
     }
     rep->nwarnings = 0;
     if (rep->raw) { /* a raw body (a list, a create's stored bytes) goes to the connection as it is, not copied */
-        kc_httpd_reply_take(req, rep->status, "application/json", rep->raw, rep->raw_len);
+        kc_httpd_reply_lend(req, rep->status, "application/json", rep->raw, rep->raw_len, release_raw, rep->raw);
         rep->raw = NULL;
     } else
         kc_httpd_reply_json(req, rep->status, rep->body, false);
-    free(rep->raw);
+    api_rawbuf_free(rep->raw);
     rep->raw = NULL;
     json_decref(rep->body);
     rep->body = NULL;
@@ -384,7 +392,7 @@ job_done(kc_httpd_req *req, void *arg)
     for (int i = 0; i < j->rep.nwarnings; i++)
         free(j->rep.warnings[i]);
     json_decref(j->rep.body);
-    free(j->rep.raw);
+    api_rawbuf_free(j->rep.raw);
     free(j->owned);
     free(j);
 }

@@ -616,6 +616,41 @@ test_dump_with_shape(void **state)
     }
 }
 
+/* A big buffer given back is where the next big one starts (no fresh pages); one spare at most, the largest;
+ * small buffers are freed. */
+static void
+test_spare_buffer(void **state)
+{
+    (void)state;
+    const size_t big = 16u << 20;
+    struct api_rawbuf a = { 0 };
+    assert_true(api_rawbuf_reserve(&a, big));
+    char *first = a.p;
+    memset(a.p, 'x', 4096);
+    api_rawbuf_free(a.p);
+    struct api_rawbuf b = { 0 };
+    assert_true(api_rawbuf_reserve(&b, big / 2)); /* fits in the spare: takes it */
+    assert_ptr_equal(b.p, first);
+    assert_true(b.cap >= big);
+    struct api_rawbuf c = { 0 };
+    assert_true(api_rawbuf_reserve(&c, big / 2)); /* the spare is taken: a new one */
+    assert_ptr_not_equal(c.p, first);
+    api_rawbuf_free(c.p); /* kept */
+    api_rawbuf_free(b.p); /* larger: kept instead of c's */
+    struct api_rawbuf d = { 0 };
+    assert_true(api_rawbuf_reserve(&d, big));
+    assert_ptr_equal(d.p, first);
+    struct api_rawbuf e = { 0 };
+    assert_true(api_rawbuf_reserve(&e, 4 * big)); /* more than the spare holds (none now): fresh */
+    api_rawbuf_free(e.p);                         /* the larger one stays */
+    struct api_rawbuf f = { 0 };
+    assert_true(api_rawbuf_reserve(&f, 100)); /* small buffers never take the spare */
+    assert_true(f.cap < big);
+    api_rawbuf_free(f.p);
+    api_rawbuf_free(d.p);
+    api_rawbuf_free(NULL);
+}
+
 static void
 test_out_of_memory(void **state)
 {
@@ -658,6 +693,7 @@ main(void)
         cmocka_unit_test(test_mutations_never_accept_what_jansson_refuses),
         cmocka_unit_test(test_dump_strings),
         cmocka_unit_test(test_dump_with_shape),
+        cmocka_unit_test(test_spare_buffer),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
