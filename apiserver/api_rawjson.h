@@ -33,7 +33,8 @@ struct api_rawbuf {
 };
 
 /* Frees a buffer an api_rawbuf grew (p, NULL or not), keeping a big one (a LIST's) as the spare the next big
- * buffer starts in: at most one is kept, the largest, until no big buffer was asked for for a minute. */
+ * buffer starts in: at most one is kept, the largest; a big buffer asked for or given back after a minute without
+ * any frees the spare instead of using it. */
 void api_rawbuf_free(char *p);
 
 /* Appends n bytes (sets oom when out of memory). */

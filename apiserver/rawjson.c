@@ -28,8 +28,9 @@
 
 /* One spare big buffer: a LIST of thousands of objects writes tens of MB into fresh memory, and in a VM the first
  * touch of each page (the host backing it, the guest zeroing it) cost as much as building the list. The buffer of
- * the last big reply is kept (api_rawbuf_free) for the next one to start in; one at most, the largest, dropped when
- * no big buffer was asked for or given back for SPARE_IDLE_S. */
+ * the last big reply is kept (api_rawbuf_free) for the next one to start in: one at most, the largest. It stays
+ * until a big buffer takes it; one asked for or given back after SPARE_IDLE_S without any frees it instead (so
+ * memory is held for at most one buffer, and between LISTs of that size). */
 #define SPARE_IDLE_S 60
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *spare;
