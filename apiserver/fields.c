@@ -541,9 +541,12 @@ api_path_child(char buf[API_PATH_MAX], const char *base, const char *child)
 const char *
 api_path_index(char buf[API_PATH_MAX], const char *base, size_t i)
 {
-    char num[32];
-    snprintf(num, sizeof(num), "%zu", i);
-    return path_join(buf, base ? base : "", "[", num, "]");
+    char num[24], *p = num + sizeof(num);
+    *--p = '\0';
+    do
+        *--p = (char)('0' + i % 10);
+    while ((i /= 10) != 0);
+    return path_join(buf, base ? base : "", "[", p, "]");
 }
 
 const char *
