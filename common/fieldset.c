@@ -17,7 +17,7 @@
 /* --- text helpers --- */
 
 void
-kc_sb_add(struct kc_sb *b, const char *s, size_t n)
+kc_sb_grow_add(struct kc_sb *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
@@ -56,8 +56,15 @@ kc_sb_truncate(struct kc_sb *b, size_t len)
 void
 kc_sb_json_string(struct kc_sb *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
     kc_sb_add(b, "\"", 1);
+    kc_sb_json_chars(b, s, n);
+    kc_sb_add(b, "\"", 1);
+}
+
+void
+kc_sb_json_chars(struct kc_sb *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -93,7 +100,6 @@ kc_sb_json_string(struct kc_sb *b, const char *s, size_t n)
         }
     }
     kc_sb_add(b, s + run, n - run);
-    kc_sb_add(b, "\"", 1);
 }
 
 void

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* A growing NUL-terminated string; oom is set (and further appends ignored) when it cannot grow. */
 struct kc_sb {
@@ -14,7 +15,19 @@ struct kc_sb {
     bool oom;
 };
 
-void kc_sb_add(struct kc_sb *b, const char *s, size_t n);
+/* Appends n bytes: the common case (room left) inline, growing in kc_sb_grow_add. */
+void kc_sb_grow_add(struct kc_sb *b, const char *s, size_t n);
+static inline void
+kc_sb_add(struct kc_sb *b, const char *s, size_t n)
+{
+    if (!b->oom && b->len + n < b->cap) { /* room for them and the NUL */
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+        return;
+    }
+    kc_sb_grow_add(b, s, n);
+}
 void kc_sb_str(struct kc_sb *b, const char *s);
 void kc_sb_printf(struct kc_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Takes the string (never NULL unless out of memory, then the buffer is freed); the buffer is reset. */
@@ -26,6 +39,8 @@ void kc_sb_truncate(struct kc_sb *b, size_t len);
 /* Appends s (n bytes, valid UTF-8) as a JSON string the way jansson's json_dumps writes one: '"', '\\' and
  * control characters escaped (\b \f \n \r \t, else \u00XX in capitals), everything else as it is. */
 void kc_sb_json_string(struct kc_sb *b, const char *s, size_t n);
+/* The same without the quotes around it (what goes between them). */
+void kc_sb_json_chars(struct kc_sb *b, const char *s, size_t n);
 
 /* Appends v as Go's encoding/json (Go 1.22+) writes it: compact, HTML-escaped, \b and \f as such, invalid UTF-8
  * as \ufffd, shortest reals; object keys in the object's order (a Go struct's fields). */

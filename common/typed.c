@@ -1035,10 +1035,17 @@ build_node_text(struct chg *c, struct cand **ord, size_t n, const struct kc_fiel
             kc_sb_add(o, member ? "{\".\":{}," : "{", member ? 8 : 1);
         else
             kc_sb_add(o, ",", 1);
-        c->text.len = 0;
-        cand_text(&c->text, x);
-        kc_sb_json_string(o, c->text.p ? c->text.p : "", c->text.len);
-        kc_sb_add(o, ":", 1);
+        if (x->type == KC_PE_FIELD) { /* "f:<name>", the name escaped in place */
+            const char *name = x->static_name ? x->static_name : x->field;
+            kc_sb_add(o, "\"f:", 3);
+            kc_sb_json_chars(o, name, strlen(name));
+            kc_sb_add(o, "\":", 2);
+        } else {
+            c->text.len = 0;
+            cand_text(&c->text, x);
+            kc_sb_json_string(o, c->text.p ? c->text.p : "", c->text.len);
+            kc_sb_add(o, ":", 1);
+        }
         struct built cb;
         rc = changed_rec(c, x->l, x->r, x->sub, sk ? sk->child : NULL, um ? um->child : NULL, um && um->member, &cb);
         if (rc == 0 && !cb.text)
