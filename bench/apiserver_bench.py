@@ -35,12 +35,7 @@ server_log = []  # the server's stderr file, shown when a step fails
 def stop_children():
     for p in children:
         if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            stop(p)
 
 
 def stop(p):

@@ -1012,6 +1012,25 @@ add_elem(struct kc_fieldset *s, const struct cand *x, const struct built *cb, ch
     return 0;
 }
 
+/* x's elements in the sets to leave out (skip) and unmark at this node (NULL: not there). False when x is left out
+ * with everything below it (a member of skip) or on failure (*rc set). */
+static bool
+child_sets(const struct cand *x, const struct kc_fieldset *skip, const struct kc_fieldset *unmark,
+           const struct kc_fs_elem **sk, const struct kc_fs_elem **um, int *rc)
+{
+    *sk = skip ? cand_find(skip, x, rc) : NULL;
+    *um = unmark && *rc == 0 ? cand_find(unmark, x, rc) : NULL;
+    return *rc == 0 && !(*sk && (*sk)->member);
+}
+
+/* changed_rec for the child x, with what skip and unmark hold below it. */
+static int
+walk_child(struct chg *c, const struct cand *x, const struct kc_fs_elem *sk, const struct kc_fs_elem *um,
+           struct built *cb)
+{
+    return changed_rec(c, x->l, x->r, x->sub, sk ? sk->child : NULL, um ? um->child : NULL, um && um->member, cb);
+}
+
 /* build_node for FieldsV1 as text: the node's object written at the end of c->out as json_dumps writes the one
  * build_node makes (members in the same order, keys escaped as jansson does; field names come from parsed JSON,
  * so they are valid UTF-8 and are not checked again), or nothing when no child is kept. */
@@ -1024,12 +1043,9 @@ build_node_text(struct chg *c, struct cand **ord, size_t n, const struct kc_fiel
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const struct cand *x = ord[i];
-        const struct kc_fs_elem *sk = skip ? cand_find(skip, x, &rc) : NULL;
-        const struct kc_fs_elem *um = unmark && rc == 0 ? cand_find(unmark, x, &rc) : NULL;
-        if (rc != 0)
-            break;
-        if (sk && sk->member) /* left out with everything below */
-            continue;
+        const struct kc_fs_elem *sk, *um;
+        if (!child_sets(x, skip, unmark, &sk, &um, &rc))
+            continue; /* left out (or failed: the loop ends) */
         size_t mark = o->len;
         if (mark == start)
             kc_sb_add(o, member ? "{\".\":{}," : "{", member ? 8 : 1);
@@ -1047,7 +1063,7 @@ build_node_text(struct chg *c, struct cand **ord, size_t n, const struct kc_fiel
             kc_sb_add(o, ":", 1);
         }
         struct built cb;
-        rc = changed_rec(c, x->l, x->r, x->sub, sk ? sk->child : NULL, um ? um->child : NULL, um && um->member, &cb);
+        rc = walk_child(c, x, sk, um, &cb);
         if (rc == 0 && !cb.text)
             kc_sb_truncate(o, mark); /* nothing kept below: neither is its key (nor the '{' of a first one) */
     }
@@ -1087,14 +1103,11 @@ build_node(struct chg *c, struct cand **ord, size_t n, const struct kc_fieldset 
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const struct cand *x = ord[i];
-        const struct kc_fs_elem *sk = skip ? cand_find(skip, x, &rc) : NULL;
-        const struct kc_fs_elem *um = unmark && rc == 0 ? cand_find(unmark, x, &rc) : NULL;
-        if (rc != 0)
-            break;
-        if (sk && sk->member) /* left out with everything below */
-            continue;
+        const struct kc_fs_elem *sk, *um;
+        if (!child_sets(x, skip, unmark, &sk, &um, &rc))
+            continue; /* left out (or failed: the loop ends) */
         struct built cb;
-        rc = changed_rec(c, x->l, x->r, x->sub, sk ? sk->child : NULL, um ? um->child : NULL, um && um->member, &cb);
+        rc = walk_child(c, x, sk, um, &cb);
         if (rc != 0)
             break;
         if (!c->v1) {
