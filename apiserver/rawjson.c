@@ -891,9 +891,10 @@ api_raw_dumps_shape_managed(const json_t *v, const char *managed, size_t managed
     sh->meta = -1;
     bool ok = dump_members_shaped(&b, v, 0, sh->top, &sh->ntop, sh, managed, managed_len);
     if (managed) {
-        /* the text's nesting: FieldsV1 mirrors the object's (4 levels below it, from metadata to fieldsV1); a
-         * \u0000 anywhere in it counts as one */
-        b.depth += 4;
+        /* the text's nesting, bounded: FieldsV1 holds the object's containers 4 levels deeper (below metadata,
+         * managedFields, the entry, fieldsV1; a list and its items become one level) and a {} for each leaf, one
+         * more; a \u0000 anywhere in it counts as one */
+        b.depth += 5;
         b.nul |= memmem(managed, managed_len, "\\u0000", 6) != NULL;
     }
     api_rawbuf_reserve(&b, 1); /* the NUL */

@@ -156,7 +156,6 @@ meta_of(json_t *obj)
 
 /* --- namespaces --- */
 
-/* 0 when ns exists and is not terminating; else replies (404 or 403) and returns -1. */
 /* A namespace's state as check_namespace needs it, read from its stored text where that can tell. */
 struct ns_state {
     bool found, known, terminating;
@@ -183,6 +182,7 @@ ns_state_lend(void *arg, const struct kvs_resp *resp)
     return 0;
 }
 
+/* 0 when ns exists and is not terminating; else replies (404 or 403) and returns -1. */
 static int
 check_namespace(struct api_request *rq, struct api_reply *rep, const char *name)
 {
@@ -636,8 +636,6 @@ api_rest_finish(struct api_request *rq, struct api_reply *rep)
     created_reply(rq, rep, obj, rc, rev, json, json_len);
 }
 
-/* Stores a prepared new object and replies 201 (takes obj); with rq->async_done, starts the write and leaves
- * the reply to api_rest_finish. */
 /* Puts the managedFields prepare_create left as text (rq->managed_as_text) into obj, for a path that encodes obj
  * itself. */
 static int
@@ -650,6 +648,8 @@ managed_into_obj(struct api_request *rq, json_t *obj)
     return mf && json_object_set_new(meta_of(obj), "managedFields", mf) == 0 ? 0 : -ENOMEM;
 }
 
+/* Stores a prepared new object and replies 201 (takes obj); with rq->async_done, starts the write and leaves
+ * the reply to api_rest_finish. */
 static void
 store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
 {

@@ -17,6 +17,7 @@
 
 #include "api_int.h"
 #include "api_rawjson.h"
+#include "kc_sb.h"
 #include "api_store.h"
 #include "kc_fault.h"
 #include "kc_json.h"
@@ -604,6 +605,34 @@ test_dump_with_shape(void **state)
         }
         json_object_set_new(meta, "last", json_true());
         check_dump_shape(top);
+        json_decref(top);
+    }
+    /* nesting with managedFields as text: never shaped where api_raw_shape would refuse the text */
+    for (int depth = API_RAW_DEPTH - 9; depth <= API_RAW_DEPTH; depth++) {
+        /* spec {"x":{"x":...{"y":1}}} and its FieldsV1 {"f:spec":{"f:x":{"f:x":...{"f:y":{}}}}} */
+        json_t *inner = json_pack("{s:i}", "y", 1);
+        struct kc_sb mf = { 0 };
+        kc_sb_str(&mf, "[{\"fieldsV1\":{\"f:spec\":");
+        for (int d = 0; d < depth; d++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "x", inner);
+            inner = o;
+            kc_sb_str(&mf, "{\"f:x\":");
+        }
+        kc_sb_str(&mf, "{\"f:y\":{}}");
+        for (int d = 0; d < depth; d++)
+            kc_sb_str(&mf, "}");
+        kc_sb_str(&mf, "}}]");
+        json_t *top = json_pack("{s:{s:s},s:o}", "metadata", "name", "n", "spec", inner);
+        struct api_raw_shape got;
+        bool shaped;
+        size_t len;
+        char *text = api_raw_dumps_shape_managed(top, mf.p, mf.len, &len, &got, &shaped);
+        assert_non_null(text);
+        if (shaped && api_raw_shape(text, len, &sh) != 0)
+            fail_msg("depth %d: shaped, but api_raw_shape refuses it", depth);
+        free(text);
+        kc_sb_free(&mf);
         json_decref(top);
     }
     /* nesting: up to API_RAW_DEPTH levels in all */
