@@ -134,6 +134,7 @@ struct api_obj_page {
     size_t n;
     int64_t revision; /* the revision read at */
     bool more;        /* keys remain after the last one */
+    int64_t count;    /* the keys in the range read at revision, the limit aside (etcd's count) */
     bool stable;      /* a key's bytes are the same whenever its mod_revision is (the embedded store's own MVCC
                          records, not converted): what is learnt from them may be kept by (key, mod_revision) */
     /* private */

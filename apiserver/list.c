@@ -137,6 +137,8 @@ struct listing {
     size_t bytes; /* the stored bytes of the picked objects */
     int64_t rev;  /* the revision every page was read at */
     bool more;    /* keys remain after the last one looked at */
+    bool counted; /* remaining is known: a page of a list without selectors (upstream's remainingItemCount) */
+    int64_t remaining;
     char last_key[KEY_MAX];
 };
 
@@ -579,6 +581,8 @@ write_head(struct api_rawbuf *b, const struct api_request *rq, const struct list
         if (tok)
             json_object_set_new(meta, "continue", json_string(tok));
         free(tok);
+        if (l->counted) /* as upstream's etcd3 store: the range's count less what this page holds */
+            json_object_set_new(meta, "remainingItemCount", json_integer(l->remaining));
     }
     json_t *head;
     if (rq->want_table) {
@@ -652,6 +656,9 @@ write_one_range(const struct api_obj_page *p, void *arg)
     int rc = 0;
     l->rev = p->revision;
     l->more = p->more;
+    /* a limit is read as one range only without selectors (list_one_range): every key read is an item */
+    l->counted = c->limit && p->more && p->count >= (int64_t)p->n;
+    l->remaining = p->count - (int64_t)p->n;
     size_t bytes = 0;
     for (size_t i = 0; i < p->n; i++)
         bytes += p->kvs[i].value_len;

@@ -724,6 +724,7 @@ api_obj_list_page(struct api_store *s, const char *prefix, int64_t revision, int
     p->n = resp->n_kvs;
     p->revision = revision > 0 ? revision : resp->revision;
     p->more = resp->more;
+    p->count = resp->count;
     p->stable = s->ops->range_lend != NULL && !m; /* the embedded store's records, copied */
     for (size_t i = 0; i < p->n; i++) {
         const struct kvs_kv *kv = &resp->kvs[i];
@@ -759,6 +760,7 @@ page_lent(void *arg, const struct kvs_resp *resp)
     p->n = resp->n_kvs;
     p->revision = c->revision > 0 ? c->revision : resp->revision;
     p->more = resp->more;
+    p->count = resp->count;
     p->stable = c->lends && !c->m;
     for (size_t i = 0; i < p->n; i++) {
         const struct kvs_kv *kv = &resp->kvs[i];

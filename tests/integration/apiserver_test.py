@@ -191,6 +191,7 @@ def t_list_selectors_and_paging(cl):
     s, st = cl.req("GET", "/api/v1/namespaces/default/configmaps?labelSelector=a%20in%20(")
     assert s == 400, st
     names, cont, rv = [], None, None
+    s, whole = cl.req("GET", "/api/v1/namespaces/default/configmaps")
     while True:
         q = "/api/v1/namespaces/default/configmaps?limit=3" + ("&continue=" + cont if cont else "")
         s, l = cl.req("GET", q)
@@ -199,6 +200,11 @@ def t_list_selectors_and_paging(cl):
         rv = rv or l["metadata"]["resourceVersion"]
         assert l["metadata"]["resourceVersion"] == rv  # one snapshot across pages
         cont = l["metadata"].get("continue")
+        # upstream's remainingItemCount: what the snapshot holds after this page (only while a page follows)
+        if cont:
+            assert l["metadata"].get("remainingItemCount") == len(whole["items"]) - len(names), (l["metadata"], names)
+        else:
+            assert "remainingItemCount" not in l["metadata"], l["metadata"]
         if not cont:
             break
         cl.req("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "late-" + str(len(names))}})
@@ -256,6 +262,11 @@ def t_list_fast_path_matches_slow_path(cl):
         while True:
             s, f = cl.req("GET", base + "?limit=%d" % limit + ("&continue=" + fc if fc else ""))
             s2, sl = cl.req("GET", base + "?limit=%d&" % limit + slow + ("&continue=" + sc if sc else ""))
+            # with a selector there is no remainingItemCount (upstream counts only what no predicate filters)
+            assert "remainingItemCount" not in sl["metadata"], sl["metadata"]
+            remaining = f["metadata"].pop("remainingItemCount", None)
+            assert remaining == (len(whole["items"]) - len(names) - len(f["items"]) if "continue" in f["metadata"]
+                                 else None), (limit, pages, remaining, f["metadata"])
             assert s == 200 and s2 == 200 and f == sl, (limit, pages, f, sl)
             assert len(f["items"]) <= limit, f
             names += [i["metadata"]["name"] for i in f["items"]]
