@@ -208,6 +208,12 @@ def t_list_selectors_and_paging(cl):
         if not cont:
             break
         cl.req("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "late-" + str(len(names))}})
+    # a Table page says the same as the list's (upstream copies its ListMeta)
+    s, t = cl.req("GET", "/api/v1/namespaces/default/configmaps?limit=2",
+                  headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+    s2, l = cl.req("GET", "/api/v1/namespaces/default/configmaps?limit=2")
+    assert s == 200 and t["kind"] == "Table" and len(t["rows"]) == 2, t
+    assert t["metadata"]["remainingItemCount"] == l["metadata"]["remainingItemCount"] > 0, (t["metadata"], l["metadata"])
     assert [n for n in names if n.startswith("cm")] == ["cm%d" % i for i in range(7)], names
     assert not any(n.startswith("late-") for n in names), names
     s, l = cl.req("GET", "/api/v1/configmaps")  # across namespaces
