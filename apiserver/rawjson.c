@@ -879,9 +879,11 @@ api_raw_dumps_shape_managed(const json_t *v, const char *managed, size_t managed
                             struct api_raw_shape *sh, bool *shaped)
 {
     *shaped = false;
-    const json_t *meta = json_object_get(v, "metadata");
-    if (managed && (!json_is_object(meta) || json_object_get(meta, "managedFields")))
-        return NULL;
+    if (managed) {
+        const json_t *meta = json_object_get(v, "metadata");
+        if (!json_is_object(meta) || json_object_get(meta, "managedFields"))
+            return NULL;
+    }
     if (!json_is_object(v)) {
         return api_raw_dumps(v, len);
     }
