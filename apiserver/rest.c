@@ -636,28 +636,13 @@ api_rest_finish(struct api_request *rq, struct api_reply *rep)
     created_reply(rq, rep, obj, rc, rev, json, json_len);
 }
 
-/* Puts the managedFields prepare_create left as text (rq->managed_as_text) into obj, for a path that encodes obj
- * itself. */
-static int
-managed_into_obj(struct api_request *rq, json_t *obj)
-{
-    if (!rq->managed_text.len)
-        return 0;
-    json_t *mf = api_raw_parse(rq->managed_text.p, rq->managed_text.len, false);
-    kc_sb_free(&rq->managed_text);
-    return mf && json_object_set_new(meta_of(obj), "managedFields", mf) == 0 ? 0 : -ENOMEM;
-}
-
 /* Stores a prepared new object and replies 201 (takes obj); with rq->async_done, starts the write and leaves
- * the reply to api_rest_finish. */
+ * the reply to api_rest_finish. obj's managedFields may be in rq->managed_text instead: only when do_create chose
+ * rq->managed_as_text, which is for the asynchronous write alone. */
 static void
 store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
 {
-    bool text = rq->async_done && rq->managed_text.len;
-    if (!text && managed_into_obj(rq, obj) != 0) {
-        created_reply(rq, rep, obj, -ENOMEM, 0, NULL, 0);
-        return;
-    }
+    bool text = rq->managed_text.len > 0;
     if (dry_run(rq)) {
         reply_object(rq, rep, 201, obj);
         return;
