@@ -17,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define MAX_NUMBER  320       /* longer number tokens are left to the parser */
 #define HUGE_BUFFER (8 << 20) /* output buffers from this size on ask for huge pages */
@@ -242,32 +239,6 @@ scan_utf8(const unsigned char *u, size_t n, size_t i)
     return i + len;
 }
 
-/* The index of the first byte at or after i that is '"', '\\', a control character or (with non_ascii) not
- * ASCII, looked for 16 bytes at a time (SSE2); it may stop earlier, at the last 15 bytes, which the caller reads
- * one by one. */
-static size_t
-skip_plain(const unsigned char *u, size_t n, size_t i, bool non_ascii)
-{
-#ifdef __SSE2__
-    while (i + 16 <= n) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
-        __m128i ctl = non_ascii ? _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)) /* signed: non-ASCII is below 0x20 */
-                                : _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
-        __m128i special = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), ctl);
-        unsigned mask = (unsigned)_mm_movemask_epi8(special);
-        if (mask)
-            return i + (size_t)__builtin_ctz(mask);
-        i += 16;
-    }
-#else
-    (void)u;
-    (void)n;
-    (void)non_ascii;
-#endif
-    return i;
-}
-
 /* The index after the string starting at s[i] ('"'), 0 when invalid. *esc (may be NULL) is set when it has
  * escapes. */
 static size_t
@@ -275,7 +246,7 @@ scan_string(const char *s, size_t n, size_t i, bool *esc)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (i++; i < n;) {
-        if ((i = skip_plain(u, n, i, true)) >= n)
+        if ((i = kc_json_plain_end(s, n, i, true)) >= n)
             return 0;
         switch (str_class[u[i]]) {
         case C_PLAIN:
@@ -632,46 +603,15 @@ static void
 dump_string(struct api_rawbuf *b, const char *s, size_t n)
 {
     api_rawbuf_add(b, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((i = skip_plain((const unsigned char *)s, n, i, false)) >= n) /* to the next that needs an escape */
-            break;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+    for (size_t run = 0, i; run < n; run = i + 1) {
+        i = kc_json_plain_end(s, n, run, false);
         api_rawbuf_add(b, s + run, i - run);
-        run = i + 1;
-        char esc[8];
-        switch (c) {
-        case '"':
-            api_rawbuf_add(b, "\\\"", 2);
+        if (i == n)
             break;
-        case '\\':
-            api_rawbuf_add(b, "\\\\", 2);
-            break;
-        case '\b':
-            api_rawbuf_add(b, "\\b", 2);
-            break;
-        case '\f':
-            api_rawbuf_add(b, "\\f", 2);
-            break;
-        case '\n':
-            api_rawbuf_add(b, "\\n", 2);
-            break;
-        case '\r':
-            api_rawbuf_add(b, "\\r", 2);
-            break;
-        case '\t':
-            api_rawbuf_add(b, "\\t", 2);
-            break;
-        default:
-            b->nul |= c == 0;
-            snprintf(esc, sizeof(esc), "\\u%04X", c); /* jansson's spelling */
-            api_rawbuf_add(b, esc, 6);
-            break;
-        }
+        char esc[6];
+        b->nul |= s[i] == 0;
+        api_rawbuf_add(b, esc, kc_json_escape((unsigned char)s[i], esc));
     }
-    api_rawbuf_add(b, s + run, n - run);
     api_rawbuf_add(b, "\"", 1);
 }
 

@@ -100,6 +100,7 @@ init_tls(const char *pki)
         SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
         die("loading the client certificate");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_read_ahead(ctx, 1); /* one read for what has arrived, not two per TLS record (header, body) */
 }
 
 static struct conn *

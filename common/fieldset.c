@@ -64,42 +64,14 @@ kc_sb_json_string(struct kc_sb *b, const char *s, size_t n)
 void
 kc_sb_json_chars(struct kc_sb *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+    for (size_t run = 0, i; run < n; run = i + 1) {
+        i = kc_json_plain_end(s, n, run, false);
         kc_sb_add(b, s + run, i - run);
-        run = i + 1;
-        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            kc_sb_add(b, esc, 2);
+        if (i == n)
             break;
-        case '\b':
-            kc_sb_add(b, "\\b", 2);
-            break;
-        case '\f':
-            kc_sb_add(b, "\\f", 2);
-            break;
-        case '\n':
-            kc_sb_add(b, "\\n", 2);
-            break;
-        case '\r':
-            kc_sb_add(b, "\\r", 2);
-            break;
-        case '\t':
-            kc_sb_add(b, "\\t", 2);
-            break;
-        default:
-            kc_sb_add(b, esc, 6);
-            break;
-        }
+        char esc[6];
+        kc_sb_add(b, esc, kc_json_escape((unsigned char)s[i], esc));
     }
-    kc_sb_add(b, s + run, n - run);
 }
 
 void

@@ -1,4 +1,4 @@
-/* json.c - dotted-path access, deep equality and canonical dumps over jansson. */
+/* json.c - dotted-path access, deep equality and canonical dumps over jansson; jansson's string escaping. */
 #include "kc_json.h"
 #include "kc_error.h"
 
@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define KC_JSON_MAX_SEGMENT 512
 
@@ -236,4 +240,49 @@ kc_json_parse(const char *buf, size_t len, json_t **out, char *errbuf, size_t er
     }
     *out = v;
     return 0;
+}
+
+size_t
+kc_json_plain_end(const char *s, size_t n, size_t i, bool non_ascii)
+{
+    const unsigned char *u = (const unsigned char *)s;
+#ifdef __SSE2__
+    while (i + 16 <= n) { /* 16 bytes at a time */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        __m128i ctl = non_ascii ? _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)) /* signed: non-ASCII is below 0x20 */
+                                : _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+        __m128i special = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), ctl);
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    for (; i < n; i++)
+        if (u[i] < 0x20 || u[i] == '"' || u[i] == '\\' || (non_ascii && u[i] >= 0x80))
+            return i;
+    return n;
+}
+
+size_t
+kc_json_escape(unsigned char c, char out[6])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    static const char short_form[] = { ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
+    out[0] = '\\';
+    if (c == '"' || c == '\\') {
+        out[1] = (char)c;
+        return 2;
+    }
+    if (c < sizeof(short_form) && short_form[c]) {
+        out[1] = short_form[c];
+        return 2;
+    }
+    out[1] = 'u';
+    out[2] = '0';
+    out[3] = '0';
+    out[4] = hex[c >> 4];
+    out[5] = hex[c & 15];
+    return 6;
 }

@@ -41,4 +41,14 @@ char *kc_json_canonical(const json_t *v);
  * rejected. On failure returns KC_EPARSE and, when errbuf is given, writes "line L, column C: message". */
 int kc_json_parse(const char *buf, size_t len, json_t **out, char *errbuf, size_t errlen);
 
+/* How jansson writes strings (json_dumps without flags), shared by the encoders that write JSON text themselves. */
+
+/* The index of the first byte at or after i that JSON text must escape ('"', '\\', a control character) or, with
+ * non_ascii, that is not ASCII (a parser's next byte to look at); n when there is none. */
+size_t kc_json_plain_end(const char *s, size_t n, size_t i, bool non_ascii);
+
+/* The escape jansson writes for c, a byte kc_json_plain_end stopped at without non_ascii ("\\n", "\\u001F",
+ * ...), in out; returns its length (2 or 6). */
+size_t kc_json_escape(unsigned char c, char out[6]);
+
 #endif

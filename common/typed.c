@@ -1051,10 +1051,12 @@ build_node_text(struct chg *c, struct cand **ord, size_t n, const struct kc_fiel
             kc_sb_add(o, member ? "{\".\":{}," : "{", member ? 8 : 1);
         else
             kc_sb_add(o, ",", 1);
-        if (x->type == KC_PE_FIELD) { /* "f:<name>", the name escaped in place */
-            const char *name = x->static_name ? x->static_name : x->field;
+        if (x->type == KC_PE_FIELD) { /* "f:<name>", the name escaped in place (the schema's need no escape) */
             kc_sb_add(o, "\"f:", 3);
-            kc_sb_json_chars(o, name, strlen(name));
+            if (x->static_name)
+                kc_sb_str(o, x->static_name);
+            else
+                kc_sb_json_chars(o, x->field, strlen(x->field));
             kc_sb_add(o, "\":", 2);
         } else {
             c->text.len = 0;

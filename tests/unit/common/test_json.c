@@ -1,4 +1,4 @@
-/* test_json.c - path get/set/delete, deep equality, canonical dumps and parse errors. */
+/* test_json.c - path get/set/delete, deep equality, canonical dumps, parse errors and jansson's string escaping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,12 +148,53 @@ test_parse_errors(void **state)
     json_decref(v);
 }
 
+/* kc_json_plain_end finds the first byte to escape wherever it sits (in the 16-byte steps or in the tail), and
+ * kc_json_escape spells every byte as json_dumps does. */
+static void
+test_escaping(void **state)
+{
+    (void)state;
+    char buf[64];
+    for (size_t n = 0; n <= 40; n++) {
+        memset(buf, 'a', sizeof(buf));
+        assert_int_equal(kc_json_plain_end(buf, n, 0, false), n);
+        for (size_t at = 0; at < n; at++) {
+            static const char special[] = { '"', '\\', '\n', 0x01, 0x1f, 0 };
+            for (size_t k = 0; k < sizeof(special); k++) {
+                memset(buf, 'a', sizeof(buf));
+                buf[at] = special[k];
+                assert_int_equal(kc_json_plain_end(buf, n, 0, false), at);
+                assert_int_equal(kc_json_plain_end(buf, n, at + 1, false), n);
+            }
+            memset(buf, 'a', sizeof(buf));
+            buf[at] = (char)0xc3; /* not ASCII: plain, unless a parser asks */
+            assert_int_equal(kc_json_plain_end(buf, n, 0, false), n);
+            assert_int_equal(kc_json_plain_end(buf, n, 0, true), at);
+        }
+    }
+    for (unsigned c = 0; c < 0x80; c++) {
+        char one = (char)c, esc[6];
+        json_t *v = json_stringn(&one, 1);
+        char *want = json_dumps(v, JSON_ENCODE_ANY);
+        assert_non_null(want);
+        if (kc_json_plain_end(&one, 1, 0, false) == 1) {
+            assert_int_equal(strlen(want), 3); /* written as it is */
+        } else {
+            size_t len = kc_json_escape((unsigned char)c, esc);
+            assert_int_equal(strlen(want), len + 2);
+            assert_memory_equal(want + 1, esc, len);
+        }
+        free(want);
+        json_decref(v);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get),       cmocka_unit_test(test_set_del),      cmocka_unit_test(test_equal),
-        cmocka_unit_test(test_canonical), cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_canonical), cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_escaping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "kc_error.h"
+#include "kc_json.h"
 #include "kc_schema.h"
 
 #define CORE "io.k8s.api.core.v1."
@@ -520,6 +521,9 @@ test_table_invariants(void **state)
             assert_non_null(p->name);
             assert_true(kc_schema_index(p->schema) >= 0);
             assert_ptr_equal(kc_schema_prop_find(s, p->name), p);
+            if (kc_json_plain_end(p->name, strlen(p->name), 0, true) != strlen(p->name))
+                fail_msg("%s: property %s needs escaping in JSON (typed.c writes the schema's names as they are)",
+                         s->name, p->name);
             if (j > 0 && strcmp(s->props[j - 1].name, p->name) >= 0)
                 fail_msg("%s: properties not sorted at %s", s->name, p->name);
             if (p->nlist_map_keys)
