@@ -4,6 +4,7 @@
 #include "kc_error.h"
 #include "kc_fault.h"
 #include "kc_gnostic.h"
+#include "kc_pbwire.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -125,27 +126,11 @@ reserve(struct enc *e, size_t n)
     return true;
 }
 
-static size_t
-varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 static void
 put_varint(struct enc *e, uint64_t v)
 {
-    if (!reserve(e, 10))
-        return;
-    while (v >= 0x80) {
-        e->p[e->len++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    e->p[e->len++] = (unsigned char)v;
+    if (reserve(e, 10))
+        e->len += kc_pb_varint_put(e->p + e->len, v);
 }
 
 static void
@@ -179,17 +164,11 @@ close_len(struct enc *e, size_t start)
 {
     if (e->rc)
         return;
-    size_t n = e->len - start, v = varint_len(n);
+    size_t n = e->len - start, v = kc_pb_varint_len(n);
     if (!reserve(e, v))
         return;
     memmove(e->p + start + v, e->p + start, n);
-    size_t at = start;
-    uint64_t x = n;
-    while (x >= 0x80) {
-        e->p[at++] = (unsigned char)(x | 0x80);
-        x >>= 7;
-    }
-    e->p[at] = (unsigned char)x;
+    kc_pb_varint_put(e->p + start, n);
     e->len += v;
 }
 

@@ -2,6 +2,7 @@
  * one etcd names) and encoding kvs responses as jsonpb does (OrigName, no defaults). */
 #include "codec.h"
 #include "kc_crypto.h"
+#include "kc_pbwire.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -435,32 +436,21 @@ ea_http_status(int grpc_code)
  * its error names that size, so the gateway's answer depends on it. --- */
 
 static size_t
-varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static size_t
 tag_len(unsigned field)
 {
-    return varint_len((uint64_t)field << 3);
+    return kc_pb_varint_len((uint64_t)field << 3);
 }
 
 static size_t
 pb_bytes(unsigned field, size_t len)
 {
-    return len ? tag_len(field) + varint_len(len) + len : 0;
+    return len ? tag_len(field) + kc_pb_varint_len(len) + len : 0;
 }
 
 static size_t
 pb_int(unsigned field, int64_t v)
 {
-    return v ? tag_len(field) + varint_len((uint64_t)v) : 0;
+    return v ? tag_len(field) + kc_pb_varint_len((uint64_t)v) : 0;
 }
 
 static size_t
@@ -472,7 +462,7 @@ pb_bool(unsigned field, bool v)
 static size_t
 pb_msg(unsigned field, size_t size)
 {
-    return tag_len(field) + varint_len(size) + size;
+    return tag_len(field) + kc_pb_varint_len(size) + size;
 }
 
 size_t
