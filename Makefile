@@ -31,6 +31,7 @@ test: deps format-check $(BUILD_TEST)/build.ninja
 bench: build
 	/usr/bin/python3 bench/kvstore_bench.py --build $(BUILD_REL)
 	/usr/bin/python3 bench/apiserver_bench.py --build $(BUILD_REL)
+	/usr/bin/python3 bench/instr_bench.py --build $(BUILD_REL)
 	/usr/bin/python3 bench/kctl_bench.py --build $(BUILD_REL)
 
 format:

@@ -93,7 +93,8 @@ def start(cmd, what, probe_at, log):
     raise SystemExit("%s: no free port in 5 tries" % what)
 
 
-def start_server(k8c, data):
+def start_server(k8c, data, prefix=()):
+    """Starts `k8c server` on a free port (under prefix, e.g. a valgrind command line); returns (proc, url)."""
     server_log.append(data + ".log")
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
@@ -106,12 +107,13 @@ def start_server(k8c, data):
         c.close()
         return ok and os.path.exists(os.path.join(data, "pki", "admin.key"))
 
-    p, port = start(lambda port: [k8c, "server", "--data-dir", data, "--secure-port", str(port), "--log-level",
+    p, port = start(lambda port: list(prefix) + [k8c, "server", "--data-dir", data, "--secure-port", str(port), "--log-level",
                                   "warn"], "k8c server", probe, server_log[-1])
     return p, "https://127.0.0.1:%d" % port
 
 
-def start_kvstore(k8c, data):
+def start_kvstore(k8c, data, prefix=()):
+    """Starts `k8c kvstore` on a free port (under prefix); returns (proc, url)."""
     def probe(port):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         c.request("GET", "/health")
@@ -122,7 +124,7 @@ def start_kvstore(k8c, data):
     def url(port):
         return "http://127.0.0.1:%d" % port
 
-    p, port = start(lambda port: [k8c, "kvstore", "--name", "bench", "--data-dir", data, "--listen-client-urls",
+    p, port = start(lambda port: list(prefix) + [k8c, "kvstore", "--name", "bench", "--data-dir", data, "--listen-client-urls",
                                   url(port), "--advertise-client-urls", url(port)], "k8c kvstore", probe,
                     data + ".log")
     return p, url(port)

@@ -10,6 +10,7 @@ packages=(
     libssl-dev libcurl4-openssl-dev libcmocka-dev libjemalloc-dev
     openssl curl python3
     etcd-server etcd-client python3-kubernetes
+    valgrind # bench/instr_bench.py counts instructions with callgrind
 )
 
 missing=()
