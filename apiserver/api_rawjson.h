@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define API_RAW_MEMBERS 64 /* members of the top level and of metadata handled in place */
 #define API_RAW_DEPTH   64 /* nesting handled in place (jansson allows 2048: deeper objects are parsed) */
@@ -37,11 +38,28 @@ struct api_rawbuf {
  * any frees the spare instead of using it. */
 void api_rawbuf_free(char *p);
 
-/* Appends n bytes (sets oom when out of memory). */
-void api_rawbuf_add(struct api_rawbuf *b, const void *s, size_t n);
+/* api_rawbuf_reserve when the room is not there yet (grows p, or sets oom). */
+bool api_rawbuf_grow(struct api_rawbuf *b, size_t n);
 
-/* Makes room for n more bytes without further allocation. Returns false (and sets oom) when it cannot. */
-bool api_rawbuf_reserve(struct api_rawbuf *b, size_t n);
+/* Makes room for n more bytes without further allocation. Returns false (and sets oom) when it cannot. Inline:
+ * an encoder calls it for every few bytes it writes. */
+static inline bool
+api_rawbuf_reserve(struct api_rawbuf *b, size_t n)
+{
+    if (__builtin_expect(!b->oom && n <= b->cap - b->len, 1))
+        return true;
+    return api_rawbuf_grow(b, n);
+}
+
+/* Appends n bytes (sets oom when out of memory). */
+static inline void
+api_rawbuf_add(struct api_rawbuf *b, const void *s, size_t n)
+{
+    if (n == 0 || !api_rawbuf_reserve(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
 
 /* Parses one JSON value (whitespace around it allowed) into a new jansson value, the same one json_loadb gives
  * with flags 0 (a duplicate member keeps the first one's place and the last one's value) or, with

@@ -1084,11 +1084,11 @@ api_default_events_event(const struct api_resource *r, json_t *obj)
 
 /* ---- create-only preparation ---- */
 
+/* Whether v is a quantity other than zero (*q: its value). */
 static bool
-nonzero_quantity(const json_t *v)
+nonzero_quantity(const json_t *v, struct kc_quantity *q)
 {
-    struct kc_quantity q;
-    return v && api_quantity(v, &q, NULL, 0, NULL, 0) == 0 && q.milli != 0;
+    return v && api_quantity(v, q, NULL, 0, NULL, 0) == 0 && q->milli != 0;
 }
 
 /* qos.GetPodQOS over cpu and memory of the regular and init containers (missing requests count as the limits,
@@ -1114,11 +1114,11 @@ pod_qos(const json_t *spec)
                 if (!rv)
                     rv = lv;
                 struct kc_quantity q;
-                if (nonzero_quantity(rv) && api_quantity(rv, &q, NULL, 0, NULL, 0) == 0) {
+                if (nonzero_quantity(rv, &q)) {
                     kc_quantity_add(&req_sum[k], &q, &req_sum[k]);
                     has_req[k] = true;
                 }
-                if (nonzero_quantity(lv) && api_quantity(lv, &q, NULL, 0, NULL, 0) == 0) {
+                if (nonzero_quantity(lv, &q)) {
                     kc_quantity_add(&lim_sum[k], &q, &lim_sum[k]);
                     has_lim[k] = true;
                     found[k] = true;

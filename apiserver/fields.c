@@ -508,24 +508,27 @@ api_err_not_found_str(struct api_errors *e, const char *path, const char *value,
 
 /* ---- paths ---- */
 
-/* Writes the pieces (NULL-terminated list) into buf, truncating silently at API_PATH_MAX - 1 bytes. The path
- * helpers may be given buf itself as base ("p = p.child"), so the pieces are joined in a copy first. */
+/* Writes the pieces (those not NULL) into buf, truncating silently at API_PATH_MAX - 1 bytes. The path helpers
+ * may be given buf itself as base ("p = p.child"): a, when it is buf, is in place already; the other pieces are
+ * never inside buf. */
 static const char *
 path_join(char buf[API_PATH_MAX], const char *a, const char *b, const char *c, const char *d)
 {
-    char tmp[API_PATH_MAX];
     const char *parts[4] = { a, b, c, d };
-    size_t len = 0;
-    for (size_t i = 0; i < 4; i++) {
+    size_t len = 0, i = 0;
+    if (a == buf) {
+        len = strnlen(buf, API_PATH_MAX - 1);
+        i = 1;
+    }
+    for (; i < 4; i++) {
         if (!parts[i])
             continue;
         size_t n = strlen(parts[i]);
-        if (n > sizeof(tmp) - 1 - len)
-            n = sizeof(tmp) - 1 - len;
-        memcpy(tmp + len, parts[i], n);
+        if (n > API_PATH_MAX - 1 - len)
+            n = API_PATH_MAX - 1 - len;
+        memmove(buf + len, parts[i], n);
         len += n;
     }
-    memcpy(buf, tmp, len);
     buf[len] = '\0';
     return buf;
 }
@@ -976,19 +979,25 @@ api_quantity(const json_t *v, struct kc_quantity *q, char *str, size_t strlen_, 
     if (rc != 0)
         return rc;
     if (str && strlen_) {
+        const char *t;
+        size_t n;
+        char buf[KC_QUANTITY_STRLEN];
         if (q->verbatim && json_is_string(v)) {
             /* upstream keeps the trimmed input text */
-            const char *t = json_string_value(v);
+            t = json_string_value(v);
             while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
                 t++;
-            size_t n = strlen(t);
+            n = strlen(t);
             while (n && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\n' || t[n - 1] == '\r'))
                 n--;
-            snprintf(str, strlen_, "%.*s", (int)n, t);
         } else {
-            char buf[KC_QUANTITY_STRLEN];
-            snprintf(str, strlen_, "%s", kc_quantity_string(q, buf));
+            t = kc_quantity_string(q, buf);
+            n = strlen(t);
         }
+        if (n > strlen_ - 1)
+            n = strlen_ - 1;
+        memcpy(str, t, n);
+        str[n] = '\0';
     }
     return 0;
 }

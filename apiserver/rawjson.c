@@ -80,7 +80,7 @@ api_rawbuf_free(char *p)
 }
 
 bool
-api_rawbuf_reserve(struct api_rawbuf *b, size_t n)
+api_rawbuf_grow(struct api_rawbuf *b, size_t n)
 {
     if (b->oom)
         return false;
@@ -116,15 +116,6 @@ api_rawbuf_reserve(struct api_rawbuf *b, size_t n)
     b->p = p;
     b->cap = cap;
     return true;
-}
-
-void
-api_rawbuf_add(struct api_rawbuf *b, const void *s, size_t n)
-{
-    if (n == 0 || !api_rawbuf_reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
 }
 
 static void
@@ -522,7 +513,7 @@ build_container(const char *s, size_t n, size_t *i, int depth, bool rejdup)
             else
                 memcpy(key, s + j + 1, klen);
             j = skip_ws(s, n, ke);
-            if (j >= n || s[j] != ':' || (rejdup && json_object_getn(c, key, klen))) {
+            if (j >= n || s[j] != ':') {
                 if (key != kstack)
                     free(key);
                 goto fail;
@@ -530,7 +521,10 @@ build_container(const char *s, size_t n, size_t *i, int depth, bool rejdup)
             j = skip_ws(s, n, j + 1);
         }
         json_t *v = build_value(s, n, &j, depth + 1, rejdup);
+        size_t members = obj ? json_object_size(c) : 0;
         int rc = !v ? -1 : obj ? json_object_setn_new_nocheck(c, key, klen, v) : json_array_append_new(c, v);
+        if (rc == 0 && rejdup && obj && json_object_size(c) == members)
+            rc = -1; /* a duplicate: jansson replaced the first one's value (one hash per member, not two) */
         if (key && key != kstack)
             free(key);
         if (rc != 0)
@@ -602,17 +596,25 @@ api_raw_parse(const char *s, size_t n, bool reject_duplicates)
 static void
 dump_string(struct api_rawbuf *b, const char *s, size_t n)
 {
-    api_rawbuf_add(b, "\"", 1);
-    for (size_t run = 0, i; run < n; run = i + 1) {
+    /* room for the quotes and the plain bytes; each escape makes room for itself and what is left */
+    if (!api_rawbuf_reserve(b, n + 2))
+        return;
+    size_t len = b->len;
+    b->p[len++] = '"';
+    for (size_t run = 0, i;; run = i + 1) {
         i = kc_json_plain_end(s, n, run, false);
-        api_rawbuf_add(b, s + run, i - run);
+        memcpy(b->p + len, s + run, i - run);
+        len += i - run;
         if (i == n)
             break;
-        char esc[6];
+        b->len = len;
+        if (!api_rawbuf_reserve(b, 6 + (n - i - 1) + 1))
+            return;
         b->nul |= s[i] == 0;
-        api_rawbuf_add(b, esc, kc_json_escape((unsigned char)s[i], esc));
+        len += kc_json_escape((unsigned char)s[i], b->p + len);
     }
-    api_rawbuf_add(b, "\"", 1);
+    b->p[len++] = '"';
+    b->len = len;
 }
 
 /* A real as jansson writes it (jsonp_dtostr with precision 17): "%.17g", ".0" added when it reads as an
@@ -940,9 +942,17 @@ api_raw_shape(const char *s, size_t n, struct api_raw_shape *sh)
 static void
 add_rv(struct api_rawbuf *b, int64_t rev)
 {
-    char rv[48];
-    int len = snprintf(rv, sizeof(rv), "\"resourceVersion\":\"%" PRId64 "\"", rev);
-    api_rawbuf_add(b, rv, (size_t)len);
+    /* every item of a LIST writes one: the digits by hand, not snprintf */
+    char digits[24], *e = digits + sizeof(digits), *p = e;
+    uint64_t u = rev < 0 ? 0 - (uint64_t)rev : (uint64_t)rev;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (rev < 0)
+        *--p = '-';
+    api_rawbuf_add(b, "\"resourceVersion\":\"", 19);
+    api_rawbuf_add(b, p, (size_t)(e - p));
+    api_rawbuf_add(b, "\"", 1);
 }
 
 /* metadata with resourceVersion first; skip_managed leaves managedFields out */

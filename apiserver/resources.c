@@ -5,6 +5,7 @@
  * nor limitranges). The RBAC kinds are stored and served only: no authorizer reads them yet. */
 #include "api_kinds.h"
 #include "api_res.h"
+#include "kc_str.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -647,9 +648,11 @@ api_resource_by_kind(const char *group, const char *kind)
 const char *
 api_resource_api_version(const struct api_resource *r, char *buf, size_t len)
 {
-    if (r->group[0])
-        snprintf(buf, len, "%s/%s", r->group, r->version);
-    else
-        snprintf(buf, len, "%s", r->version);
+    size_t n = 0;
+    if (r->group[0]) {
+        n = kc_str_copy(buf, len, r->group);
+        n += kc_str_copy(buf + n, len - n, "/");
+    }
+    kc_str_copy(buf + n, len - n, r->version);
     return buf;
 }

@@ -10,6 +10,7 @@
 #include "kc_crypto.h"
 #include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_str.h"
 #include "kc_json.h"
 #include "kc_k8sproto.h"
 #include "kc_log.h"
@@ -31,11 +32,17 @@
 void
 api_storage_key(const struct api_resource *r, const char *ns, const char *name, char *buf, size_t len)
 {
-    int n = snprintf(buf, len, "/registry/%s%s%s/", r->group[0] ? r->group : "", r->group[0] ? "/" : "", r->plural);
-    if (r->namespaced && ns && *ns)
-        n += snprintf(buf + n, len - (size_t)n, "%s/", ns);
-    if (name && *name)
-        snprintf(buf + n, len - (size_t)n, "%s", name);
+    const char *parts[] = { "/registry/",
+                            r->group,
+                            r->group[0] ? "/" : "",
+                            r->plural,
+                            "/",
+                            r->namespaced && ns ? ns : "",
+                            r->namespaced && ns && *ns ? "/" : "",
+                            name ? name : "" };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        n += kc_str_copy(buf + n, len - n, parts[i]);
 }
 
 static const char *
@@ -509,7 +516,7 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool 
         generate_name(gen, n, sizeof(n));
         json_object_set_new(meta, "name", json_string(n));
     }
-    snprintf(rq->name, sizeof(rq->name), "%s", obj_name(obj));
+    kc_str_copy(rq->name, sizeof(rq->name), obj_name(obj));
 
     /* Server-set metadata: whatever the client sent is replaced, as upstream does on create. */
     char uid[KC_UUID_LEN + 1], ts[KC_TIME_BUF];

@@ -10,6 +10,7 @@
 #include "api_watchcache.h"
 #include "kc_error.h"
 #include "kc_log.h"
+#include "kc_str.h"
 #include "kc_time.h"
 
 #include <arpa/inet.h>
@@ -136,10 +137,10 @@ authenticate(struct api_server *srv, kc_httpd_req *req, struct api_user *u)
     const struct kc_httpd_peer *peer = kc_httpd_req_peer(req);
     memset(u, 0, sizeof(*u));
     if (peer) {
-        snprintf(u->name, sizeof(u->name), "%s", peer->user);
+        kc_str_copy(u->name, sizeof(u->name), peer->user);
         for (int i = 0; i < peer->ngroups && i < 15; i++)
-            snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "%s", peer->groups[i]);
-        snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "system:authenticated");
+            kc_str_copy(u->groups[u->ngroups++], sizeof(u->groups[0]), peer->groups[i]);
+        kc_str_copy(u->groups[u->ngroups++], sizeof(u->groups[0]), "system:authenticated");
         return true;
     }
     size_t len;
@@ -149,11 +150,11 @@ authenticate(struct api_server *srv, kc_httpd_req *req, struct api_user *u)
         size_t tlen = len - 7;
         for (int i = 0; i < srv->ntokens; i++) {
             if (strlen(srv->tokens[i].token) == tlen && memcmp(srv->tokens[i].token, tok, tlen) == 0) {
-                snprintf(u->name, sizeof(u->name), "%s", srv->tokens[i].user);
-                snprintf(u->uid, sizeof(u->uid), "%s", srv->tokens[i].uid ? srv->tokens[i].uid : "");
+                kc_str_copy(u->name, sizeof(u->name), srv->tokens[i].user);
+                kc_str_copy(u->uid, sizeof(u->uid), srv->tokens[i].uid ? srv->tokens[i].uid : "");
                 for (int g = 0; g < srv->tokens[i].ngroups && g < 15; g++)
-                    snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "%s", srv->tokens[i].groups[g]);
-                snprintf(u->groups[u->ngroups++], sizeof(u->groups[0]), "system:authenticated");
+                    kc_str_copy(u->groups[u->ngroups++], sizeof(u->groups[0]), srv->tokens[i].groups[g]);
+                kc_str_copy(u->groups[u->ngroups++], sizeof(u->groups[0]), "system:authenticated");
                 return true;
             }
         }
@@ -374,7 +375,11 @@ static void
 count_request(struct api_server *srv, const struct api_request *rq, int status)
 {
     char code[8];
-    snprintf(code, sizeof(code), "%d", status);
+    if (status >= 100 && status <= 999) /* every status h2o sends: three digits, without snprintf */
+        memcpy(code,
+               (char[]){ (char)('0' + status / 100), (char)('0' + status / 10 % 10), (char)('0' + status % 10), 0 }, 4);
+    else
+        snprintf(code, sizeof(code), "%d", status);
     const char *resource = rq->res ? rq->res->plural : "";
     kc_metric_add(srv->m_requests, (const char *[]){ rq->verb, resource, code }, 1);
     kc_metric_observe(srv->m_latency, (const char *[]){ rq->verb, resource },
@@ -507,7 +512,7 @@ verb_of(kc_httpd_req *req, struct api_request *rq)
     } else {
         v = "unknown";
     }
-    snprintf(rq->verb, sizeof(rq->verb), "%s", v);
+    kc_str_copy(rq->verb, sizeof(rq->verb), v);
 }
 
 static void

@@ -199,6 +199,9 @@ const struct kc_schema *kc_schema_find_gvk(const char *group, const char *versio
  * _n form takes a length-delimited name. Binary search over s->props. */
 const struct kc_schema_prop *kc_schema_prop_find(const struct kc_schema *s, const char *name);
 const struct kc_schema_prop *kc_schema_prop_findn(const struct kc_schema *s, const char *name, size_t len);
+/* kc_schema_prop_find over props[*from, nprops) of an OBJECT s: *from becomes the index after name's place, so a
+ * caller looking up names in ascending order searches what is left only. */
+const struct kc_schema_prop *kc_schema_prop_find_from(const struct kc_schema *s, const char *name, size_t *from);
 
 /* Walks the dotted field path from schema root (usually a kind's schema). Grammar:
  *     path    ::= "" | segment ("." segment)*

@@ -418,12 +418,32 @@ kc_quantity_from_value(int64_t value, enum kc_quantity_format format, struct kc_
     return kc_quantity_from_milli(milli, format, out);
 }
 
+/* buf = "-" when negative, a's decimal digits, then suffix: what snprintf("%s%" PRIu64 "%s") wrote, without its
+ * cost (a create canonicalises several quantities). At most 1 + 20 + 11 bytes and the NUL. */
+static const char *
+quantity_text(char buf[KC_QUANTITY_STRLEN], bool negative, uint64_t a, const char *suffix)
+{
+    char digits[20], *d = digits + sizeof(digits);
+    do
+        *--d = (char)('0' + a % 10);
+    while ((a /= 10) != 0);
+    char *p = buf;
+    if (negative)
+        *p++ = '-';
+    size_t n = (size_t)(digits + sizeof(digits) - d), sl = strlen(suffix);
+    if (n + sl > KC_QUANTITY_STRLEN - 2)
+        sl = KC_QUANTITY_STRLEN - 2 - n;
+    memcpy(p, d, n);
+    memcpy(p + n, suffix, sl);
+    p[n + sl] = '\0';
+    return buf;
+}
+
 const char *
 kc_quantity_string(const struct kc_quantity *q, char buf[KC_QUANTITY_STRLEN])
 {
     static const char *const binary[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
     int64_t m = q->milli;
-    const char *sign = m < 0 ? "-" : "";
     uint64_t a = m < 0 ? (uint64_t)0 - (uint64_t)m : (uint64_t)m;
     enum kc_quantity_format format = q->format;
 
@@ -442,8 +462,7 @@ kc_quantity_string(const struct kc_quantity *q, char buf[KC_QUANTITY_STRLEN])
                 n /= 1024;
                 k++;
             }
-            snprintf(buf, KC_QUANTITY_STRLEN, "%s%" PRIu64 "%s", sign, n, binary[k]);
-            return buf;
+            return quantity_text(buf, m < 0, n, binary[k]);
         }
     } else if (format != KC_QUANTITY_DECIMAL_SI && format != KC_QUANTITY_DECIMAL_EXPONENT) {
         format = KC_QUANTITY_DECIMAL_EXPONENT; /* upstream's default for an unknown format */
@@ -461,15 +480,13 @@ kc_quantity_string(const struct kc_quantity *q, char buf[KC_QUANTITY_STRLEN])
         e--;
     }
     if (format == KC_QUANTITY_DECIMAL_EXPONENT) {
-        if (e == 0)
-            snprintf(buf, KC_QUANTITY_STRLEN, "%s%" PRIu64, sign, a);
-        else
-            snprintf(buf, KC_QUANTITY_STRLEN, "%s%" PRIu64 "e%d", sign, a, e);
-        return buf;
+        char exp[16] = ""; /* "e<e>" */
+        if (e != 0)
+            snprintf(exp, sizeof(exp), "e%d", e);
+        return quantity_text(buf, m < 0, a, exp);
     }
     static const char *const decimal[] = { "n", "u", "m", "", "k", "M", "G", "T", "P", "E" };
-    snprintf(buf, KC_QUANTITY_STRLEN, "%s%" PRIu64 "%s", sign, a, decimal[(e + 9) / 3]);
-    return buf;
+    return quantity_text(buf, m < 0, a, decimal[(e + 9) / 3]);
 }
 
 const char *

@@ -104,6 +104,17 @@ kc_time_parse(const char *s, struct kc_time *out)
     return 0;
 }
 
+/* v as width decimal digits, zero-padded (v < 10^width). */
+static char *
+put_digits(char *p, long long v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
+/* Writes "YYYY-MM-DDTHH:MM:SS" (and ".ffffff" for 6 frac_digits) with its NUL; returns its length. Digits by hand:
+ * a create writes several timestamps, and snprintf was a good part of its metadata's cost. */
 static int
 format_at(struct kc_time t, int offset_minutes, int frac_digits, char *buf)
 {
@@ -113,18 +124,38 @@ format_at(struct kc_time t, int offset_minutes, int frac_digits, char *buf)
     int m, d;
 
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(buf, KC_TIME_BUF, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, d, (int)(secs / 3600),
-                     (int)(secs / 60 % 60), (int)(secs % 60));
-    if (frac_digits == 6)
-        n += snprintf(buf + n, KC_TIME_BUF - (size_t)n, ".%06d", t.nsec / 1000);
-    return n;
+    if (y < 0 || y > 9999) { /* what %04lld writes: a sign, or more digits */
+        int n = snprintf(buf, KC_TIME_BUF, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, d, (int)(secs / 3600),
+                         (int)(secs / 60 % 60), (int)(secs % 60));
+        if (frac_digits == 6)
+            n += snprintf(buf + n, KC_TIME_BUF - (size_t)n, ".%06d", t.nsec / 1000);
+        return n;
+    }
+    char *p = buf;
+    p = put_digits(p, y, 4);
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, secs / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, secs / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, secs % 60, 2);
+    if (frac_digits == 6) {
+        *p++ = '.';
+        p = put_digits(p, t.nsec / 1000, 6);
+    }
+    *p = '\0';
+    return (int)(p - buf);
 }
 
 char *
 kc_time_format(struct kc_time t, char buf[KC_TIME_BUF])
 {
     int n = format_at(t, 0, 0, buf);
-    snprintf(buf + n, KC_TIME_BUF - (size_t)n, "Z");
+    memcpy(buf + n, "Z", 2); /* at most 26 bytes written: room is left */
     return buf;
 }
 
@@ -132,7 +163,7 @@ char *
 kc_time_format_micro(struct kc_time t, char buf[KC_TIME_BUF])
 {
     int n = format_at(t, 0, 6, buf);
-    snprintf(buf + n, KC_TIME_BUF - (size_t)n, "Z");
+    memcpy(buf + n, "Z", 2);
     return buf;
 }
 

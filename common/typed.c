@@ -174,33 +174,6 @@ resolve(struct tref tr, const json_t *v, struct tinfo *ti)
     ti->scalar = SC_UNTYPED;
 }
 
-/* kc_schema_prop_find over props[*from, nprops) (properties are sorted byte-wise, as strcmp orders): a strcmp per
- * probe instead of strlen and memcmp. *from becomes the index after k's place, so a caller looking up names in
- * ascending order searches what is left only. */
-static const struct kc_schema_prop *
-prop_find_from(const struct kc_schema *s, const char *k, size_t *from)
-{
-    size_t lo = *from, hi = s->nprops;
-    unsigned char k0 = (unsigned char)k[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const char *name = s->props[mid].name;
-        int c = (int)k0 - (int)(unsigned char)name[0]; /* strcmp's sign, most probes decided by the first byte */
-        if (c == 0 && k0)
-            c = strcmp(k + 1, name + 1);
-        if (c == 0) {
-            *from = mid + 1;
-            return &s->props[mid];
-        }
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    *from = lo;
-    return NULL;
-}
-
 /* The position of map key k under ti; *declared says whether k is a named field. false when k is unknown
  * (a struct field that does not exist and no element type). *hint: where to start looking among the struct's
  * properties (names looked up in ascending order), or NULL. */
@@ -210,7 +183,7 @@ field_tref_from(const struct tinfo *ti, const char *k, struct tref *out, bool *d
     *declared = false;
     if (ti->strct && ti->strct->type == KC_SCHEMA_OBJECT) {
         size_t zero = 0;
-        const struct kc_schema_prop *p = prop_find_from(ti->strct, k, hint ? hint : &zero);
+        const struct kc_schema_prop *p = kc_schema_prop_find_from(ti->strct, k, hint ? hint : &zero);
         if (p) {
             out->s = p->schema;
             out->p = p;
@@ -1169,7 +1142,7 @@ map_children(struct chg *c, const struct tinfo *ti, const json_t *L, const json_
         x->idx = cs.n;
         if (by_prop) {
             size_t at = 0;
-            const struct kc_schema_prop *p = prop_find_from(ti->strct, k, &at);
+            const struct kc_schema_prop *p = kc_schema_prop_find_from(ti->strct, k, &at);
             if (!p)
                 continue; /* not declared: not looked at */
             x->sub.s = p->schema;

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "kc_error.h"
 #include "kc_json.h"
@@ -158,6 +160,10 @@ test_escaping(void **state)
     for (size_t n = 0; n <= 40; n++) {
         memset(buf, 'a', sizeof(buf));
         assert_int_equal(kc_json_plain_end(buf, n, 0, false), n);
+        buf[n] = '"'; /* past the end: the tail's 16-byte load sees it, and must not stop there */
+        buf[n + 1] = 0;
+        assert_int_equal(kc_json_plain_end(buf, n, 0, false), n);
+        assert_int_equal(kc_json_plain_end(buf, n, 0, true), n);
         for (size_t at = 0; at < n; at++) {
             static const char special[] = { '"', '\\', '\n', 0x01, 0x1f, 0 };
             for (size_t k = 0; k < sizeof(special); k++) {
@@ -172,6 +178,23 @@ test_escaping(void **state)
             assert_int_equal(kc_json_plain_end(buf, n, 0, true), at);
         }
     }
+    /* strings that end where readable memory ends: the tail is read a byte at a time there, never past it */
+    long page = sysconf(_SC_PAGESIZE);
+    char *pages = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(pages != MAP_FAILED);
+    assert_int_equal(mprotect(pages + page, (size_t)page, PROT_NONE), 0);
+    for (size_t n = 0; n <= 40; n++) {
+        char *s = pages + page - n;
+        memset(s, 'a', n);
+        assert_int_equal(kc_json_plain_end(s, n, 0, false), n);
+        if (n) {
+            s[n - 1] = '\\';
+            assert_int_equal(kc_json_plain_end(s, n, 0, false), n - 1);
+            s[0] = '\n';
+            assert_int_equal(kc_json_plain_end(s, n, 0, false), 0);
+        }
+    }
+    munmap(pages, (size_t)page * 2);
     for (unsigned c = 0; c < 0x80; c++) {
         char one = (char)c, esc[6];
         json_t *v = json_stringn(&one, 1);
