@@ -4863,10 +4863,10 @@ cron_parse(const char *spec, char *err, size_t errlen)
             char derr[256];
             if (go_duration_ok(s + 7, derr, sizeof(derr)))
                 return true;
-            snprintf(err, errlen, "failed to parse duration %s: %s", s, derr);
+            snprintf(err, errlen, "failed to parse duration %.200s: %.200s", s, derr);
             return false;
         }
-        snprintf(err, errlen, "unrecognized descriptor: %s", s);
+        snprintf(err, errlen, "unrecognized descriptor: %.300s", s);
         return false;
     }
     char *fields[64];

@@ -106,6 +106,7 @@ static int
 read_varint(struct dec *d, struct rd *r, uint64_t *out)
 {
     uint64_t v = 0;
+    *out = 0; /* set on failure too: gcc cannot tell that callers read it only after 0 */
     for (int shift = 0; shift < 70; shift += 7) {
         if (r->p >= r->end)
             return fail(d, KC_EPARSE, "truncated varint");
@@ -155,6 +156,8 @@ static int
 read_key(struct dec *d, struct rd *r, uint32_t *num, int *wt)
 {
     uint64_t key;
+    *num = 0;
+    *wt = 0;
     int rc = read_varint(d, r, &key);
     if (rc != 0)
         return rc;

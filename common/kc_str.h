@@ -11,7 +11,9 @@
 static inline size_t
 kc_str_copy(char *dst, size_t size, const char *src)
 {
-    size_t n = strnlen(src, size - 1);
+    size_t n = strlen(src);
+    if (n > size - 1)
+        n = size - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
     return n;

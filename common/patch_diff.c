@@ -417,7 +417,7 @@ kc_patch_strategic_create(const json_t *original, const json_t *modified, const 
     struct pt_ctx c = { .err = err, .errlen = errlen };
     const struct diff_opts delta_opts = { .set_order = true, .ignore_deletions = true };
     const struct diff_opts del_opts = { .set_order = true, .ignore_changes = true };
-    json_t *orig, *mod, *cur, *delta, *dels, *res;
+    json_t *orig = NULL, *mod = NULL, *cur = NULL, *delta, *dels, *res;
     int rc;
 
     if (err && errlen)

@@ -198,7 +198,7 @@ ary_index(struct jp *j, const json_t *a, const char *key, size_t *idx)
 static int
 con_get(struct jp *j, json_t *con, const char *key, json_t **val)
 {
-    size_t i;
+    size_t i = 0;
 
     if (json_is_object(con)) {
         *val = json_object_get(con, key);
@@ -272,7 +272,7 @@ con_remove(struct jp *j, json_t *con, const char *key)
 static int
 con_set(struct jp *j, json_t *con, const char *key, json_t *val)
 {
-    size_t i;
+    size_t i = 0;
 
     if (!val)
         val = json_null();

@@ -3,6 +3,7 @@
  * object is waited for until it is gone (or replaced by one with another uid), with a live line on a terminal. */
 #include "kctl.h"
 #include "kc_json.h"
+#include "kc_str.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ kind_string(const struct kctl_target *t, char *buf, size_t len)
     char *slash = strchr(name, '/');
     if (slash)
         *slash = '\0';
-    snprintf(buf, len, "%s", name);
+    kc_str_copy(buf, len, name); /* truncated as snprintf would, without its warning */
 }
 
 int

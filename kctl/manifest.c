@@ -283,8 +283,8 @@ add_file(struct kctl_manifest *m, const char *path, char *err, size_t errlen)
     int fd = kc_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return fail(err, errlen, -errno, "open %s: %s", path, strerror(errno));
-    char *buf;
-    size_t len;
+    char *buf = NULL;
+    size_t len = 0;
     int rc = slurp(fd, &buf, &len);
     close(fd);
     if (rc != 0)

@@ -204,7 +204,7 @@ parse_string(struct parser *ps, char **out, size_t *out_len)
                 *w++ = '\t', s++;
                 break;
             case 'u': {
-                unsigned r;
+                unsigned r = 0xfffd; /* the scanner checked the 4 digits: read_hex4 does not fail here */
                 read_hex4(s + 1, stop, &r);
                 s += 5;
                 if (r >= 0xd800 && r < 0xdc00) { /* a high surrogate: combine with a following low one */

@@ -48,9 +48,9 @@ copy_dir(const char *src, const char *dst)
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        char a[1024], b[1024];
-        snprintf(a, sizeof(a), "%s/%s", src, de->d_name);
-        snprintf(b, sizeof(b), "%s/%s", dst, de->d_name);
+        char a[1400], b[1400]; /* a path (< 1024 here) and a name (< 256): room for both */
+        assert_true((size_t)snprintf(a, sizeof(a), "%.1023s/%s", src, de->d_name) < sizeof(a));
+        assert_true((size_t)snprintf(b, sizeof(b), "%.1023s/%s", dst, de->d_name) < sizeof(b));
         size_t len;
         uint8_t *p = read_file(a, &len);
         write_file(b, p, len);
