@@ -2,7 +2,9 @@
  * the resource's watch cache (watchcache.c), with label/field selector transitions as upstream (an object that
  * starts matching is ADDED, one that stops is DELETED with its previous state), the synthetic ADDED events for
  * resourceVersion "" / "0", WatchList (sendInitialEvents) with its initial-events-end bookmark, 410 Expired as an ERROR
- * event, Table events, bookmarks, timeoutSeconds and a bounded send buffer (a slow client is cut off).
+ * event, Table events, bookmarks, timeoutSeconds, and flow control: at API_WATCH_HIGH unsent bytes a watch stops
+ * taking events (the rest waits in the cache's ring, or in the snapshot) until the stream drains; a client that
+ * falls behind the whole ring gets 410 Expired.
  *
  * Setup (finding or building the cache, the initial snapshot) runs on a worker. Each watch then joins its cache's
  * group for its loop; the cache's thread wakes the group with kc_httpd_post, and the loop reads every member's
@@ -22,7 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define API_WATCH_BUFFER      (16 * 1024 * 1024) /* unsent bytes before a watcher is cut off */
+#define API_WATCH_BUFFER      (16 * 1024 * 1024) /* unsent bytes at most (one huge event beyond it ends a watch) */
+#define API_WATCH_HIGH        (128 * 1024)       /* unsent bytes at which a watch stops taking events for now */
 #define API_WATCH_TIMEOUT_S   1800               /* kube-apiserver's --min-request-timeout */
 #define API_BOOKMARK_EVERY_MS 60000
 #define API_WATCH_READ        256 /* events taken from the ring at a time */
@@ -42,7 +45,9 @@ struct watch {
     int64_t start_rev; /* watch events after this revision */
     int64_t last_rev;  /* the last revision seen (for bookmarks) */
     json_t *initial;   /* synthetic ADDED objects, sent first */
+    size_t initial_at; /* how many of them went out */
     bool initial_end;  /* send the initial-events-end bookmark after them */
+    bool initial_sent; /* the initial events (and that bookmark) are out */
     bool bookmarks;
     bool table;
     bool first_table;     /* the first Table event carries the column definitions */
@@ -202,11 +207,44 @@ send_bookmark(struct watch *w, int64_t rev, bool initial_end)
 
 /* Sends every event due to w from the cache's ring; a position the ring no longer holds (the cache was rebuilt,
  * or this watcher fell behind the ring) is the 410 ERROR event, as a compacted store revision was. */
+/* Whether the stream holds as much unsent as a watch queues: the rest waits where it is (the snapshot, the cache's
+ * ring) until on_drain. A watcher that falls behind the whole ring gets 410 Expired, as a compacted revision. */
+static bool
+stream_full(const struct watch *w)
+{
+    return kc_httpd_stream_pending(w->st) >= API_WATCH_HIGH;
+}
+
+/* Sends what is left of the initial ADDED objects (and then the initial-events-end bookmark) up to the high-water
+ * mark. Returns whether they are all out. */
+static bool
+send_initial(struct watch *w)
+{
+    if (w->initial_sent)
+        return true;
+    while (!w->done && w->initial_at < json_array_size(w->initial)) {
+        if (stream_full(w))
+            return false;
+        if (send_event(w, "ADDED", json_array_get(w->initial, w->initial_at++)) != 0)
+            return false;
+    }
+    if (w->done)
+        return false;
+    json_decref(w->initial);
+    w->initial = NULL;
+    w->initial_sent = true;
+    if (w->initial_end)
+        send_bookmark(w, w->start_rev, true);
+    return true;
+}
+
 static void
 pump(struct watch *w)
 {
     w->busy = true;
-    while (!w->done) {
+    if (!send_initial(w))
+        goto out;
+    while (!w->done && !stream_full(w)) {
         struct api_wcache_event **evs;
         size_t n;
         int64_t oldest;
@@ -226,16 +264,26 @@ pump(struct watch *w)
         }
         if (n == 0)
             break;
-        for (size_t i = 0; i < n && !w->done; i++) {
+        for (size_t i = 0; i < n && !w->done && !stream_full(w); i++) {
             send_cached(w, evs[i]);
             w->cw.pos = evs[i]->rev;
             w->last_rev = evs[i]->rev;
         }
         api_wcache_events_release(evs, n);
     }
+out:
     w->busy = false;
     if (w->closed)
         watch_free(w);
+}
+
+/* On the loop: the stream sent what it held; a watch that stopped at the high-water mark goes on. */
+static void
+on_drain(void *arg)
+{
+    struct watch *w = arg;
+    if (!w->busy && !w->done)
+        pump(w);
 }
 
 /* On the loop: the group's cache has news for its members. */
@@ -273,18 +321,27 @@ static void
 on_bookmark_timer(void *arg)
 {
     struct watch *w = arg;
+    if (!w->initial_sent) { /* a bookmark must not overtake the initial events: later */
+        kc_httpd_timer_arm(w->loop, &w->bookmark, API_BOOKMARK_EVERY_MS);
+        return;
+    }
     if (send_bookmark(w, w->last_rev, false) == 0)
         kc_httpd_timer_arm(w->loop, &w->bookmark, API_BOOKMARK_EVERY_MS);
 }
 
 /* --- setup on a worker --- */
 
-/* The synthetic ADDED objects of a kind stored in another version: converted, then selected. */
+/* The synthetic ADDED objects, selected (and converted first for a kind stored in another version). fresh (a
+ * resourceVersion of "": the most recent state) reads them from the store at its current revision, as a LIST
+ * does: the cache may not have caught up with a write just acknowledged. Otherwise ("0": any state) they are the
+ * cache's. */
 static int
-converted_snapshot(struct watch *w)
+snapshot(struct watch *w, bool fresh)
 {
     json_t *all;
-    int rc = api_wcache_snapshot(w->cache, w->key_prefix, NULL, NULL, &all, &w->start_rev);
+    bool more;
+    int rc = fresh ? api_obj_list(w->rq.srv->store, w->key_prefix, 0, 0, NULL, &all, &w->start_rev, &more)
+                   : api_wcache_snapshot(w->cache, w->key_prefix, NULL, NULL, &all, &w->start_rev);
     if (rc != 0)
         return rc;
     w->initial = json_array();
@@ -292,7 +349,7 @@ converted_snapshot(struct watch *w)
     json_t *o;
     json_array_foreach(all, i, o)
     {
-        json_t *c = w->map->from_stored(o);
+        json_t *c = w->map ? w->map->from_stored(o) : json_incref(o);
         if (!c || !w->initial) {
             json_decref(c);
             rc = -ENOMEM;
@@ -362,8 +419,7 @@ setup_work(void *arg)
         return;
     }
     if (initial) {
-        rc = w->map ? converted_snapshot(w)
-                    : api_wcache_snapshot(w->cache, w->key_prefix, w->ls, w->fs, &w->initial, &w->start_rev);
+        rc = snapshot(w, !rv || !*rv);
         if (rc != 0) {
             api_reply_error(&w->err, rq, rc);
             return;
@@ -400,23 +456,13 @@ setup_done(kc_httpd_req *req, void *arg)
     }
     kc_metric_add(w->rq.srv->m_watchers, NULL, 1);
     w->st = kc_httpd_stream_begin(req, 200, "application/json", API_WATCH_BUFFER, on_close, w);
+    kc_httpd_stream_on_drain(w->st, on_drain);
     w->busy = true; /* on_close may not free w before the end of this function */
     /* HTTP/1.1 sends the headers only with the first byte: a newline, which watch clients skip. */
     kc_httpd_stream_write(w->st, "\n", 1);
     w->cw.owner = w;
     w->cw.pos = w->start_rev;
     api_wcache_join(g, &w->cw);
-    size_t i;
-    json_t *o;
-    json_array_foreach(w->initial, i, o)
-    {
-        if (send_event(w, "ADDED", o) != 0)
-            break;
-    }
-    json_decref(w->initial);
-    w->initial = NULL;
-    if (!w->done && w->initial_end)
-        send_bookmark(w, w->start_rev, true);
     if (!w->done) {
         int64_t secs = w->rq.timeout_seconds ? strtoll(w->rq.timeout_seconds, NULL, 10) : 0;
         if (secs <= 0 || secs > API_WATCH_TIMEOUT_S * 2)
@@ -430,7 +476,8 @@ setup_done(kc_httpd_req *req, void *arg)
             kc_httpd_timer_arm(w->loop, &w->bookmark, API_BOOKMARK_EVERY_MS);
         }
     }
-    pump(w); /* what arrived since the snapshot (or since start_rev); frees w if it closed meanwhile */
+    pump(w); /* the initial events, then what arrived since the snapshot (or since start_rev); frees w if it closed
+              * meanwhile */
 }
 
 static char *

@@ -71,6 +71,7 @@ struct kc_httpd_stream {
     bool gone;       /* client left (stop) */
     bool closed;     /* on_close ran */
     void (*on_close)(void *arg);
+    void (*on_drain)(void *arg); /* kc_httpd_stream_on_drain */
     void *arg;
 };
 
@@ -743,6 +744,8 @@ stream_proceed(h2o_generator_t *gen, h2o_req_t *r)
     st->sending = false;
     st->ilen = 0;
     stream_flush(st);
+    if (st->on_drain && st->plen == 0 && !st->ended && !st->gone)
+        st->on_drain(st->arg); /* the last call here: it may end the stream */
 }
 
 static void
@@ -811,6 +814,12 @@ kc_httpd_stream_write(kc_httpd_stream *st, const void *data, size_t len)
     st->plen += len;
     stream_flush(st);
     return 0;
+}
+
+void
+kc_httpd_stream_on_drain(kc_httpd_stream *st, void (*on_drain)(void *arg))
+{
+    st->on_drain = on_drain;
 }
 
 size_t

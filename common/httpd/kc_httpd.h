@@ -161,6 +161,10 @@ int kc_httpd_stream_write(kc_httpd_stream *st, const void *data, size_t len);
 /* Bytes queued and not yet handed to the connection. */
 size_t kc_httpd_stream_pending(const kc_httpd_stream *st);
 
+/* Asks for on_drain(arg) (arg: kc_httpd_stream_begin's) on the loop each time a send has completed and nothing
+ * waits unsent: a writer that stopped at a bound of its own (a watch at its high-water mark) queues more then. */
+void kc_httpd_stream_on_drain(kc_httpd_stream *st, void (*on_drain)(void *arg));
+
 /* Ends the stream after the queued bytes are sent (on_close follows). */
 void kc_httpd_stream_end(kc_httpd_stream *st);
 

@@ -374,6 +374,30 @@ def t_watchlist(cl):
     w.close()
 
 
+def t_watch_initial_events_beyond_send_buffer(cl):
+    # 24 ConfigMaps of 900 KB: 21 MB of initial events, more than a watch may hold unsent (16 MiB). They go out
+    # as the client reads them (the watch stops at its high-water mark and goes on when the stream drains), so
+    # the watch is not cut off as too slow; the initial-events-end bookmark comes last, then new events.
+    cl.req("POST", "/api/v1/namespaces", {"metadata": {"name": "bigwatch"}})
+    blob = "x" * (900 * 1024)
+    for i in range(24):
+        s, b = cl.req("POST", "/api/v1/namespaces/bigwatch/configmaps",
+                      {"metadata": {"name": "big%d" % i}, "data": {"blob": blob}})
+        assert s == 201, (s, b)
+    w = Watch(cl, "/api/v1/namespaces/bigwatch/configmaps?watch=true&sendInitialEvents=true&"
+                  "resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true")
+    assert w.wait(25, timeout=60), len(w.events)
+    assert all(e["type"] == "ADDED" for e in w.events[:24]), [(e["type"], e["object"].get("message")) for e in w.events]
+    assert sorted(e["object"]["metadata"]["name"] for e in w.events[:24]) == sorted("big%d" % i for i in range(24))
+    assert all(e["type"] == "ADDED" and len(e["object"]["data"]["blob"]) == len(blob) for e in w.events[:24])
+    assert w.events[24]["type"] == "BOOKMARK", w.events[24]["type"]
+    cl.req("POST", "/api/v1/namespaces/bigwatch/configmaps", {"metadata": {"name": "after"}})
+    assert w.wait(26), len(w.events)
+    assert w.events[25]["type"] == "ADDED" and w.events[25]["object"]["metadata"]["name"] == "after"
+    w.close()
+    cl.req("DELETE", "/api/v1/namespaces/bigwatch")
+
+
 def t_service_cluster_ip(cl):
     svc = {"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}
     s, a = cl.req("POST", "/api/v1/namespaces/default/services", svc)

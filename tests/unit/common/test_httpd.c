@@ -251,6 +251,52 @@ h_stream(kc_httpd_req *req, void *arg)
     return 0;
 }
 
+/* /drain writes 4 MiB through a stream that may hold 128 KiB unsent: 64 KiB at a time, the next only from the
+ * stream's on_drain, then ends. pattern_at's bytes, so the client can check every one. */
+#define DRAIN_TOTAL (4u << 20)
+#define DRAIN_PIECE (64u << 10)
+static int drain_calls; /* on_drain callbacks (atomic) */
+static char pattern_at(size_t i);
+
+struct drainer {
+    kc_httpd_stream *st;
+    size_t sent;
+};
+
+static void
+drainer_close(void *arg)
+{
+    __atomic_add_fetch(&stream_closes, 1, __ATOMIC_SEQ_CST);
+    free(arg);
+}
+
+static void
+drain_more(void *arg)
+{
+    struct drainer *d = arg;
+    __atomic_add_fetch(&drain_calls, 1, __ATOMIC_SEQ_CST);
+    char piece[DRAIN_PIECE];
+    while (d->sent < DRAIN_TOTAL && kc_httpd_stream_pending(d->st) < DRAIN_PIECE) {
+        for (size_t i = 0; i < sizeof(piece); i++)
+            piece[i] = pattern_at(d->sent + i);
+        assert_int_equal(kc_httpd_stream_write(d->st, piece, sizeof(piece)), 0);
+        d->sent += sizeof(piece);
+    }
+    if (d->sent == DRAIN_TOTAL)
+        kc_httpd_stream_end(d->st);
+}
+
+static int
+h_drain(kc_httpd_req *req, void *arg)
+{
+    (void)arg;
+    struct drainer *d = calloc(1, sizeof(*d));
+    d->st = kc_httpd_stream_begin(req, 200, "application/octet-stream", 2 * DRAIN_PIECE, drainer_close, d);
+    kc_httpd_stream_on_drain(d->st, drain_more);
+    drain_more(d);
+    return 0;
+}
+
 static int hold_open;
 
 static int
@@ -369,6 +415,7 @@ start(struct fixture *f, bool tls)
     kc_httpd_route(f->srv, "/peer", h_peer, NULL);
     kc_httpd_route(f->srv, "/slow", h_slow, NULL);
     kc_httpd_route(f->srv, "/stream", h_stream, NULL);
+    kc_httpd_route(f->srv, "/drain", h_drain, NULL);
     kc_httpd_route(f->srv, "/hold", h_hold, NULL);
     kc_httpd_route(f->srv, "/big", h_big, NULL);
     if (kc_httpd_start(f->srv) != 0)
@@ -518,6 +565,26 @@ test_stream(void **state)
     assert_int_equal(fetch(url, &b, NULL, false, false, &ver), 200);
     assert_string_equal(b.data, "tick 0\ntick 1\ntick 2\n");
     assert_true(overflow_seen);
+    assert_true(wait_flag(&stream_closes, 5000));
+    free(b.data);
+}
+
+/* A writer paced by on_drain gets everything through a stream bound far below the total. */
+static void
+test_stream_drain(void **state)
+{
+    struct fixture *f = *state;
+    char url[256];
+    struct buf b = { 0 };
+    stream_closes = 0, drain_calls = 0;
+    snprintf(url, sizeof(url), "%s/drain", f->base);
+    long ver = 0;
+    assert_int_equal(fetch(url, &b, NULL, false, false, &ver), 200);
+    assert_int_equal(b.len, DRAIN_TOTAL);
+    for (size_t i = 0; i < b.len; i++)
+        if (b.data[i] != pattern_at(i))
+            fail_msg("byte %zu differs", i);
+    assert_true(__atomic_load_n(&drain_calls, __ATOMIC_SEQ_CST) >= (int)(DRAIN_TOTAL / (2 * DRAIN_PIECE)));
     assert_true(wait_flag(&stream_closes, 5000));
     free(b.data);
 }
@@ -912,6 +979,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_body_and_limit, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_defer_concurrent, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_stream, setup_plain, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_drain, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_stream_client_leaves, setup_plain, teardown),
         cmocka_unit_test(test_post_from_other_thread),
         cmocka_unit_test_setup_teardown(test_tls_alpn_and_peer, setup_tls, teardown),
