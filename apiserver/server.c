@@ -375,11 +375,14 @@ static void
 count_request(struct api_server *srv, const struct api_request *rq, int status)
 {
     char code[8];
-    if (status >= 100 && status <= 999) /* every status h2o sends: three digits, without snprintf */
-        memcpy(code,
-               (char[]){ (char)('0' + status / 100), (char)('0' + status / 10 % 10), (char)('0' + status % 10), 0 }, 4);
-    else
+    if (status >= 100 && status <= 999) { /* every status h2o sends: three digits, without snprintf */
+        code[0] = (char)('0' + status / 100);
+        code[1] = (char)('0' + status / 10 % 10);
+        code[2] = (char)('0' + status % 10);
+        code[3] = '\0';
+    } else {
         snprintf(code, sizeof(code), "%d", status);
+    }
     const char *resource = rq->res ? rq->res->plural : "";
     kc_metric_add(srv->m_requests, (const char *[]){ rq->verb, resource, code }, 1);
     kc_metric_observe(srv->m_latency, (const char *[]){ rq->verb, resource },

@@ -205,8 +205,6 @@ send_bookmark(struct watch *w, int64_t rev, bool initial_end)
     return rc;
 }
 
-/* Sends every event due to w from the cache's ring; a position the ring no longer holds (the cache was rebuilt,
- * or this watcher fell behind the ring) is the 410 ERROR event, as a compacted store revision was. */
 /* Whether the stream holds as much unsent as a watch queues: the rest waits where it is (the snapshot, the cache's
  * ring) until on_drain. A watcher that falls behind the whole ring gets 410 Expired, as a compacted revision. */
 static bool
@@ -238,6 +236,9 @@ send_initial(struct watch *w)
     return true;
 }
 
+/* Sends what is due to w, up to the high-water mark: the initial events, then the events of the cache's ring; a
+ * position the ring no longer holds (the cache was rebuilt, or this watcher fell behind the ring) is the 410 ERROR
+ * event, as a compacted store revision was. */
 static void
 pump(struct watch *w)
 {
