@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Everything here is pure: no I/O, no clock, no globals. Errors are appended to a struct api_errors (api_res.h);
  * when recording one fails for lack of memory, the error still counts in errs->n (so the object is still
@@ -185,12 +186,52 @@ const char *api_path_key(char buf[API_PATH_MAX], const char *base, const char *k
 
 /* ---- JSON accessors (NULL-safe; a value of the wrong JSON type counts as absent) ---- */
 
-const char *api_jstr(const json_t *obj, const char *key);          /* string or NULL */
-json_t *api_jobj(const json_t *obj, const char *key);              /* object or NULL */
-json_t *api_jarr(const json_t *obj, const char *key);              /* array or NULL */
+/* The member key of obj. Inline, and by length: validation and defaults look up hundreds of (mostly absent)
+ * fields per object, and with a literal key the length is a constant, not a strlen in json_object_get. */
+static inline json_t *
+api_jget(const json_t *obj, const char *key)
+{
+    return key ? json_object_getn(obj, key, strlen(key)) : NULL;
+}
+
+static inline const char * /* string or NULL */
+api_jstr(const json_t *obj, const char *key)
+{
+    return json_string_value(api_jget(obj, key));
+}
+
+static inline json_t * /* object or NULL */
+api_jobj(const json_t *obj, const char *key)
+{
+    json_t *v = api_jget(obj, key);
+    return json_is_object(v) ? v : NULL;
+}
+
+static inline json_t * /* array or NULL */
+api_jarr(const json_t *obj, const char *key)
+{
+    json_t *v = api_jget(obj, key);
+    return json_is_array(v) ? v : NULL;
+}
+
+static inline bool /* present and not null */
+api_jhas(const json_t *obj, const char *key)
+{
+    json_t *v = api_jget(obj, key);
+    return v && !json_is_null(v);
+}
+
+static inline bool
+api_jbool(const json_t *obj, const char *key, bool *out)
+{
+    json_t *v = api_jget(obj, key);
+    if (!json_is_boolean(v))
+        return false;
+    *out = json_is_true(v);
+    return true;
+}
+
 bool api_jint(const json_t *obj, const char *key, long long *out); /* integer (or integral real) */
-bool api_jbool(const json_t *obj, const char *key, bool *out);
-bool api_jhas(const json_t *obj, const char *key); /* present and not null */
 
 /* ---- quantities ---- */
 

@@ -22,7 +22,7 @@
 static json_t *
 ensure_obj(json_t *o, const char *key)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v = api_jget(o, key);
     if (json_is_object(v))
         return v;
     if (!json_is_object(o))
@@ -37,7 +37,7 @@ ensure_obj(json_t *o, const char *key)
 static bool
 str_unset(const json_t *o, const char *key)
 {
-    const json_t *v = json_object_get(o, key);
+    const json_t *v = api_jget(o, key);
     return !v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0);
 }
 
@@ -118,7 +118,7 @@ default_ptr_bool(json_t *o, const char *key, bool value)
 static void
 canon_quantity(json_t *parent, const char *key)
 {
-    json_t *v = json_object_get(parent, key);
+    json_t *v = api_jget(parent, key);
     if (!v || json_is_null(v))
         return;
     struct kc_quantity q;
@@ -153,7 +153,7 @@ static void
 default_template_meta(json_t *tmpl)
 {
     json_t *meta = ensure_obj(tmpl, "metadata");
-    if (meta && !json_object_get(meta, "creationTimestamp"))
+    if (meta && !api_jget(meta, "creationTimestamp"))
         json_object_set_new(meta, "creationTimestamp", json_null());
 }
 
@@ -532,7 +532,7 @@ default_pod_spec(json_t *spec, bool is_pod)
             json_t *q;
             json_object_foreach(lim, key, q)
             {
-                if (req && !json_object_get(req, key))
+                if (req && !api_jget(req, key))
                     json_object_set(req, key, q);
             }
         }
@@ -617,7 +617,7 @@ api_default_core_service(const struct api_resource *r, json_t *obj)
     json_array_foreach(api_jarr(spec, "ports"), i, p)
     {
         default_str(p, "protocol", "TCP");
-        json_t *tp = json_object_get(p, "targetPort");
+        json_t *tp = api_jget(p, "targetPort");
         long long port;
         bool unset = !tp || json_is_null(tp) || (json_is_integer(tp) && json_integer_value(tp) == 0) ||
                      (json_is_string(tp) && json_string_length(tp) == 0);
@@ -896,15 +896,15 @@ generate_job_selector(json_t *job)
     static const char *const name_labels[] = { "job-name", "batch.kubernetes.io/job-name", NULL };
     static const char *const uid_labels[] = { "controller-uid", "batch.kubernetes.io/controller-uid", NULL };
     for (int k = 0; name_labels[k]; k++)
-        if (!json_object_get(labels, name_labels[k]))
+        if (!api_jget(labels, name_labels[k]))
             set_str(labels, name_labels[k], name ? name : "");
     for (int k = 0; uid_labels[k]; k++)
-        if (!json_object_get(labels, uid_labels[k]))
+        if (!api_jget(labels, uid_labels[k]))
             set_str(labels, uid_labels[k], uid);
     /* a selector the user gave gets the controller-uid term added (validation then rejects it) */
     json_t *sel = ensure_obj(spec, "selector");
     json_t *ml = ensure_obj(sel, "matchLabels");
-    if (ml && !json_object_get(ml, "batch.kubernetes.io/controller-uid"))
+    if (ml && !api_jget(ml, "batch.kubernetes.io/controller-uid"))
         set_str(ml, "batch.kubernetes.io/controller-uid", uid);
 }
 
@@ -1110,7 +1110,7 @@ pod_qos(const json_t *spec)
             const json_t *lim = api_jobj(resr, "limits"), *req = api_jobj(resr, "requests");
             bool found[2] = { false, false };
             for (int k = 0; res[k]; k++) {
-                const json_t *lv = json_object_get(lim, res[k]), *rv = json_object_get(req, res[k]);
+                const json_t *lv = api_jget(lim, res[k]), *rv = api_jget(req, res[k]);
                 if (!rv)
                     rv = lv;
                 struct kc_quantity q;
@@ -1242,7 +1242,7 @@ fill_missing(json_t *item, const char *dst_key, const json_t *src)
     json_t *v;
     json_object_foreach((json_t *)src, k, v)
     {
-        if (dst && json_object_get(dst, k))
+        if (dst && api_jget(dst, k))
             continue;
         if (!dst) {
             dst = json_object();

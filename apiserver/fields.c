@@ -560,30 +560,10 @@ api_path_key(char buf[API_PATH_MAX], const char *base, const char *key)
 
 /* ---- JSON accessors ---- */
 
-const char *
-api_jstr(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-json_t *
-api_jobj(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    return json_is_object(v) ? v : NULL;
-}
-
-json_t *
-api_jarr(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    return json_is_array(v) ? v : NULL;
-}
-
 bool
 api_jint(const json_t *obj, const char *key, long long *out)
 {
-    json_t *v = json_object_get(obj, key);
+    json_t *v = api_jget(obj, key);
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
         return true;
@@ -596,23 +576,6 @@ api_jint(const json_t *obj, const char *key, long long *out)
         }
     }
     return false;
-}
-
-bool
-api_jbool(const json_t *obj, const char *key, bool *out)
-{
-    json_t *v = json_object_get(obj, key);
-    if (!json_is_boolean(v))
-        return false;
-    *out = json_is_true(v);
-    return true;
-}
-
-bool
-api_jhas(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    return v && !json_is_null(v);
 }
 
 /* ---- checks (pkg/util/validation) ---- */

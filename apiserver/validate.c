@@ -163,12 +163,12 @@ sem_equal(const json_t *a, const json_t *b)
         json_t *v;
         json_object_foreach((json_t *)a, k, v)
         {
-            if (!sem_equal(v, json_object_get(b, k)))
+            if (!sem_equal(v, api_jget(b, k)))
                 return false;
         }
         json_object_foreach((json_t *)b, k, v)
         {
-            if (!json_object_get(a, k) && !is_zero(v))
+            if (!api_jget(a, k) && !is_zero(v))
                 return false;
         }
         return true;
@@ -197,11 +197,11 @@ diff_lines(struct api_sb *sb, const json_t *a, const json_t *b, const char *path
         json_t *v;
         json_object_foreach((json_t *)a, k, v)
         {
-            diff_lines(sb, v, json_object_get(b, k), CH(p, path, k), budget);
+            diff_lines(sb, v, api_jget(b, k), CH(p, path, k), budget);
         }
         json_object_foreach((json_t *)b, k, v)
         {
-            if (!json_object_get(a, k))
+            if (!api_jget(a, k))
                 diff_lines(sb, NULL, v, CH(p, path, k), budget);
         }
         return;
@@ -392,7 +392,7 @@ validate_resources(const json_t *res, const char *path, struct api_errors *e)
         if (!quantity_at(v, p, &q, s, e))
             continue;
         validate_quantity_value(k, &q, s, p, e);
-        json_t *lv = json_object_get(lim, k);
+        json_t *lv = api_jget(lim, k);
         if (lv) {
             struct kc_quantity lq;
             char ls[64];
@@ -714,7 +714,7 @@ validate_projected(const json_t *pj, const char *path, struct api_errors *e)
                 validate_key_to_path(it, IX(ip, CH(r, q, "items"), j), e);
                 const char *ipath = str_or(it, "path", "");
                 if (*ipath) {
-                    if (seen && json_object_get(seen, ipath))
+                    if (seen && api_jget(seen, ipath))
                         api_err_invalid_str(e, path, str_or(s, "name", ""), "conflicting duplicate paths");
                     else if (seen)
                         json_object_set_new(seen, ipath, json_true());
@@ -731,7 +731,7 @@ validate_projected(const json_t *pj, const char *path, struct api_errors *e)
                 validate_downward_file(f, CH(q, sp, "downwardAPI"), e);
                 const char *fpath = str_or(f, "path", "");
                 if (*fpath) {
-                    if (seen && json_object_get(seen, fpath))
+                    if (seen && api_jget(seen, fpath))
                         api_err_invalid_str(e, path, fpath, "conflicting duplicate paths");
                     else if (seen)
                         json_object_set_new(seen, fpath, json_true());
@@ -771,7 +771,7 @@ validate_volume_source(const json_t *vol, const char *path, struct api_errors *e
     char p[API_PATH_MAX], q[API_PATH_MAX];
     int num = 0;
     for (size_t s = 0; s < sizeof(volume_sources) / sizeof(volume_sources[0]); s++) {
-        const json_t *src = json_object_get(vol, volume_sources[s].key);
+        const json_t *src = api_jget(vol, volume_sources[s].key);
         if (!src || json_is_null(src))
             continue;
         if (num > 0) {
@@ -782,7 +782,7 @@ validate_volume_source(const json_t *vol, const char *path, struct api_errors *e
         const char *key = volume_sources[s].key;
         CH(p, path, key);
         if (streq(key, "emptyDir")) {
-            const json_t *sl = json_object_get(src, "sizeLimit");
+            const json_t *sl = api_jget(src, "sizeLimit");
             struct kc_quantity qt;
             if (sl && !json_is_null(sl) && api_quantity(sl, &qt, NULL, 0, NULL, 0) == 0 && qt.milli < 0)
                 api_err_forbidden(e, CH(q, p, "sizeLimit"), "SizeLimit field must be a valid resource quantity");
@@ -924,7 +924,7 @@ validate_container_ports(const json_t *ports, const char *path, struct api_error
             api_msgs_port_name(name, &m);
             if (m.n) {
                 api_err_invalid_each(e, CH(q, p, "name"), name, &m);
-            } else if (names && json_object_get(names, name)) {
+            } else if (names && api_jget(names, name)) {
                 api_err_duplicate_str(e, CH(q, p, "name"), name);
             } else if (names) {
                 json_object_set_new(names, name, json_true());
@@ -1069,7 +1069,7 @@ validate_volume_mounts(const json_t *mounts, const struct vols *vols, const json
             api_err_not_found_str(e, CH(q, p, "name"), name, NULL);
         if (!*mp)
             api_err_required(e, CH(q, p, "mountPath"), "");
-        if (points && json_object_get(points, mp))
+        if (points && api_jget(points, mp))
             api_err_invalid_str(e, CH(q, p, "mountPath"), mp, "must be unique");
         if (points)
             json_object_set_new(points, mp, json_true());
@@ -1142,7 +1142,7 @@ validate_handler(const json_t *h, bool lifecycle, long long grace, bool have_gra
         } else if (streq(kinds[k], "httpGet")) {
             if (!*str_or(a, "path", ""))
                 api_err_required(e, CH(q, p, "path"), "");
-            check_port_num_or_name(json_object_get(a, "port"), CH(q, p, "port"), e);
+            check_port_num_or_name(api_jget(a, "port"), CH(q, p, "port"), e);
             static const char *const schemes[] = { "HTTP", "HTTPS", NULL };
             const char *s = str_or(a, "scheme", "");
             if (!in_list(s, schemes))
@@ -1157,7 +1157,7 @@ validate_handler(const json_t *h, bool lifecycle, long long grace, bool have_gra
                 api_err_invalid_each(e, CH(q, p, "httpHeaders"), hn, &m);
             }
         } else if (streq(kinds[k], "tcpSocket")) {
-            check_port_num_or_name(json_object_get(a, "port"), CH(q, p, "port"), e);
+            check_port_num_or_name(api_jget(a, "port"), CH(q, p, "port"), e);
         } else if (streq(kinds[k], "grpc")) {
             long long port = 0;
             api_jint(a, "port", &port);
@@ -1294,7 +1294,7 @@ validate_resize_policy(const json_t *list, const char *path, const char *restart
     json_array_foreach(list, i, pol)
     {
         const char *rn = str_or(pol, "resourceName", ""), *rp = str_or(pol, "restartPolicy", "");
-        if (seen && json_object_get(seen, rn))
+        if (seen && api_jget(seen, rn))
             api_err_duplicate_str(e, IX(p, path, i), rn);
         if (seen)
             json_object_set_new(seen, rn, json_true());
@@ -1355,7 +1355,7 @@ host_port_conflicts(const json_t *containers, const char *path, json_t *seen, st
             snprintf(key, sizeof(key), "%s/%s/%lld", str_or(port, "protocol", ""), str_or(port, "hostIP", ""), hp);
             IX(q, CH(p, IX(p, path, ci), "ports"), pi);
             CH(p, q, "hostPort");
-            if (seen && json_object_get(seen, key))
+            if (seen && api_jget(seen, key))
                 api_err_duplicate_str(e, p, key);
             else if (seen)
                 json_object_set_new(seen, key, json_true());
@@ -1380,7 +1380,7 @@ validate_containers(const json_t *containers, const struct vols *vols, const cha
         IX(p, path, i);
         validate_container_common(c, vols, restart, p, e);
         const char *name = str_or(c, "name", "");
-        if (names && json_object_get(names, name))
+        if (names && api_jget(names, name))
             api_err_duplicate_str(e, CH(q, p, "name"), name);
         else if (names)
             json_object_set_new(names, name, json_true());
@@ -1425,7 +1425,7 @@ validate_init_containers(const json_t *inits, const json_t *regular, const struc
             always = streq(rp, "Always");
         }
         const char *name = str_or(c, "name", "");
-        if (names && json_object_get(names, name))
+        if (names && api_jget(names, name))
             api_err_duplicate_str(e, CH(q, p, "name"), name);
         else if (names && *name)
             json_object_set_new(names, name, json_true());
@@ -1860,7 +1860,7 @@ validate_pod_security_context(const json_t *sc, const json_t *spec, const char *
             api_err_invalid_str(e, np, n,
                                 "must have at most 253 characters and match regex "
                                 "^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$");
-        else if (names && json_object_get(names, n))
+        else if (names && api_jget(names, n))
             api_err_duplicate_str(e, np, n);
         if (names)
             json_object_set_new(names, n, json_true());
@@ -1944,7 +1944,7 @@ validate_pod_spec(const json_t *spec, bool is_pod, const char *path, struct api_
         const char *n = str_or(g, "name", "");
         IX(p, CH(r, path, "schedulingGates"), i);
         check_qualified(n, p, e);
-        if (gates && json_object_get(gates, n))
+        if (gates && api_jget(gates, n))
             api_err_duplicate_str(e, p, n);
         if (gates)
             json_object_set_new(gates, n, json_true());
@@ -2199,7 +2199,7 @@ validate_pod_update(const json_t *pod, const json_t *old, struct api_errors *e)
         json_t *c;
         json_array_foreach(mc, i, c)
         {
-            json_t *img = json_object_get(json_array_get(oc, i), "image");
+            json_t *img = api_jget(json_array_get(oc, i), "image");
             if (img)
                 json_object_set(c, "image", img);
             else
@@ -2208,7 +2208,7 @@ validate_pod_update(const json_t *pod, const json_t *old, struct api_errors *e)
     }
     static const char *const keep[] = { "activeDeadlineSeconds", "schedulingGates", "tolerations", NULL };
     for (int k = 0; keep[k]; k++) {
-        json_t *v = json_object_get(os, keep[k]);
+        json_t *v = api_jget(os, keep[k]);
         if (v)
             json_object_set(m, keep[k], v);
         else
@@ -2226,7 +2226,7 @@ validate_pod_update(const json_t *pod, const json_t *old, struct api_errors *e)
             json_t *v;
             json_object_foreach(osel, k, v)
             {
-                json_t *nv = json_object_get(nsel, k);
+                json_t *nv = api_jget(nsel, k);
                 if (!nv || !json_equal(nv, v)) {
                     struct api_sb sb = { 0 };
                     api_go_string_map(&sb, nsel);
@@ -2458,7 +2458,7 @@ validate_service(const json_t *svc, const json_t *old, struct api_errors *e)
             api_err_required(e, CH(q, p, "name"), "");
         } else if (*name) {
             check_label(name, CH(q, p, "name"), e);
-            if (names && json_object_get(names, name))
+            if (names && api_jget(names, name))
                 api_err_duplicate_str(e, CH(q, p, "name"), name);
             else if (names)
                 json_object_set_new(names, name, json_true());
@@ -2468,7 +2468,7 @@ validate_service(const json_t *svc, const json_t *old, struct api_errors *e)
         if (!port_ok(pn))
             api_err_invalid_int(e, CH(q, p, "port"), pn, RANGE_PORT);
         check_enum(port, "protocol", CH(q, p, "protocol"), protocols, true, e);
-        check_port_num_or_name(json_object_get(port, "targetPort"), CH(q, p, "targetPort"), e);
+        check_port_num_or_name(api_jget(port, "targetPort"), CH(q, p, "targetPort"), e);
         const char *ap = api_jstr(port, "appProtocol");
         if (ap)
             check_qualified(ap, CH(q, p, "appProtocol"), e);
@@ -2597,8 +2597,7 @@ validate_service(const json_t *svc, const json_t *old, struct api_errors *e)
         api_err_required(e, "allocateLoadBalancerNodePorts", "");
     const char *lbc = api_jstr(spec, "loadBalancerClass");
     if (old && streq(type, "LoadBalancer") && streq(api_jstr(api_jobj(old, "spec"), "type"), "LoadBalancer") &&
-        !sem_equal(json_object_get(spec, "loadBalancerClass"),
-                   json_object_get(api_jobj(old, "spec"), "loadBalancerClass"))) {
+        !sem_equal(api_jget(spec, "loadBalancerClass"), api_jget(api_jobj(old, "spec"), "loadBalancerClass"))) {
         if (lbc)
             api_err_invalid_str(e, "spec.loadBalancerClass", lbc, "may not change once set");
         else
@@ -3019,7 +3018,7 @@ validate_pvc_spec(const json_t *spec, const char *path, struct api_errors *e)
     validate_access_modes(modes, CH(p, path, "accessModes"), e);
     char rp[API_PATH_MAX];
     api_path_key(rp, CH(p, path, "resources"), "storage");
-    json_t *st = json_object_get(api_jobj(api_jobj(spec, "resources"), "requests"), "storage");
+    json_t *st = api_jget(api_jobj(api_jobj(spec, "resources"), "requests"), "storage");
     if (!st) {
         api_err_required(e, rp, "");
     } else {
@@ -3114,7 +3113,7 @@ validate_pv_spec(const json_t *spec, const char *path, struct api_errors *e)
     const json_t *cap = api_jobj(spec, "capacity");
     if (json_object_size(cap) == 0)
         api_err_required(e, CH(p, path, "capacity"), "");
-    if (!json_object_get(cap, "storage") || json_object_size(cap) > 1) {
+    if (!api_jget(cap, "storage") || json_object_size(cap) > 1) {
         struct api_sb v = { 0 };
         resource_list_raw(&v, cap);
         static const char *const only[] = { "storage", NULL };
@@ -3152,7 +3151,7 @@ validate_pv_spec(const json_t *spec, const char *path, struct api_errors *e)
     }
     int num = 0;
     for (size_t s = 0; s < sizeof(pv_sources) / sizeof(pv_sources[0]); s++) {
-        const json_t *src = json_object_get(spec, pv_sources[s].key);
+        const json_t *src = api_jget(spec, pv_sources[s].key);
         if (!src || json_is_null(src))
             continue;
         if (num > 0 && pv_sources[s].err_child) {
@@ -3235,7 +3234,7 @@ pv_source(const json_t *spec)
 {
     json_t *src = json_object();
     for (size_t s = 0; src && s < sizeof(pv_sources) / sizeof(pv_sources[0]); s++) {
-        json_t *v = json_object_get(spec, pv_sources[s].key);
+        json_t *v = api_jget(spec, pv_sources[s].key);
         if (v)
             json_object_set(src, pv_sources[s].key, v);
     }
@@ -3267,9 +3266,8 @@ api_validate_core_persistentvolume(const struct api_resource *r, const json_t *o
                        os, ns, "spec");
     json_decref(ns);
     json_decref(os);
-    immutable_json(json_object_get(spec, "volumeMode"), json_object_get(ospec, "volumeMode"), "volumeMode", errs);
-    if (api_jobj(ospec, "nodeAffinity") &&
-        !sem_equal(json_object_get(spec, "nodeAffinity"), json_object_get(ospec, "nodeAffinity")))
+    immutable_json(api_jget(spec, "volumeMode"), api_jget(ospec, "volumeMode"), "volumeMode", errs);
+    if (api_jobj(ospec, "nodeAffinity") && !sem_equal(api_jget(spec, "nodeAffinity"), api_jget(ospec, "nodeAffinity")))
         api_err_invalid_raw(errs, "nodeAffinity", "core.VolumeNodeAffinity{...}",
                             "field is immutable, except for updating from beta label to GA");
 }
@@ -3292,19 +3290,19 @@ api_validate_core_persistentvolumeclaim(const struct api_resource *r, const json
         return;
     }
     if (!*str_or(ospec, "volumeName", "")) {
-        json_t *vn = json_object_get(n, "volumeName");
+        json_t *vn = api_jget(n, "volumeName");
         if (vn)
             json_object_set(o, "volumeName", vn);
     }
     if (!api_jhas(ospec, "storageClassName") && api_jhas(spec, "storageClassName"))
-        json_object_set(o, "storageClassName", json_object_get(spec, "storageClassName"));
+        json_object_set(o, "storageClassName", api_jget(spec, "storageClassName"));
     bool bound = streq(api_jstr(api_jobj(obj, "status"), "phase"), "Bound");
     if (bound) {
-        json_t *nst = json_object_get(api_jobj(api_jobj(ospec, "resources"), "requests"), "storage");
+        json_t *nst = api_jget(api_jobj(api_jobj(ospec, "resources"), "requests"), "storage");
         json_t *req = api_jobj(api_jobj(n, "resources"), "requests");
         if (req && nst)
             json_object_set(req, "storage", nst);
-        json_t *vac = json_object_get(ospec, "volumeAttributesClassName");
+        json_t *vac = api_jget(ospec, "volumeAttributesClassName");
         if (vac)
             json_object_set(n, "volumeAttributesClassName", vac);
         else
@@ -3318,9 +3316,9 @@ api_validate_core_persistentvolumeclaim(const struct api_resource *r, const json
     json_decref(n);
     json_decref(o);
     struct kc_quantity nq, oq, sq = { 0 };
-    json_t *nsv = json_object_get(api_jobj(api_jobj(spec, "resources"), "requests"), "storage");
-    json_t *osv = json_object_get(api_jobj(api_jobj(ospec, "resources"), "requests"), "storage");
-    json_t *ssv = json_object_get(api_jobj(api_jobj(old, "status"), "capacity"), "storage");
+    json_t *nsv = api_jget(api_jobj(api_jobj(spec, "resources"), "requests"), "storage");
+    json_t *osv = api_jget(api_jobj(api_jobj(ospec, "resources"), "requests"), "storage");
+    json_t *ssv = api_jget(api_jobj(api_jobj(old, "status"), "capacity"), "storage");
     if (nsv && osv && api_quantity(nsv, &nq, NULL, 0, NULL, 0) == 0 && api_quantity(osv, &oq, NULL, 0, NULL, 0) == 0 &&
         kc_quantity_cmp(&nq, &oq) < 0) {
         /* RecoverVolumeExpansionFailure is on by default in 1.33: down to (not including) status.capacity */
@@ -3329,7 +3327,7 @@ api_validate_core_persistentvolumeclaim(const struct api_resource *r, const json
         if (kc_quantity_cmp(&nq, &sq) <= 0)
             api_err_forbidden(errs, "spec.resources.requests.storage", "field can not be less than status.capacity");
     }
-    immutable_json(json_object_get(spec, "volumeMode"), json_object_get(ospec, "volumeMode"), "volumeMode", errs);
+    immutable_json(api_jget(spec, "volumeMode"), api_jget(ospec, "volumeMode"), "volumeMode", errs);
 }
 
 /* ---- ConfigMap, Secret ---- */
@@ -3381,7 +3379,7 @@ api_validate_core_configmap(const struct api_resource *r, const json_t *obj, con
     {
         api_path_key(p, "data", k);
         validate_config_map_key(k, p, errs);
-        if (json_object_get(bin, k))
+        if (api_jget(bin, k))
             api_err_invalid_str(errs, p, k, "duplicate of key present in binaryData");
         total += json_is_string(v) ? (long)json_string_length(v) : 0;
     }
@@ -3712,7 +3710,7 @@ api_validate_core_secret(const struct api_resource *r, const json_t *obj, const 
         else if (!base64_json_object(val, err, sizeof(err)))
             api_err_invalid_str(errs, p, "<secret contents redacted>", err);
     } else if (streq(type, "kubernetes.io/basic-auth")) {
-        if (!json_object_get(data, "username") && !json_object_get(data, "password")) {
+        if (!api_jget(data, "username") && !api_jget(data, "password")) {
             api_err_required(errs, "data[username]", "");
             api_err_required(errs, "data[password]", "");
         }
@@ -3720,14 +3718,14 @@ api_validate_core_secret(const struct api_resource *r, const json_t *obj, const 
         if (!*str_or(data, "ssh-privatekey", ""))
             api_err_required(errs, "data[ssh-privatekey]", "");
     } else if (streq(type, "kubernetes.io/tls")) {
-        if (!json_object_get(data, "tls.crt"))
+        if (!api_jget(data, "tls.crt"))
             api_err_required(errs, "data[tls.crt]", "");
-        if (!json_object_get(data, "tls.key"))
+        if (!api_jget(data, "tls.key"))
             api_err_required(errs, "data[tls.key]", "");
     }
     if (!old)
         return;
-    immutable_json(json_object_get(obj, "type"), json_object_get(old, "type"), "type", errs);
+    immutable_json(api_jget(obj, "type"), api_jget(old, "type"), "type", errs);
     bool oimm = false, nimm = false;
     if (api_jbool(old, "immutable", &oimm) && oimm) {
         if (!api_jbool(obj, "immutable", &nimm) || !nimm)
@@ -3920,7 +3918,7 @@ api_validate_events_event(const struct api_resource *r, const json_t *obj, const
         { "reportingInstance", "reportingInstance" },
     };
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        immutable_json(json_object_get(obj, fields[i].v1), json_object_get(old, fields[i].v1), fields[i].core, errs);
+        immutable_json(api_jget(obj, fields[i].v1), api_jget(old, fields[i].v1), fields[i].core, errs);
 }
 
 /* ---- apps ---- */
@@ -4087,7 +4085,7 @@ api_validate_apps_deployment(const struct api_resource *r, const json_t *obj, co
         if (!ru) {
             api_err_required(errs, "spec.strategy.rollingUpdate", "this should be defaulted and never be nil");
         } else {
-            const json_t *mu = json_object_get(ru, "maxUnavailable"), *ms = json_object_get(ru, "maxSurge");
+            const json_t *mu = api_jget(ru, "maxUnavailable"), *ms = api_jget(ru, "maxSurge");
             positive_int_or_percent(mu, "spec.strategy.rollingUpdate.maxUnavailable", errs);
             positive_int_or_percent(ms, "spec.strategy.rollingUpdate.maxSurge", errs);
             bool p1, p2;
@@ -4123,7 +4121,7 @@ api_validate_apps_deployment(const struct api_resource *r, const json_t *obj, co
     }
     /* apps/v1: the selector is immutable (the registry strategy's check) */
     if (old) {
-        const json_t *ns = json_object_get(spec, "selector"), *os = json_object_get(api_jobj(old, "spec"), "selector");
+        const json_t *ns = api_jget(spec, "selector"), *os = api_jget(api_jobj(old, "spec"), "selector");
         if (!sem_equal(ns, os)) {
             struct api_sb v = { 0 };
             label_selector_raw(&v, ns);
@@ -4145,7 +4143,7 @@ api_validate_apps_replicaset(const struct api_resource *r, const json_t *obj, co
     validate_workload_selector(spec, "deployment", errs);
     validate_rs_template(spec, "ReplicaSet", errs);
     if (old) {
-        const json_t *ns = json_object_get(spec, "selector"), *os = json_object_get(api_jobj(old, "spec"), "selector");
+        const json_t *ns = api_jget(spec, "selector"), *os = api_jget(api_jobj(old, "spec"), "selector");
         if (!sem_equal(ns, os)) {
             struct api_sb v = { 0 };
             label_selector_raw(&v, ns);
@@ -4199,7 +4197,7 @@ api_validate_apps_statefulset(const struct api_resource *r, const json_t *obj, c
     } else if (streq(ut, "RollingUpdate")) {
         if (ru) {
             nonneg(ru, "partition", "spec.updateStrategy.rollingUpdate.partition", errs);
-            const json_t *mu = json_object_get(ru, "maxUnavailable");
+            const json_t *mu = api_jget(ru, "maxUnavailable");
             if (mu && !json_is_null(mu)) {
                 positive_int_or_percent(mu, "spec.updateStrategy.rollingUpdate.maxUnavailable", errs);
                 bool pct;
@@ -4276,7 +4274,7 @@ api_validate_apps_statefulset(const struct api_resource *r, const json_t *obj, c
         NULL
     };
     for (int k = 0; mutable_[k]; k++) {
-        json_t *v = json_object_get(o, mutable_[k]);
+        json_t *v = api_jget(o, mutable_[k]);
         if (v)
             json_object_set(n, mutable_[k], v);
         else
@@ -4353,7 +4351,7 @@ api_validate_apps_daemonset(const struct api_resource *r, const json_t *obj, con
         if (!ru) {
             api_err_required(errs, "spec.updateStrategy.rollingUpdate", "");
         } else {
-            const json_t *mu = json_object_get(ru, "maxUnavailable"), *ms = json_object_get(ru, "maxSurge");
+            const json_t *mu = api_jget(ru, "maxUnavailable"), *ms = api_jget(ru, "maxSurge");
             positive_int_or_percent(mu, "spec.updateStrategy.rollingUpdate.maxUnavailable", errs);
             positive_int_or_percent(ms, "spec.updateStrategy.rollingUpdate.maxSurge", errs);
             not_more_than_100(mu, "spec.updateStrategy.rollingUpdate.maxUnavailable", errs);
@@ -4383,7 +4381,7 @@ api_validate_apps_daemonset(const struct api_resource *r, const json_t *obj, con
     }
     nonneg(spec, "revisionHistoryLimit", "spec.revisionHistoryLimit", errs);
     if (old) {
-        const json_t *ns = json_object_get(spec, "selector"), *os = json_object_get(api_jobj(old, "spec"), "selector");
+        const json_t *ns = api_jget(spec, "selector"), *os = api_jget(api_jobj(old, "spec"), "selector");
         if (!sem_equal(ns, os)) {
             struct api_sb v = { 0 };
             label_selector_raw(&v, ns);
@@ -4570,8 +4568,8 @@ api_validate_batch_job(const struct api_resource *r, const json_t *obj, const js
         bool prefixed = true;
         if (old) {
             const json_t *ol = api_jobj(api_jobj(api_jobj(api_jobj(old, "spec"), "template"), "metadata"), "labels");
-            prefixed = json_object_get(ol, "batch.kubernetes.io/job-name") &&
-                       json_object_get(ol, "batch.kubernetes.io/controller-uid");
+            prefixed =
+                api_jget(ol, "batch.kubernetes.io/job-name") && api_jget(ol, "batch.kubernetes.io/controller-uid");
         }
         has_label(tm, "controller-uid", uid, errs);
         has_label(tm, "job-name", name, errs);
@@ -4621,9 +4619,8 @@ api_validate_batch_job(const struct api_resource *r, const json_t *obj, const js
     /* ValidateJobSpecUpdate */
     const json_t *ospec = api_jobj(old, "spec");
     if (!streq(api_jstr(spec, "completionMode"), "Indexed")) {
-        immutable_json(json_object_get(spec, "completions"), json_object_get(ospec, "completions"), "spec.completions",
-                       errs);
-    } else if (!sem_equal(json_object_get(spec, "completions"), json_object_get(ospec, "completions"))) {
+        immutable_json(api_jget(spec, "completions"), api_jget(ospec, "completions"), "spec.completions", errs);
+    } else if (!sem_equal(api_jget(spec, "completions"), api_jget(ospec, "completions"))) {
         long long c, p;
         if (api_jint(spec, "completions", &c) && (!api_jint(spec, "parallelism", &p) || c != p))
             api_err_invalid_int(errs, "spec.completions", c, "can only be modified in tandem with spec.parallelism");
@@ -4640,19 +4637,19 @@ api_validate_batch_job(const struct api_resource *r, const json_t *obj, const js
     bool suspended = false;
     api_jbool(ospec, "suspend", &suspended);
     if (nt && ot && suspended && !api_jhas(api_jobj(old, "status"), "startTime")) {
-        json_t *on = json_object_get(nt, "metadata"), *oo = json_object_get(ot, "metadata");
+        json_t *on = api_jget(nt, "metadata"), *oo = api_jget(ot, "metadata");
         static const char *const mk[] = { "labels", "annotations", NULL };
         for (int k = 0; mk[k] && oo; k++) {
-            json_t *v = json_object_get(on, mk[k]);
+            json_t *v = api_jget(on, mk[k]);
             if (v)
                 json_object_set(oo, mk[k], v);
             else
                 json_object_del(oo, mk[k]);
         }
-        json_t *ns = json_object_get(nt, "spec"), *os = json_object_get(ot, "spec");
+        json_t *ns = api_jget(nt, "spec"), *os = api_jget(ot, "spec");
         static const char *const sk[] = { "nodeSelector", "tolerations", "schedulingGates", NULL };
         for (int k = 0; sk[k] && os; k++) {
-            json_t *v = json_object_get(ns, sk[k]);
+            json_t *v = api_jget(ns, sk[k]);
             if (v)
                 json_object_set(os, sk[k], v);
             else
@@ -4661,11 +4658,10 @@ api_validate_batch_job(const struct api_resource *r, const json_t *obj, const js
         json_t *na = api_jobj(ns, "affinity"), *oa = api_jobj(os, "affinity");
         if (oa) {
             json_object_del(oa, "nodeAffinity");
-            if (na && json_object_get(na, "nodeAffinity"))
-                json_object_set(oa, "nodeAffinity", json_object_get(na, "nodeAffinity"));
+            if (na && api_jget(na, "nodeAffinity"))
+                json_object_set(oa, "nodeAffinity", api_jget(na, "nodeAffinity"));
         } else if (na && os) {
-            json_object_set_new(os, "affinity",
-                                json_pack("{s:O}", "nodeAffinity", json_object_get(na, "nodeAffinity")));
+            json_object_set_new(os, "affinity", json_pack("{s:O}", "nodeAffinity", api_jget(na, "nodeAffinity")));
         }
     }
     if (!sem_equal(nt, ot))
@@ -4676,7 +4672,7 @@ api_validate_batch_job(const struct api_resource *r, const json_t *obj, const js
                                        "managedBy",      "successPolicy",    NULL };
     char p[API_PATH_MAX];
     for (int k = 0; imm[k]; k++)
-        immutable_json(json_object_get(spec, imm[k]), json_object_get(ospec, imm[k]), CH(p, "spec", imm[k]), errs);
+        immutable_json(api_jget(spec, imm[k]), api_jget(ospec, imm[k]), CH(p, "spec", imm[k]), errs);
 }
 
 /* A cron schedule as robfig/cron/v3 ParseStandard (minute hour dom month dow, or a descriptor). Returns true, or
@@ -4944,7 +4940,7 @@ api_validate_batch_cronjob(const struct api_resource *r, const json_t *obj, cons
                                 "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
     }
     nonneg(spec, "startingDeadlineSeconds", "spec.startingDeadlineSeconds", errs);
-    if (tz && (!ospec || !sem_equal(json_object_get(spec, "timeZone"), json_object_get(ospec, "timeZone")))) {
+    if (tz && (!ospec || !sem_equal(api_jget(spec, "timeZone"), api_jget(ospec, "timeZone")))) {
         /* validateTimeZone; the zone database is not consulted (a syntactically valid name is accepted) */
         char msg[400];
         if (!*tz) {
@@ -5211,8 +5207,8 @@ api_validate_networking_ingressclass(const struct api_resource *r, const json_t 
     const json_t *spec = api_jobj(obj, "spec");
     const char *ctl = str_or(spec, "controller", "");
     if (old)
-        immutable_json(json_object_get(spec, "controller"), json_object_get(api_jobj(old, "spec"), "controller"),
-                       "spec.controller", errs);
+        immutable_json(api_jget(spec, "controller"), api_jget(api_jobj(old, "spec"), "controller"), "spec.controller",
+                       errs);
     if (!*ctl) {
         api_err_required(errs, "spec.controller", "");
     } else {
@@ -5381,7 +5377,7 @@ api_validate_discovery_endpointslice(const struct api_resource *r, const json_t 
             const char *name = str_or(port, "name", "");
             if (*name)
                 check_label(name, CH(q, p, "name"), errs);
-            if (names && json_object_get(names, name))
+            if (names && api_jget(names, name))
                 api_err_duplicate_str(errs, CH(q, p, "name"), name);
             else if (names)
                 json_object_set_new(names, name, json_true());
@@ -5397,7 +5393,7 @@ api_validate_discovery_endpointslice(const struct api_resource *r, const json_t 
         json_decref(names);
     }
     if (old)
-        immutable_json(json_object_get(obj, "addressType"), json_object_get(old, "addressType"), "addressType", errs);
+        immutable_json(api_jget(obj, "addressType"), api_jget(old, "addressType"), "addressType", errs);
 }
 
 /* ---- coordination.k8s.io Lease ---- */
@@ -5438,14 +5434,14 @@ api_validate_storage_storageclass(const struct api_resource *r, const json_t *ob
     (void)r;
     if (old) {
         /* ValidateStorageClassUpdate: metadata plus these (the fields themselves are not re-validated) */
-        if (!sem_equal(json_object_get(obj, "parameters"), json_object_get(old, "parameters")))
+        if (!sem_equal(api_jget(obj, "parameters"), api_jget(old, "parameters")))
             api_err_forbidden(errs, "parameters", "updates to parameters are forbidden.");
         if (!streq(str_or(obj, "provisioner", ""), str_or(old, "provisioner", "")))
             api_err_forbidden(errs, "provisioner", "updates to provisioner are forbidden.");
         if (!streq(str_or(obj, "reclaimPolicy", ""), str_or(old, "reclaimPolicy", "")))
             api_err_forbidden(errs, "reclaimPolicy", "updates to reclaimPolicy are forbidden.");
-        immutable_json(json_object_get(obj, "volumeBindingMode"), json_object_get(old, "volumeBindingMode"),
-                       "volumeBindingMode", errs);
+        immutable_json(api_jget(obj, "volumeBindingMode"), api_jget(old, "volumeBindingMode"), "volumeBindingMode",
+                       errs);
         return;
     }
     const char *prov = str_or(obj, "provisioner", "");
@@ -5507,7 +5503,7 @@ api_validate_storage_storageclass(const struct api_resource *r, const json_t *ob
                     }
             const char *key = str_or(req, "key", "");
             check_qualified(key, CH(x, q, "key"), errs);
-            if (keys && json_object_get(keys, key))
+            if (keys && api_jget(keys, key))
                 api_err_duplicate_str(errs, CH(x, q, "key"), key);
             else if (keys)
                 json_object_set_new(keys, key, json_true());
@@ -5554,7 +5550,7 @@ validate_metric_target(const json_t *mt, const char *path, struct api_errors *e)
         api_err_invalid_str(e, CH(p, path, "type"), t, "must be either Utilization, Value, or AverageValue");
     static const char *const qs[] = { "value", "averageValue", NULL };
     for (int k = 0; qs[k]; k++) {
-        json_t *v = json_object_get(mt, qs[k]);
+        json_t *v = api_jget(mt, qs[k]);
         if (!v || json_is_null(v))
             continue;
         struct kc_quantity q;
@@ -6409,7 +6405,7 @@ check_limit_resource(const char *type, const char *name, const char *path, struc
 static const json_t *
 limit_q(const json_t *map, const char *key, struct kc_quantity *q, char s[64])
 {
-    const json_t *v = json_object_get(map, key);
+    const json_t *v = api_jget(map, key);
     if (!v || json_is_null(v) || api_quantity(v, q, s, 64, NULL, 0) != 0)
         return NULL;
     return v;
@@ -6450,8 +6446,8 @@ validate_limit_item(const json_t *limits, size_t index, const char *path, struct
             api_err_forbidden(e, CH(p, path, "defaultRequest"), "may not be specified when `type` is 'Pod'");
         if (pod && (m == 2 || m == 3))
             continue;
-        if (m == 4 && streq(type, "PersistentVolumeClaim") && !json_object_get(api_jobj(item, "min"), "storage") &&
-            !json_object_get(api_jobj(item, "max"), "storage"))
+        if (m == 4 && streq(type, "PersistentVolumeClaim") && !api_jget(api_jobj(item, "min"), "storage") &&
+            !api_jget(api_jobj(item, "max"), "storage"))
             api_err_required(e, CH(p, path, "limits"),
                              "either minimum or maximum storage value is required, but neither was provided");
         const char *k;
