@@ -536,9 +536,19 @@ path_join(char buf[API_PATH_MAX], const char *a, const char *b, const char *c, c
 const char *
 api_path_child(char buf[API_PATH_MAX], const char *base, const char *child)
 {
-    if (!base || !*base)
-        return path_join(buf, child, NULL, NULL, NULL);
-    return path_join(buf, base, ".", child, NULL);
+    /* path_join's work without its loop: validation builds a child path for every field it may look at */
+    size_t bl = base ? strnlen(base, API_PATH_MAX - 1) : 0, cl = strlen(child);
+    if (bl && base != buf)
+        memmove(buf, base, bl);
+    if (bl)
+        buf[bl++] = '.';
+    if (bl >= API_PATH_MAX)
+        bl = API_PATH_MAX - 1;
+    if (cl > API_PATH_MAX - 1 - bl)
+        cl = API_PATH_MAX - 1 - bl;
+    memmove(buf + bl, child, cl);
+    buf[bl + cl] = '\0';
+    return buf;
 }
 
 const char *

@@ -615,6 +615,18 @@ test_go_printing(void **state)
     assert_string_equal(p, "spec.containers[3].env");
     api_path_key(p, "data", "tls.crt");
     assert_string_equal(p, "data[tls.crt]");
+    char q[API_PATH_MAX];
+    assert_string_equal(api_path_child(q, "spec.containers[3]", "image"), "spec.containers[3].image");
+    assert_string_equal(api_path_child(q, NULL, "spec"), "spec");
+    /* paths longer than API_PATH_MAX - 1 bytes are cut there, base first */
+    char big[API_PATH_MAX + 10];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(strlen(api_path_child(q, big, "x")), API_PATH_MAX - 1);
+    assert_memory_equal(q, big, API_PATH_MAX - 1);
+    big[API_PATH_MAX - 3] = '\0'; /* base of 1021 bytes: room for "." and one byte of the child */
+    assert_string_equal(api_path_child(q, big, "xyz") + API_PATH_MAX - 3, ".x");
+    assert_int_equal(strlen(api_path_child(p, p, "tail")), strlen("data[tls.crt].tail"));
 }
 
 static void
