@@ -54,6 +54,7 @@ struct watch {
     bool closed;          /* the stream is over (on_close ran) */
     bool done;            /* nothing more to send: the stream was ended */
     bool busy;            /* inside pump: on_close defers the free */
+    bool paused;          /* pump stopped at the high-water mark: on_drain goes on */
     struct api_reply err; /* a setup failure, answered as a plain response */
 };
 
@@ -208,9 +209,12 @@ send_bookmark(struct watch *w, int64_t rev, bool initial_end)
 /* Whether the stream holds as much unsent as a watch queues: the rest waits where it is (the snapshot, the cache's
  * ring) until on_drain. A watcher that falls behind the whole ring gets 410 Expired, as a compacted revision. */
 static bool
-stream_full(const struct watch *w)
+stream_full(struct watch *w)
 {
-    return kc_httpd_stream_pending(w->st) >= API_WATCH_HIGH;
+    if (kc_httpd_stream_pending(w->st) < API_WATCH_HIGH)
+        return false;
+    w->paused = true;
+    return true;
 }
 
 /* Sends what is left of the initial ADDED objects (and then the initial-events-end bookmark) up to the high-water
@@ -283,8 +287,10 @@ static void
 on_drain(void *arg)
 {
     struct watch *w = arg;
-    if (!w->busy && !w->done)
+    if (w->paused && !w->busy && !w->done) {
+        w->paused = false;
         pump(w);
+    }
 }
 
 /* On the loop: the group's cache has news for its members. */
