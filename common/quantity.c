@@ -172,7 +172,7 @@ static bool
 interpret_suffix(const char *s, size_t n, int *base, int32_t *exponent, enum kc_quantity_format *format)
 {
     static const struct {
-        const char *text;
+        char text[3];
         int base;
         int32_t exponent;
     } table[] = {
@@ -180,8 +180,10 @@ interpret_suffix(const char *s, size_t n, int *base, int32_t *exponent, enum kc_
         { "G", 10, 9 },  { "T", 10, 12 }, { "P", 10, 15 }, { "E", 10, 18 }, { "Ki", 2, 10 }, { "Mi", 2, 20 },
         { "Gi", 2, 30 }, { "Ti", 2, 40 }, { "Pi", 2, 50 }, { "Ei", 2, 60 },
     };
-    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-        if (strlen(table[i].text) == n && memcmp(table[i].text, s, n) == 0) {
+    /* every suffix is at most 2 bytes: compare them in place (strlen and memcmp per entry were most of a parse) */
+    for (size_t i = 0; n <= 2 && i < sizeof(table) / sizeof(table[0]); i++) {
+        const char *t = table[i].text;
+        if ((n == 0 && !t[0]) || (n == 1 && t[0] == s[0] && !t[1]) || (n == 2 && t[0] == s[0] && t[1] == s[1])) {
             *base = table[i].base;
             *exponent = table[i].exponent;
             *format = table[i].base == 2 ? KC_QUANTITY_BINARY_SI : KC_QUANTITY_DECIMAL_SI;
@@ -239,7 +241,11 @@ nano_magnitude(const struct scan *sc, int base, int32_t exponent, u128 *out)
         n *= 10;
     bool fraction = k < 0; /* the last significant digit is non-zero and lies right of the point */
 
-    if (base == 2) {
+    if (base == 2 && !fraction) { /* an integer times 2^exponent: the doublings below are one shift */
+        if (exponent >= 127 || n > (NANO_LIMIT >> exponent))
+            return KC_EINVALID;
+        n <<= exponent;
+    } else if (base == 2) {
         /* Multiply integer and fraction by 2^exponent one doubling at a time; the fraction's carry moves into
          * the integer. The fraction has -k digits: zeros, then the significant digits right of the point. */
         char stack[FRAC_STACK];
