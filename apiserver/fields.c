@@ -10,6 +10,7 @@
 #include "kc_json.h"
 #include "kc_quantity.h"
 #include "kc_selector.h"
+#include "kc_str.h"
 #include "kc_time.h"
 
 #include <arpa/inet.h>
@@ -554,12 +555,9 @@ api_path_child(char buf[API_PATH_MAX], const char *base, const char *child)
 const char *
 api_path_index(char buf[API_PATH_MAX], const char *base, size_t i)
 {
-    char num[24], *p = num + sizeof(num);
-    *--p = '\0';
-    do
-        *--p = (char)('0' + i % 10);
-    while ((i /= 10) != 0);
-    return path_join(buf, base ? base : "", "[", p, "]");
+    char num[24];
+    num[sizeof(num) - 1] = '\0';
+    return path_join(buf, base ? base : "", "[", kc_u64_digits(num + sizeof(num) - 1, i), "]");
 }
 
 const char *

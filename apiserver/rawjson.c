@@ -6,6 +6,7 @@
 #include "kc_fault.h"
 #include "kc_json.h"
 #include "kc_selector.h"
+#include "kc_str.h"
 #include "kc_time.h"
 
 #include <errno.h>
@@ -692,14 +693,7 @@ dump_value(struct api_rawbuf *b, const json_t *v, int depth)
         dump_string(b, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER: { /* decimal digits, as "%" JSON_INTEGER_FORMAT writes them (without snprintf) */
-        json_int_t x = json_integer_value(v);
-        unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
-        char *e = num + sizeof(num), *p = e;
-        do
-            *--p = (char)('0' + u % 10);
-        while ((u /= 10) != 0);
-        if (x < 0)
-            *--p = '-';
+        char *e = num + sizeof(num), *p = kc_i64_digits(e, json_integer_value(v));
         api_rawbuf_add(b, p, (size_t)(e - p));
         break;
     }
@@ -943,13 +937,7 @@ static void
 add_rv(struct api_rawbuf *b, int64_t rev)
 {
     /* every item of a LIST writes one: the digits by hand, not snprintf */
-    char digits[24], *e = digits + sizeof(digits), *p = e;
-    uint64_t u = rev < 0 ? 0 - (uint64_t)rev : (uint64_t)rev;
-    do
-        *--p = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (rev < 0)
-        *--p = '-';
+    char digits[24], *e = digits + sizeof(digits), *p = kc_i64_digits(e, rev);
     api_rawbuf_add(b, "\"resourceVersion\":\"", 19);
     api_rawbuf_add(b, p, (size_t)(e - p));
     api_rawbuf_add(b, "\"", 1);

@@ -5,6 +5,7 @@
 #include "kc_error.h"
 #include "kc_fault.h"
 #include "kc_json.h"
+#include "kc_str.h"
 
 #include <errno.h>
 #include <math.h>
@@ -273,14 +274,7 @@ utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 static void
 sb_int(struct kc_sb *b, json_int_t v)
 {
-    char buf[24], *p = buf + sizeof(buf);
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
+    char buf[24], *p = kc_i64_digits(buf + sizeof(buf), v);
     kc_sb_add(b, p, (size_t)(buf + sizeof(buf) - p));
 }
 

@@ -4,6 +4,7 @@
 #include "kc_quantity.h"
 #include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_str.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -429,10 +430,7 @@ kc_quantity_from_value(int64_t value, enum kc_quantity_format format, struct kc_
 static const char *
 quantity_text(char buf[KC_QUANTITY_STRLEN], bool negative, uint64_t a, const char *suffix)
 {
-    char digits[20], *d = digits + sizeof(digits);
-    do
-        *--d = (char)('0' + a % 10);
-    while ((a /= 10) != 0);
+    char digits[20], *d = kc_u64_digits(digits + sizeof(digits), a);
     char *p = buf;
     if (negative)
         *p++ = '-';
