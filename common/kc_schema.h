@@ -195,6 +195,8 @@ const struct kc_schema *kc_schema_find(const char *name);
  * autoscaling.v1.Scale. NULL arguments give NULL. Binary search. */
 const struct kc_schema *kc_schema_find_gvk(const char *group, const char *version, const char *kind);
 
+#define KC_SCHEMA_PROP_NAME_MAX 256 /* every property name is shorter (test_schema checks) */
+
 /* The property called name of schema s, or NULL when s is NULL, not an OBJECT, or has no such property. The
  * _n form takes a length-delimited name. Binary search over s->props. */
 const struct kc_schema_prop *kc_schema_prop_find(const struct kc_schema *s, const char *name);

@@ -7,18 +7,6 @@
 
 #include <string.h>
 
-/* strcmp for a length-delimited a against the NUL-terminated b. */
-static int
-cmpn(const char *a, size_t alen, const char *b)
-{
-    size_t blen = strlen(b);
-    int c = memcmp(a, b, alen < blen ? alen : blen);
-
-    if (c != 0)
-        return c;
-    return alen < blen ? -1 : alen > blen ? 1 : 0;
-}
-
 const struct kc_schema *
 kc_schema_find(const char *name)
 {
@@ -74,28 +62,6 @@ kc_schema_find_gvk(const char *group, const char *version, const char *kind)
     return NULL;
 }
 
-const struct kc_schema_prop *
-kc_schema_prop_findn(const struct kc_schema *s, const char *name, size_t len)
-{
-    size_t lo = 0, hi;
-
-    if (!s || !name || s->type != KC_SCHEMA_OBJECT)
-        return NULL;
-    hi = s->nprops;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmpn(name, len, s->props[mid].name);
-
-        if (c == 0)
-            return &s->props[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
-}
-
 /* Properties are sorted byte-wise, as strcmp orders: a strcmp per probe, most decided by the first byte, instead
  * of strlen and memcmp (the strict field check looks up every member of a request this way). */
 const struct kc_schema_prop *
@@ -129,6 +95,19 @@ kc_schema_prop_find(const struct kc_schema *s, const char *name)
     if (!s || !name || s->type != KC_SCHEMA_OBJECT)
         return NULL;
     return kc_schema_prop_find_from(s, name, &from);
+}
+
+const struct kc_schema_prop *
+kc_schema_prop_findn(const struct kc_schema *s, const char *name, size_t len)
+{
+    /* the same search on a NUL-terminated copy: no property name is KC_SCHEMA_PROP_NAME_MAX bytes long or holds
+     * a NUL (test_schema checks), so a longer name or one with a NUL matches none */
+    char copy[KC_SCHEMA_PROP_NAME_MAX];
+    if (!name || len >= sizeof(copy) || memchr(name, '\0', len))
+        return NULL;
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    return kc_schema_prop_find(s, copy);
 }
 
 static bool

@@ -468,6 +468,30 @@ test_unknown_names(void **state)
     assert_ptr_equal(kc_schema_prop_findn(ps, "containersXYZ", 10), kc_schema_prop_find(ps, "containers"));
     assert_null(kc_schema_prop_findn(ps, "containers", 9));
     assert_null(kc_schema_prop_findn(ps, "containers", 0));
+    assert_null(kc_schema_prop_findn(ps, "containers\0", 11)); /* a NUL inside matches nothing */
+    /* every property of every schema is found by all three forms, and a name one byte longer or shorter is not
+     * (unless the schema has that one too); find_from from its own place finds it, from the place after it not */
+    for (size_t i = 0; i < kc_schema_count(); i++) {
+        const struct kc_schema *sc = kc_schema_at(i);
+        if (sc->type != KC_SCHEMA_OBJECT)
+            continue;
+        for (size_t j = 0; j < sc->nprops; j++) {
+            const char *name = sc->props[j].name;
+            size_t len = strlen(name), at = j, after = j + 1;
+            assert_true(len < KC_SCHEMA_PROP_NAME_MAX);
+            char longer[512];
+            snprintf(longer, sizeof(longer), "%s~", name);
+            assert_ptr_equal(kc_schema_prop_find(sc, name), &sc->props[j]);
+            assert_ptr_equal(kc_schema_prop_findn(sc, longer, len), &sc->props[j]);
+            assert_ptr_equal(kc_schema_prop_find_from(sc, name, &at), &sc->props[j]);
+            assert_int_equal(at, j + 1);
+            assert_null(kc_schema_prop_find_from(sc, name, &after));
+            const struct kc_schema_prop *l = kc_schema_prop_find(sc, longer);
+            assert_true(!l || strcmp(l->name, longer) == 0);
+            const struct kc_schema_prop *sh = len ? kc_schema_prop_findn(sc, name, len - 1) : NULL;
+            assert_true(!sh || (strlen(sh->name) == len - 1 && strncmp(sh->name, name, len - 1) == 0));
+        }
+    }
     assert_null(kc_schema_at(kc_schema_count()));
     assert_null(kc_schema_gvk_at(kc_schema_gvk_count()));
     assert_null(kc_schema_doc_at(kc_schema_doc_count()));
