@@ -1,6 +1,6 @@
-/* httpd.c - kc_httpd on h2o 2.2.5: loop threads sharing one listening socket, routes as h2o handlers, deferred
- * work on a worker pool, streaming generators with a bounded double buffer, bodies sent from the caller's buffer
- * a slice at a time, cross-thread posts and timers. */
+/* httpd.c - kc_httpd on h2o 2.2.5: loop threads sharing one listening socket (each connection served by the loop
+ * with the fewest), routes as h2o handlers, deferred work on a worker pool, streaming generators with a bounded
+ * double buffer, bodies sent from the caller's buffer a slice at a time, cross-thread posts and timers. */
 #include "kc_httpd.h"
 #include "httpd_internal.h"
 #include "kc_error.h"
@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,11 +24,18 @@ struct route {
 };
 
 /* Every message a loop receives starts with this header; kind says which struct it is. */
-enum msg_kind { MSG_WORK_DONE, MSG_POST, MSG_WAKE, MSG_RESUME };
+enum msg_kind { MSG_WORK_DONE, MSG_POST, MSG_WAKE, MSG_RESUME, MSG_ADOPT };
 
 struct loop_msg {
     h2o_multithread_message_t super; /* first: h2o links it */
     enum msg_kind kind;
+};
+
+/* A connection accepted on one loop for another (on_accept). */
+struct adopt_msg {
+    struct loop_msg m; /* first */
+    kc_httpd_loop *loop;
+    int fd;
 };
 
 struct work_item {
@@ -582,6 +590,8 @@ kc_httpd_post(kc_httpd_loop *loop, void (*fn)(void *arg), void *arg)
     return 0;
 }
 
+static void adopt_finish(struct adopt_msg *am);
+
 static void
 on_messages(h2o_multithread_receiver_t *recv, h2o_linklist_t *messages)
 {
@@ -605,6 +615,9 @@ on_messages(h2o_multithread_receiver_t *recv, h2o_linklist_t *messages)
             break;
         case MSG_RESUME:
             resume_finish((kc_httpd_suspended *)m);
+            break;
+        case MSG_ADOPT:
+            adopt_finish((struct adopt_msg *)m);
             break;
         }
     }
@@ -1016,10 +1029,54 @@ static void
 on_socket_close(void *data)
 {
     kc_httpd_loop *loop = data;
-    loop->nconns--;
+    __atomic_sub_fetch(&loop->nconns, 1, __ATOMIC_RELAXED);
 }
 
-/* h2o leaves a socket's on_close to the acceptor (its own server counts connections this way). */
+/* Serves an accepted connection on loop (its thread), which already counts it. h2o leaves a socket's on_close to
+ * the acceptor (its own server counts connections this way). */
+static void
+adopt(kc_httpd_loop *loop, int fd)
+{
+    if (!loop->listener) { /* shutting down: as if it had come after the listener closed */
+        close(fd);
+        __atomic_sub_fetch(&loop->nconns, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    h2o_socket_t *sock = h2o_evloop_socket_create(loop->ctx.loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
+    sock->on_close.cb = on_socket_close;
+    sock->on_close.data = loop;
+    h2o_accept(&loop->accept_ctx, sock);
+}
+
+static void
+adopt_finish(struct adopt_msg *am)
+{
+    kc_httpd_loop *loop = am->loop;
+    int fd = am->fd;
+    free(am);
+    adopt(loop, fd);
+}
+
+/* The loop with the fewest connections, this one when it ties. */
+static kc_httpd_loop *
+least_loaded(kc_httpd_loop *self)
+{
+    kc_httpd *srv = self->srv;
+    kc_httpd_loop *best = self;
+    int least = __atomic_load_n(&self->nconns, __ATOMIC_RELAXED);
+    for (int i = 0; i < srv->nloops; i++) {
+        int n = __atomic_load_n(&srv->loops[i].nconns, __ATOMIC_RELAXED);
+        if (n < least) { /* one not taking messages yet (or any more) fails loop_send: on_accept keeps it */
+            least = n;
+            best = &srv->loops[i];
+        }
+    }
+    return best;
+}
+
+/* Every loop polls the shared listening socket; whichever wakes takes the connection and gives it to the loop with
+ * the fewest, so that a burst of connections (64 clients starting at once) is not all served by the one loop that
+ * happened to wake first while the other sits idle. */
 static void
 on_accept(h2o_socket_t *listener, const char *err)
 {
@@ -1027,13 +1084,27 @@ on_accept(h2o_socket_t *listener, const char *err)
     if (err)
         return;
     for (int i = 0; i < 16; i++) { /* drain a few pending connections per wake-up */
-        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-        if (!sock)
+        int fd = accept4(loop->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
             return;
-        loop->nconns++;
-        sock->on_close.cb = on_socket_close;
-        sock->on_close.data = loop;
-        h2o_accept(&loop->accept_ctx, sock);
+        int one = 1; /* as h2o_evloop_socket_accept does */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        kc_httpd_loop *to = least_loaded(loop);
+        __atomic_add_fetch(&to->nconns, 1, __ATOMIC_RELAXED);
+        if (to != loop) {
+            struct adopt_msg *am = calloc(1, sizeof(*am)); /* h2o asserts the link is unlinked */
+            if (am) {
+                am->m.kind = MSG_ADOPT;
+                am->loop = to;
+                am->fd = fd;
+                if (loop_send(to, &am->m) == 0)
+                    continue;
+                free(am);
+            }
+            __atomic_sub_fetch(&to->nconns, 1, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&loop->nconns, 1, __ATOMIC_RELAXED);
+        }
+        adopt(loop, fd);
     }
 }
 
@@ -1073,6 +1144,7 @@ loop_setup(kc_httpd_loop *loop)
     int fd = dup(srv->fd);
     if (fd < 0)
         return -errno;
+    loop->listen_fd = fd;
     loop->listener = h2o_evloop_socket_create(loop->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     loop->listener->data = loop;
     h2o_socket_read_start(loop->listener, on_accept);
@@ -1091,10 +1163,11 @@ loop_teardown(kc_httpd_loop *loop)
     pthread_rwlock_unlock(&loop->alive_lock);
     h2o_evloop_run(loop->ctx.loop, 0); /* posts must never be lost */
     h2o_multithread_unregister_receiver(loop->ctx.queue, &loop->recv);
-    if (loop->nconns > 0) {
+    int nconns = __atomic_load_n(&loop->nconns, __ATOMIC_RELAXED);
+    if (nconns > 0) {
         /* h2o 2.2.5 cannot close connections it still owns from outside; disposing the context under them would
          * crash. They end with the process. */
-        KC_LOG(KC_LOG_WARN, "httpd", "connections still open after the grace period", "count=%d", loop->nconns);
+        KC_LOG(KC_LOG_WARN, "httpd", "connections still open after the grace period", "count=%d", nconns);
         return;
     }
     /* HTTP/2's graceful-shutdown timer stays linked even with no connection left. */
@@ -1129,7 +1202,7 @@ loop_main(void *p)
             int64_t now = (int64_t)h2o_now(loop->ctx.loop);
             if (now >= deadline ||
                 (__atomic_load_n(&loop->inflight, __ATOMIC_SEQ_CST) == 0 && h2o_linklist_is_empty(&loop->streams) &&
-                 loop->nconns == 0 && h2o_linklist_is_empty(&loop->websockets)))
+                 __atomic_load_n(&loop->nconns, __ATOMIC_RELAXED) == 0 && h2o_linklist_is_empty(&loop->websockets)))
                 break;
         }
         int64_t wait = 1000;

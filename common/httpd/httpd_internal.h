@@ -15,6 +15,7 @@ struct kc_httpd_loop {
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
     h2o_socket_t *listener;
+    int listen_fd; /* the listener's descriptor (a dup of srv->fd) */
     h2o_multithread_receiver_t recv;
     pthread_rwlock_t alive_lock;   /* guards alive against posts from other threads */
     bool alive;                    /* the loop still takes messages */
@@ -22,7 +23,7 @@ struct kc_httpd_loop {
     h2o_linklist_t streams;        /* open kc_httpd_stream, for shutdown */
     h2o_linklist_t websockets;     /* open kc_ws (ws.c), for shutdown */
     long inflight;                 /* deferred work items not yet done (atomic) */
-    int nconns;                    /* open connections (sockets accepted and not yet closed) */
+    int nconns;                    /* open connections: accepted for this loop, not yet closed (atomic) */
     bool ready;                    /* set up (under srv->work_lock) */
     int setup_rc;                  /* its result */
 };

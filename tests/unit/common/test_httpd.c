@@ -147,6 +147,17 @@ h_peer(kc_httpd_req *req, void *arg)
     return 0;
 }
 
+/* Which loop thread serves the connection: its pthread_t as text. */
+static int
+h_thread(kc_httpd_req *req, void *arg)
+{
+    (void)arg;
+    char body[32];
+    int n = snprintf(body, sizeof(body), "%lx", (unsigned long)pthread_self());
+    kc_httpd_reply(req, 200, "text/plain", body, (size_t)n);
+    return 0;
+}
+
 /* Deferred work: every request blocks in its worker until `concurrency_goal` of them are blocked at once, which
  * can only happen when the work really runs off the loop and in parallel. */
 static pthread_mutex_t barrier_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -418,6 +429,7 @@ start(struct fixture *f, bool tls)
     kc_httpd_route(f->srv, "/drain", h_drain, NULL);
     kc_httpd_route(f->srv, "/hold", h_hold, NULL);
     kc_httpd_route(f->srv, "/big", h_big, NULL);
+    kc_httpd_route(f->srv, "/thread", h_thread, NULL);
     if (kc_httpd_start(f->srv) != 0)
         return -1;
     snprintf(f->base, sizeof(f->base), "%s://%s:%d", tls ? "https" : "http", tls ? "localhost" : "127.0.0.1",
@@ -923,6 +935,48 @@ leave_mid_body(struct fixture *f, bool lend)
     close(fd); /* unread bytes: the kernel resets the connection, the server's next write fails */
 }
 
+/* Connections that arrive together are spread over the loops: on_accept gives each to the loop with the fewest,
+ * whichever loop woke (before, the loop that woke took up to 16 at once and the other served none). */
+static void
+test_accept_spreads_connections(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 8 };
+    int fds[N];
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)kc_httpd_port(f->srv)) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < N; i++) { /* all connected before any request: the loops see them as one burst */
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fds[i] >= 0);
+        assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+    }
+    char threads[N][32];
+    for (int i = 0; i < N; i++) {
+        const char *req = "GET /thread HTTP/1.1\r\nHost: t\r\n\r\n";
+        assert_int_equal(send(fds[i], req, strlen(req), 0), (ssize_t)strlen(req));
+        char buf[1024];
+        size_t got = 0;
+        const char *body = NULL, *clen;
+        while (!body || !(clen = strstr(buf, "Content-Length: ")) || strlen(body + 4) < (size_t)atoi(clen + 16)) {
+            ssize_t r = recv(fds[i], buf + got, sizeof(buf) - 1 - got, 0);
+            assert_true(r > 0);
+            got += (size_t)r;
+            buf[got] = '\0';
+            body = strstr(buf, "\r\n\r\n");
+        }
+        assert_memory_equal(buf, "HTTP/1.1 200", 12);
+        snprintf(threads[i], sizeof(threads[i]), "%s", body + 4);
+    }
+    int on_first = 0;
+    for (int i = 0; i < N; i++)
+        on_first += strcmp(threads[i], threads[0]) == 0;
+    /* the fixture runs two loops; two loops deciding at the same instant may both pick the same one, so allow one
+     * off even */
+    assert_in_range(on_first, N / 2 - 1, N / 2 + 1);
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+}
+
 static void
 test_reply_take_client_leaves(void **state)
 {
@@ -986,6 +1040,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_tls_cipher_choice, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take_tls, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(test_accept_spreads_connections, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take_client_leaves, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take_client_leaves_h2, setup_tls, teardown),
         cmocka_unit_test(test_bad_config),
