@@ -95,6 +95,24 @@ def start_server(cmd, data, log_path, timeout=30, fail=SystemExit):
     raise fail("server exited: " + open(log_path).read())
 
 
+def start_etcd(tmp):
+    """Starts a real etcd with its data in tmp/etcd on free ports; returns its client port once healthy."""
+    for attempt in range(5):  # as start_server: a port taken meanwhile makes etcd exit at once
+        cport, pport = free_port(), free_port()
+        e = subprocess.Popen(["etcd", "--name", "t", "--data-dir", os.path.join(tmp, "etcd"),
+                              "--listen-client-urls", "http://127.0.0.1:%d" % cport,
+                              "--advertise-client-urls", "http://127.0.0.1:%d" % cport,
+                              "--listen-peer-urls", "http://127.0.0.1:%d" % pport,
+                              "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % pport,
+                              "--initial-cluster", "t=http://127.0.0.1:%d" % pport, "--log-level", "error"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        children.append(e)
+        if wait_etcd(e, cport):
+            return cport
+        shutil.rmtree(os.path.join(tmp, "etcd"), ignore_errors=True)
+    raise SystemExit("etcd exited at start 5 times")
+
+
 class Cluster:
     def __init__(self, k8c, tmp, use_etcd):
         self.tmp = tmp
@@ -104,21 +122,7 @@ class Cluster:
         with open(tokens, "w") as f:
             f.write('secret-token,alice,uid-alice,"devs,qa"\n')
         if use_etcd:
-            for attempt in range(5):  # as start_server: a port taken meanwhile makes etcd exit at once
-                cport, pport = free_port(), free_port()
-                e = subprocess.Popen(["etcd", "--name", "t", "--data-dir", os.path.join(tmp, "etcd"),
-                                      "--listen-client-urls", "http://127.0.0.1:%d" % cport,
-                                      "--advertise-client-urls", "http://127.0.0.1:%d" % cport,
-                                      "--listen-peer-urls", "http://127.0.0.1:%d" % pport,
-                                      "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % pport,
-                                      "--initial-cluster", "t=http://127.0.0.1:%d" % pport, "--log-level", "error"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                children.append(e)
-                if wait_etcd(e, cport):
-                    break
-                shutil.rmtree(os.path.join(tmp, "etcd"), ignore_errors=True)
-            else:
-                raise SystemExit("etcd exited at start 5 times")
+            cport = start_etcd(tmp)
             self.etcd_port = cport
             cmd = [k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % cport]
         else:

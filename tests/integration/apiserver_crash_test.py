@@ -1,0 +1,287 @@
+#!/usr/bin/python3
+"""Crash test for `k8c server` (the API server on its embedded store; with --etcd `k8c apiserver` on a real etcd, which
+stays up): kill -9 under load, restart on the same data directory, check that nothing the API acknowledged was
+lost, torn or given twice.
+
+Writer threads (HTTPS, admin certificate, one keep-alive connection each) create pods, update their own pods (a
+label, with the resourceVersion they last saw), delete them (gracePeriodSeconds=0: removed at once) and create
+Services (a clusterIP each). The server is killed with SIGKILL at a random moment, restarted, and checked:
+
+  * every acknowledged create, update and delete is there as answered: the pod with the uid, resourceVersion
+    and label of its last acknowledged write, an acknowledged delete gone;
+  * a write whose answer never came is either done or not: the object as before it or as the write made it (a
+    pod's delete may also have done its first write only: the pod with its deletionTimestamp, as upstream's);
+  * no clusterIP is held by two Services, every acknowledged Service keeps its own, and a Service created after
+    the restart gets an address none holds;
+  * resourceVersions never go back: the list's is at least the highest acknowledged, a create after the restart
+    gets a higher one, no two acknowledged writes got the same one.
+
+Rounds accumulate: each round checks everything acknowledged in every round before it. Every process started is
+stopped by PID, also on failure. Usage: apiserver_crash_test.py --k8c K8C [--etcd] [--kills 5] [--writers 8] [--seed N]
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import ssl
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from k8ctest import cleanup, start_etcd, start_server  # noqa: E402
+
+NS = "/api/v1/namespaces/default"
+
+# name -> the state its last acknowledged write left: ("pod", uid, rv, label) / ("gone",) / ("svc", uid, rv, ip);
+# plus, when a later write got no answer, that write's possible outcome (checked as "either")
+acked = {}
+unsure = {}
+lock = threading.Lock()
+acked_rvs = []  # every acknowledged resourceVersion (as int), to find duplicates
+
+
+def pod_body(name, label):
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"v": label}},
+            "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sleep", "1000"]}]}}
+
+
+def svc_body(name):
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"selector": {"app": name}, "ports": [{"port": 80}]}}
+
+
+class Writer(threading.Thread):
+    def __init__(self, idx, rnd, port, ctx, seed):
+        super().__init__(daemon=True)
+        self.idx, self.rnd, self.port, self.ctx = idx, rnd, port, ctx
+        self.rng = random.Random(seed)
+        self.mine = []  # names of pods whose last acknowledged state is a pod
+        self.n = 0
+        self.acks = 0
+
+    def call(self, c, method, path, body):
+        c.request(method, path, json.dumps(body) if body is not None else None,
+                  {"Content-Type": "application/json"} if body is not None else {})
+        r = c.getresponse()
+        data = r.read()
+        return r.status, json.loads(data) if data else None
+
+    def run(self):
+        try:
+            c = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=30)
+        except OSError:
+            return
+        while True:
+            op = self.rng.random()
+            name = None
+            try:
+                if op < 0.55 or not self.mine:
+                    name = "r%d-w%d-%d" % (self.rnd, self.idx, self.n)
+                    self.n += 1
+                    if self.rng.random() < 0.2:
+                        with lock:
+                            unsure[name] = ("maybe-svc",)
+                        st, o = self.call(c, "POST", NS + "/services", svc_body(name))
+                        expect(st, 201, o)
+                        record(name, ("svc", o["metadata"]["uid"], o["metadata"]["resourceVersion"],
+                                      o["spec"]["clusterIP"]))
+                    else:
+                        with lock:
+                            unsure[name] = ("maybe-pod", "0")
+                        st, o = self.call(c, "POST", NS + "/pods", pod_body(name, "0"))
+                        expect(st, 201, o)
+                        record(name, ("pod", o["metadata"]["uid"], o["metadata"]["resourceVersion"], "0"))
+                        self.mine.append(name)
+                elif op < 0.85:
+                    name = self.rng.choice(self.mine)
+                    _, uid, rv, label = acked[name]
+                    new = str(int(label) + 1)
+                    body = pod_body(name, new)
+                    body["metadata"]["uid"] = uid
+                    body["metadata"]["resourceVersion"] = rv
+                    with lock:
+                        unsure[name] = ("maybe-pod", new)
+                    st, o = self.call(c, "PUT", NS + "/pods/" + name, body)
+                    expect(st, 200, o)
+                    record(name, ("pod", uid, o["metadata"]["resourceVersion"], new))
+                else:
+                    name = self.rng.choice(self.mine)
+                    with lock:
+                        unsure[name] = ("maybe-gone",)
+                    st, o = self.call(c, "DELETE", NS + "/pods/" + name + "?gracePeriodSeconds=0", None)
+                    expect(st, 200, o)
+                    record(name, ("gone",))
+                    self.mine.remove(name)
+                self.acks += 1
+            except (OSError, http.client.HTTPException, ValueError):
+                return  # the server is gone: this write's outcome stays unsure
+
+
+def expect(st, want, o):
+    if st != want:
+        raise SystemExit("unexpected answer %d (want %d): %s" % (st, want, json.dumps(o)[:300]))
+
+
+def record(name, state):
+    with lock:
+        acked[name] = state
+        unsure.pop(name, None)
+        if state[0] != "gone":
+            acked_rvs.append(int(state[2]))
+
+
+def req(port, ctx, method, path, body=None):
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+    c.request(method, path, json.dumps(body) if body is not None else None,
+              {"Content-Type": "application/json"} if body is not None else {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, json.loads(data) if data else None
+
+
+def check(port, ctx, rnd):
+    st, pods = req(port, ctx, "GET", NS + "/pods")
+    expect(st, 200, pods)
+    st, svcs = req(port, ctx, "GET", NS + "/services")
+    expect(st, 200, svcs)
+    have = {p["metadata"]["name"]: p for p in pods["items"]}  # list items carry no kind: services have a spec.ports
+    have.update({s["metadata"]["name"]: s for s in svcs["items"] if s["metadata"]["name"] != "kubernetes"})
+    errors = []
+
+    def state_of(o):
+        if o is None:
+            return ("gone",)
+        m = o["metadata"]
+        if "ports" in o["spec"]:
+            return ("svc", m["uid"], m["resourceVersion"], o["spec"].get("clusterIP"))
+        st = ("pod", m["uid"], m["resourceVersion"], (m.get("labels") or {}).get("v"))
+        return st + ("deleting",) if m.get("deletionTimestamp") else st
+
+    for name in set(acked) | set(unsure):
+        got = state_of(have.get(name))
+        before = acked.get(name, ("gone",))
+        maybe = unsure.get(name)
+        if got == before:
+            continue
+        if maybe is None:
+            errors.append("%s: acknowledged %s, found %s" % (name, before, got))
+        elif maybe[0] == "maybe-gone" and (got == ("gone",) or (got[:2] == before[:2] and got[3:] == before[3:] + (
+                "deleting",) and int(got[2]) > int(before[2]))):
+            continue  # a pod's delete is two writes, as upstream's: the deletionTimestamp, then the removal
+        elif maybe[0] == "maybe-svc" and got[0] == "svc":
+            continue
+        elif maybe[0] == "maybe-pod" and got[0] == "pod" and got[3] == maybe[1] and \
+                (before[0] == "gone" or (got[1] == before[1] and int(got[2]) > int(before[2]))):
+            continue
+        else:
+            errors.append("%s: acknowledged %s, then unanswered %s; found %s" % (name, before, maybe, got))
+    ips = {}
+    for s in svcs["items"]:
+        ip = s["spec"].get("clusterIP")
+        if ip in ips:
+            errors.append("clusterIP %s held by %s and %s" % (ip, ips[ip], s["metadata"]["name"]))
+        ips[ip] = s["metadata"]["name"]
+    dups = len(acked_rvs) - len(set(acked_rvs))
+    if dups:
+        errors.append("%d acknowledged writes share a resourceVersion" % dups)
+    top = max(acked_rvs) if acked_rvs else 0
+    if int(pods["metadata"]["resourceVersion"]) < top:
+        errors.append("list resourceVersion %s below the highest acknowledged %d" % (pods["metadata"]["resourceVersion"],
+                                                                                  top))
+    # the unsure outcomes are settled now: what the restarted server shows is what the next round starts from
+    for name, maybe in list(unsure.items()):
+        got = state_of(have.get(name))
+        acked[name] = got
+        del unsure[name]
+    st, o = req(port, ctx, "POST", NS + "/pods", pod_body("after-%d" % rnd, "0"))
+    expect(st, 201, o)
+    if int(o["metadata"]["resourceVersion"]) <= max(top, int(pods["metadata"]["resourceVersion"])):
+        errors.append("a create after the restart got resourceVersion %s, not above %d" %
+                      (o["metadata"]["resourceVersion"], top))
+    acked["after-%d" % rnd] = state_of(o)
+    acked_rvs.append(int(o["metadata"]["resourceVersion"]))
+    st, o = req(port, ctx, "POST", NS + "/services", svc_body("after-svc-%d" % rnd))
+    expect(st, 201, o)
+    if o["spec"]["clusterIP"] in ips:
+        errors.append("a Service created after the restart got %s, which %s holds" % (o["spec"]["clusterIP"],
+                                                                                   ips[o["spec"]["clusterIP"]]))
+    acked["after-svc-%d" % rnd] = state_of(o)
+    acked_rvs.append(int(o["metadata"]["resourceVersion"]))
+    return errors, len(pods["items"]), len(svcs["items"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--k8c", required=True)
+    ap.add_argument("--kills", type=int, default=5)
+    ap.add_argument("--writers", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--etcd", action="store_true", help="`k8c apiserver` on a real etcd (only the API server is killed)")
+    args = ap.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    print("seed %d" % seed)
+    tmp = tempfile.mkdtemp(prefix="k8c-api-crash-")
+    data = os.path.join(tmp, "data")
+    cmd = [args.k8c, "server", "--data-dir", data]
+    if args.etcd:
+        cmd = [args.k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % start_etcd(tmp), "--data-dir", data]
+    failed = False
+    try:
+        for rnd in range(args.kills + 1):
+            log = os.path.join(tmp, "server-%d.log" % rnd)
+            proc, port, ctx, logf = start_server(cmd, data, log)
+            if rnd > 0:
+                errors, npods, nsvcs = check(port, ctx, rnd)
+                print("round %d: %d pods, %d services after the restart; %d errors" % (rnd, npods, nsvcs,
+                                                                                     len(errors)))
+                for e in errors[:20]:
+                    print("  " + e)
+                if errors:
+                    failed = True
+                    break
+            if rnd == args.kills:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(30)
+                if proc.returncode != 0:
+                    print("server exit code %s on SIGTERM" % proc.returncode)
+                    failed = True
+                break
+            writers = [Writer(i, rnd, port, ctx, rng.randrange(1 << 30)) for i in range(args.writers)]
+            for w in writers:
+                w.start()
+            deadline = time.monotonic() + 10
+            while sum(w.acks for w in writers) < 50 and time.monotonic() < deadline:
+                time.sleep(0.01)  # polling until the load is running, bounded by the deadline
+            time.sleep(rng.uniform(0.0, 1.0))  # the kill lands at a random moment of the load (not synchronisation)
+            proc.kill()
+            proc.wait()
+            logf.close()
+            for w in writers:
+                w.join(30)
+                if w.is_alive():
+                    print("a writer did not stop after the kill")
+                    failed = True
+            print("round %d: %d acknowledged writes before the kill, %d unanswered" %
+                  (rnd, sum(w.acks for w in writers), len(unsure)))
+            if failed:
+                break
+    finally:
+        cleanup()
+        if failed:
+            for f in sorted(os.listdir(tmp)):
+                if f.endswith(".log"):
+                    print("--- %s\n%s" % (f, open(os.path.join(tmp, f)).read()[-3000:]))
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("FAIL" if failed else "ok")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
