@@ -14,7 +14,10 @@ Services (a clusterIP each). The server is killed with SIGKILL at a random momen
   * no clusterIP is held by two Services, every acknowledged Service keeps its own, and a Service created after
     the restart gets an address none holds;
   * resourceVersions never go back: the list's is at least the highest acknowledged, a create after the restart
-    gets a higher one, no two acknowledged writes got the same one.
+    gets a higher one, no two acknowledged writes got the same one;
+  * the pods watch holds etcd's promises across the crash: a watch opened before the load, cut by the kill and
+    resumed after the restart from its last event, shows every acknowledged pod write of the round (ADDED and
+    MODIFIED at the acknowledged resourceVersion, DELETED for a delete), in order, each once.
 
 Rounds accumulate: each round checks everything acknowledged in every round before it. Every process started is
 stopped by PID, also on failure. Usage: apiserver_crash_test.py --k8c K8C [--etcd] [--kills 5] [--writers 8] [--seed N]
@@ -43,6 +46,60 @@ acked = {}
 unsure = {}
 lock = threading.Lock()
 acked_rvs = []  # every acknowledged resourceVersion (as int), to find duplicates
+round_writes = []  # this round's acknowledged pod writes: (event type the watch must show, name, rv or None)
+
+
+class Watcher(threading.Thread):
+    """Reads the pods watch from rv until its connection ends (the kill, or timeoutSeconds) or an event of the pod
+    named until; events as (type, name, resourceVersion)."""
+
+    def __init__(self, port, ctx, rv, timeout=None, until=None):
+        super().__init__(daemon=True)
+        self.events, self.status, self.error, self.until = [], None, None, until
+        q = "?watch=1&resourceVersion=%s" % rv + ("&timeoutSeconds=%d" % timeout if timeout else "")
+        self.c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=60)
+        self.c.request("GET", NS + "/pods" + q)
+        self.r = self.c.getresponse()
+        self.status = self.r.status
+
+    def run(self):
+        try:
+            for line in self.r:
+                if line.strip():
+                    ev = json.loads(line)
+                    m = ev["object"].get("metadata", {})
+                    if ev["type"] == "ERROR":
+                        self.error = ev["object"]
+                    else:
+                        self.events.append((ev["type"], m.get("name"), m.get("resourceVersion")))
+                        if m.get("name") == self.until:
+                            break
+        except (OSError, http.client.HTTPException, ValueError):
+            pass
+        self.c.close()  # not left idle: the server's shutdown would wait for it
+
+
+def check_watch(before, after, rv0):
+    """The round's watch, read until the kill and resumed after the restart from its last event: what etcd's
+    watch promises across the crash (ordered, unique, reliable: every acknowledged write of the round there)."""
+    errors = []
+    if after.status != 200 or after.error:
+        return ["the watch resumed from %s after the restart answered %s %s" % (
+            before.events[-1][2] if before.events else rv0, after.status, after.error)]
+    evs = before.events + after.events
+    rvs = [int(e[2]) for e in evs]
+    for a, b in zip(rvs, rvs[1:]):
+        if b <= a:
+            errors.append("watch events out of order or repeated: %d then %d" % (a, b))
+            break
+    seen = set((t, n, r) for t, n, r in evs)
+    deleted = set(n for t, n, r in evs if t == "DELETED")
+    for t, n, r in round_writes:
+        if t == "DELETED" and n not in deleted:
+            errors.append("acknowledged delete of %s: no DELETED event" % n)
+        elif t != "DELETED" and (t, n, r) not in seen:
+            errors.append("acknowledged write %s %s at %s: no event" % (t, n, r))
+    return errors
 
 
 def pod_body(name, label):
@@ -95,7 +152,7 @@ class Writer(threading.Thread):
                             unsure[name] = ("maybe-pod", "0")
                         st, o = self.call(c, "POST", NS + "/pods", pod_body(name, "0"))
                         expect(st, 201, o)
-                        record(name, ("pod", o["metadata"]["uid"], o["metadata"]["resourceVersion"], "0"))
+                        record(name, ("pod", o["metadata"]["uid"], o["metadata"]["resourceVersion"], "0"), "ADDED")
                         self.mine.append(name)
                 elif op < 0.85:
                     name = self.rng.choice(self.mine)
@@ -108,14 +165,14 @@ class Writer(threading.Thread):
                         unsure[name] = ("maybe-pod", new)
                     st, o = self.call(c, "PUT", NS + "/pods/" + name, body)
                     expect(st, 200, o)
-                    record(name, ("pod", uid, o["metadata"]["resourceVersion"], new))
+                    record(name, ("pod", uid, o["metadata"]["resourceVersion"], new), "MODIFIED")
                 else:
                     name = self.rng.choice(self.mine)
                     with lock:
                         unsure[name] = ("maybe-gone",)
                     st, o = self.call(c, "DELETE", NS + "/pods/" + name + "?gracePeriodSeconds=0", None)
                     expect(st, 200, o)
-                    record(name, ("gone",))
+                    record(name, ("gone",), "DELETED")
                     self.mine.remove(name)
                 self.acks += 1
             except (OSError, http.client.HTTPException, ValueError):
@@ -127,8 +184,10 @@ def expect(st, want, o):
         raise SystemExit("unexpected answer %d (want %d): %s" % (st, want, json.dumps(o)[:300]))
 
 
-def record(name, state):
+def record(name, state, event=None):
     with lock:
+        if event:
+            round_writes.append((event, name, state[2] if event != "DELETED" else None))
         acked[name] = state
         unsure.pop(name, None)
         if state[0] != "gone":
@@ -239,6 +298,13 @@ def main():
             proc, port, ctx, logf = start_server(cmd, data, log)
             if rnd > 0:
                 errors, npods, nsvcs = check(port, ctx, rnd)
+                # resume the watch where it was cut; the create check() made after the restart ends what it must show
+                resumed = Watcher(port, ctx, watcher.events[-1][2] if watcher.events else rv0, timeout=10,
+                                  until="after-%d" % rnd)
+                resumed.run()
+                if not any(n == "after-%d" % rnd for t, n, r in resumed.events):
+                    errors.append("the resumed watch did not reach the create made after the restart")
+                errors += check_watch(watcher, resumed, rv0)
                 print("round %d: %d pods, %d services after the restart; %d errors" % (rnd, npods, nsvcs,
                                                                                      len(errors)))
                 for e in errors[:20]:
@@ -253,6 +319,13 @@ def main():
                     print("server exit code %s on SIGTERM" % proc.returncode)
                     failed = True
                 break
+            st, lst = req(port, ctx, "GET", NS + "/pods?limit=1")
+            expect(st, 200, lst)
+            rv0 = lst["metadata"]["resourceVersion"]
+            del round_writes[:]
+            watcher = Watcher(port, ctx, rv0)
+            expect(watcher.status, 200, None)
+            watcher.start()
             writers = [Writer(i, rnd, port, ctx, rng.randrange(1 << 30)) for i in range(args.writers)]
             for w in writers:
                 w.start()
@@ -263,10 +336,10 @@ def main():
             proc.kill()
             proc.wait()
             logf.close()
-            for w in writers:
+            for w in writers + [watcher]:
                 w.join(30)
                 if w.is_alive():
-                    print("a writer did not stop after the kill")
+                    print("a writer or the watch did not stop after the kill")
                     failed = True
             print("round %d: %d acknowledged writes before the kill, %d unanswered" %
                   (rnd, sum(w.acks for w in writers), len(unsure)))
