@@ -23,6 +23,8 @@ struct api_config {
     int64_t event_ttl_s;                  /* --event-ttl (default 3600) */
     size_t max_body;                      /* request body limit (default 3 MiB, as kube-apiserver) */
     int threads;                          /* event-loop threads (default 2) */
+    int max_requests_inflight;            /* --max-requests-inflight: get/list at once (default 400; 0 = no limit) */
+    int max_mutating_requests_inflight;   /* --max-mutating-requests-inflight: writes at once (default 200; 0 = none) */
     /* exec and attach (exec.c): how the API server reaches kubelets */
     const char *kubelet_client_cert; /* --kubelet-client-certificate: presented to kubelets (NULL = none) */
     const char *kubelet_client_key;  /* --kubelet-client-key */

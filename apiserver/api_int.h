@@ -45,12 +45,13 @@ struct api_server {
     int ntokens;
     struct api_satoken *satoken; /* service account tokens (api_satoken.h): TokenRequest and their authentication */
     kc_metrics *metrics;
-    kc_metric *m_requests, *m_latency, *m_inflight, *m_watchers;
-    char version_json[512];     /* the /version document */
-    uint32_t svc_net, svc_mask; /* service cluster IP range */
-    pthread_mutex_t ip_lock;    /* serialises ClusterIP and NodePort allocation, and the event lease */
-    int64_t event_lease;        /* the store lease new events are attached to (--event-ttl) */
-    int64_t event_lease_at;     /* when it was granted (monotonic seconds) */
+    kc_metric *m_requests, *m_latency, *m_inflight, *m_watchers, *m_dropped;
+    long inflight_readonly, inflight_mutating; /* requests counted against the --max-*-inflight limits (atomic) */
+    char version_json[512];                    /* the /version document */
+    uint32_t svc_net, svc_mask;                /* service cluster IP range */
+    pthread_mutex_t ip_lock;                   /* serialises ClusterIP and NodePort allocation, and the event lease */
+    int64_t event_lease;                       /* the store lease new events are attached to (--event-ttl) */
+    int64_t event_lease_at;                    /* when it was granted (monotonic seconds) */
 };
 
 /* A request after routing. Strings point into the request's memory (valid until the reply, or until the client

@@ -26,6 +26,7 @@ struct flags {
     const char *kubelet_cert, *kubelet_key, *kubelet_ca; /* exec/attach: the kubelet client (exec.c) */
     bool kubelet_insecure_loopback;
     int port;
+    int max_inflight, max_mutating_inflight; /* -1: the default */
     /* service account tokens (api_satoken.h): the repeatable flags keep each value */
     const char *sa_signing_key, *sa_max_expiration, *sa_extend;
     const char *sa_key_files[API_SA_MAX_FLAGS], *sa_issuers[API_SA_MAX_FLAGS], *api_audiences[API_SA_MAX_FLAGS];
@@ -104,6 +105,22 @@ parse_flags(int argc, char **argv, struct flags *f, bool remote)
         size_t xn = sizeof(extend) - 1;
         if (strncmp(argv[i], extend, xn) == 0 && (argv[i][xn] == '\0' || argv[i][xn] == '=')) {
             f->sa_extend = argv[i][xn] ? argv[i] + xn + 1 : "true";
+            continue;
+        }
+        int *limit = NULL;
+        const char *lname = NULL;
+        if ((v = flag_value(argc, argv, &i, lname = "max-requests-inflight")))
+            limit = &f->max_inflight;
+        else if ((v = flag_value(argc, argv, &i, lname = "max-mutating-requests-inflight")))
+            limit = &f->max_mutating_inflight;
+        if (limit) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 1000000) {
+                fprintf(stderr, "invalid value \"%s\" for --%s (a number of requests, 0 = no limit)\n", v, lname);
+                return 2;
+            }
+            *limit = (int)n;
             continue;
         }
         if ((v = flag_value(argc, argv, &i, "secure-port"))) {
@@ -207,6 +224,10 @@ serve(struct flags *f, struct api_store *store, const char *what)
         c.token_auth_file = f->token_auth_file;
     if (f->service_range)
         c.service_cluster_ip_range = f->service_range;
+    if (f->max_inflight >= 0)
+        c.max_requests_inflight = f->max_inflight;
+    if (f->max_mutating_inflight >= 0)
+        c.max_mutating_requests_inflight = f->max_mutating_inflight;
     if (f->event_ttl && (c.event_ttl_s = parse_duration_s(f->event_ttl)) <= 0) {
         fprintf(stderr, "k8c %s: invalid value \"%s\" for --event-ttl\n", what, f->event_ttl);
         return 2;
@@ -325,10 +346,11 @@ api_cmd_wait(struct api_server *srv, struct ctrl_namespace *nsc)
 int
 api_cmd_server(int argc, char **argv)
 {
-    struct flags f = { .data_dir = ".k8c", .port = -1 };
+    struct flags f = { .data_dir = ".k8c", .port = -1, .max_inflight = -1, .max_mutating_inflight = -1 };
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: k8c server [--data-dir .k8c] [--bind-address 127.0.0.1] [--secure-port 6443]\n"
                "                  [--token-auth-file FILE] [--service-cluster-ip-range 10.96.0.0/12] [--event-ttl 1h]\n"
+               "                  [--max-requests-inflight 400] [--max-mutating-requests-inflight 200]\n"
                "                  [--kubelet-client-certificate F --kubelet-client-key F]\n"
                "                  [--kubelet-certificate-authority F] [--kubelet-insecure-loopback]\n"
                "                  [--service-account-signing-key-file F] [--service-account-key-file F]...\n"
@@ -370,12 +392,13 @@ api_cmd_server(int argc, char **argv)
 int
 api_cmd_apiserver(int argc, char **argv)
 {
-    struct flags f = { .data_dir = ".k8c", .port = -1 };
+    struct flags f = { .data_dir = ".k8c", .port = -1, .max_inflight = -1, .max_mutating_inflight = -1 };
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf(
             "usage: k8c apiserver --etcd-servers URLS [--etcd-cafile F --etcd-certfile F --etcd-keyfile F]\n"
             "                     [--data-dir .k8c | --tls-cert-file F --tls-private-key-file F --client-ca-file F]\n"
             "                     [--bind-address 127.0.0.1] [--secure-port 6443] [--token-auth-file FILE]\n"
+            "                     [--max-requests-inflight 400] [--max-mutating-requests-inflight 200]\n"
             "                     [--kubelet-client-certificate F --kubelet-client-key F]\n"
             "                     [--kubelet-certificate-authority F] [--kubelet-insecure-loopback]\n"
             "                     [--service-account-signing-key-file F] [--service-account-key-file F]...\n"

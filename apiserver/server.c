@@ -35,6 +35,8 @@ api_config_init(struct api_config *c)
     c->event_ttl_s = 3600;
     c->max_body = 3 * 1024 * 1024;
     c->threads = 2;
+    c->max_requests_inflight = 400; /* kube-apiserver's defaults */
+    c->max_mutating_requests_inflight = 200;
 }
 
 /* --- the token file (kube-apiserver's --token-auth-file: token,user,uid,"group1,group2") --- */
@@ -314,7 +316,44 @@ struct job {
     char ctype[256], accept[1024];
     kc_httpd_suspended *susp; /* a create run on the loop, waiting for its commit */
     char *owned;              /* a worker's job: copies of the body and the query values (job_own) */
+    long *inflight;           /* the --max-*-inflight count it holds a place in, or NULL */
 };
+
+/* kube-apiserver's max-in-flight filter (MaxInFlightLimit, with priority and fairness off): get, list and the
+ * writes each have a limit of requests served at once; long-running ones (watch, exec, attach, log, proxy,
+ * portforward) do not count, and system:masters always gets an answer. Takes a place for j, or says no. */
+static bool
+inflight_take(struct api_server *srv, struct job *j)
+{
+    const struct api_request *rq = &j->rq;
+    static const char *const long_running[] = { "exec", "attach", "log", "proxy", "portforward" };
+    for (size_t i = 0; i < sizeof(long_running) / sizeof(long_running[0]); i++)
+        if (strcmp(rq->sub, long_running[i]) == 0)
+            return true;
+    bool readonly = strcmp(rq->verb, "get") == 0 || strcmp(rq->verb, "list") == 0;
+    int limit = readonly ? srv->cfg.max_requests_inflight : srv->cfg.max_mutating_requests_inflight;
+    if (limit <= 0)
+        return true;
+    long *n = readonly ? &srv->inflight_readonly : &srv->inflight_mutating;
+    if (__atomic_add_fetch(n, 1, __ATOMIC_RELAXED) <= limit) {
+        j->inflight = n;
+        return true;
+    }
+    __atomic_sub_fetch(n, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < rq->user.ngroups; i++)
+        if (strcmp(rq->user.groups[i], "system:masters") == 0)
+            return true; /* served beyond the limit, holding no place */
+    kc_metric_add(srv->m_dropped, (const char *[]){ readonly ? "readOnly" : "mutating" }, 1);
+    return false;
+}
+
+static void
+inflight_release(struct job *j)
+{
+    if (j->inflight)
+        __atomic_sub_fetch(j->inflight, 1, __ATOMIC_RELAXED);
+    j->inflight = NULL;
+}
 
 /* A job for a worker takes copies of what rq points to in the request's memory (the body, the query values):
  * that memory goes with the request when its client leaves (a reset stream, a closed connection), which may
@@ -393,6 +432,7 @@ static void
 job_done(kc_httpd_req *req, void *arg)
 {
     struct job *j = arg;
+    inflight_release(j);
     kc_metric_add(j->rq.srv->m_inflight, NULL, -1);
     count_request(j->rq.srv, &j->rq, j->rep.status);
     if (req)
@@ -641,10 +681,24 @@ on_request(kc_httpd_req *req, void *arg)
         free(j);
         return 0;
     }
+    if (!inflight_take(srv, j)) {
+        struct api_reply rep = { .status = 429 };
+        rep.body = api_status(429, "TooManyRequests", "Too many requests, please try again later.", NULL, NULL, NULL);
+        json_t *details = json_object_get(rep.body, "details");
+        if (!json_is_object(details))
+            json_object_set_new(rep.body, "details", details = json_object());
+        json_object_set_new(details, "retryAfterSeconds", json_integer(1));
+        kc_httpd_add_header(req, "Retry-After", "1");
+        count_request(srv, rq, 429);
+        send_reply(req, &rep);
+        free(j);
+        return 0;
+    }
     kc_metric_add(srv->m_inflight, NULL, 1);
     if (api_rest_on_loop(rq) && run_on_loop(req, j))
         return 0;
     if (job_own(j) != 0 || kc_httpd_defer(req, job_work, job_done, j) != 0) {
+        inflight_release(j);
         kc_metric_add(srv->m_inflight, NULL, -1);
         reply_now(req, 500, "InternalError", "out of memory");
         free(j->owned);
@@ -706,6 +760,10 @@ api_server_start(const struct api_config *c, struct api_store *store, struct api
                                          "Counter of apiserver requests broken out for each verb, resource and "
                                          "HTTP response code.",
                                          "verb,resource,code");
+    srv->m_dropped = kc_metrics_counter(srv->metrics, "apiserver_dropped_requests_total",
+                                        "Requests answered 429 by the --max-requests-inflight and "
+                                        "--max-mutating-requests-inflight limits.",
+                                        "request_kind");
     static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 5, 10, 30, 60 };
     srv->m_latency = kc_metrics_histogram(srv->metrics, "apiserver_request_duration_seconds",
                                           "Response latency distribution in seconds for each verb and resource.",
