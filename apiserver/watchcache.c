@@ -44,6 +44,8 @@ struct api_wcache {
     /* under lock (the pumping thread, the only writer, reads them without it) */
     json_t *objects; /* key -> current object's JSON text (metadata.resourceVersion set) as a JSON string: a
                         tenth of the memory of its parsed tree; parsed when an event or a snapshot needs it */
+    json_t *recent;  /* key -> the object of the key's last put still in the ring (the event's own reference): the
+                        next event's prev without parsing the kept text again, one tree for both events */
     struct api_wcache_event **ring;
     size_t cap, start, count, bytes;
     bool evicted;     /* an event left the ring since the last list */
@@ -163,6 +165,8 @@ ring_push(struct api_wcache *c, struct api_wcache_event *e)
     c->ring[(c->start + c->count) % c->cap] = e;
     c->count++;
     c->bytes += e->bytes;
+    if (e->deleted || json_object_set(c->recent, e->key, e->obj) != 0)
+        json_object_del(c->recent, e->key); /* no memory for the entry: the next event parses the kept text */
     return 0;
 }
 
@@ -184,6 +188,8 @@ ring_trim(struct api_wcache *c)
             c->start = (c->start + 1) % c->cap;
             c->count--;
             c->bytes -= e->bytes;
+            if (!e->deleted && json_object_get(c->recent, e->key) == e->obj)
+                json_object_del(c->recent, e->key);
             event_unref(e);
         }
         c->floor = rev;
@@ -194,6 +200,7 @@ ring_trim(struct api_wcache *c)
 static void
 ring_clear(struct api_wcache *c)
 {
+    json_object_clear(c->recent);
     while (c->count > 0) {
         event_unref(ring_at(c, 0));
         c->start = (c->start + 1) % c->cap;
@@ -483,6 +490,8 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
         e->key = key;
         e->rev = ke->kv.mod_revision;
         json_t *before = json_incref(json_object_get(pending, key)), *kept;
+        if (!before)
+            before = json_incref(json_object_get(c->recent, key)); /* only this thread changes it */
         if (!before && (kept = json_object_get(c->objects, key)) && !(before = kept_object(kept))) {
             event_unref(e);
             rc = -ENOMEM;
@@ -743,6 +752,7 @@ cache_free(struct api_wcache *c)
         api_store_watch_free(c->sw);
     ring_clear(c);
     free(c->ring);
+    json_decref(c->recent);
     json_decref(c->objects);
     while (c->groups) {
         struct api_wcache_group *g = c->groups;
@@ -781,10 +791,12 @@ cache_new(struct api_wcaches *r, const char *prefix)
     c->stop_fd = -1;
     c->prefix = kc_strdup(prefix);
     c->objects = json_object();
+    c->recent = json_object();
     c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (!c->prefix || !c->objects || c->stop_fd < 0) {
+    if (!c->prefix || !c->objects || !c->recent || c->stop_fd < 0) {
         free(c->prefix);
         json_decref(c->objects);
+        json_decref(c->recent);
         if (c->stop_fd >= 0)
             close(c->stop_fd);
         free(c);

@@ -279,6 +279,48 @@ test_ring_eviction_and_410_boundary(void **state)
     api_wcache_events_release(evs, n);
 }
 
+/* An event's previous state is the previous event's object itself while that event is in the ring (one tree for
+ * both, nothing parsed again); once it has left, the kept text is parsed: the same state either way. */
+static void
+test_prev_shares_the_last_event(void **state)
+{
+    struct env *e = *state = env_open(2, false);
+    struct api_wcache *c;
+    assert_int_equal(api_wcaches_get(e->reg, PREFIX, 0, &c), 0);
+    struct api_wcache_stats st;
+    api_wcache_stats(c, &st);
+    int64_t start = st.list_rev;
+    pump_to(c, put(e, "default", "t", NULL, 1));
+    int64_t r2 = put(e, "default", "t", NULL, 2);
+    pump_to(c, r2); /* another batch */
+    struct api_wcache_event **evs;
+    size_t n = read_all(c, start, &evs);
+    assert_int_equal(n, 2);
+    assert_ptr_equal(evs[1]->prev, evs[0]->obj);
+    api_wcache_events_release(evs, n);
+    /* two other events push both out of the ring (max 2); t's next event finds its previous state in the text */
+    pump_to(c, put(e, "default", "u", NULL, 1));
+    pump_to(c, put(e, "default", "u", NULL, 2));
+    int64_t r3 = put(e, "default", "t", NULL, 3);
+    pump_to(c, r3);
+    n = read_all(c, r3 - 1, &evs);
+    assert_int_equal(n, 1);
+    assert_non_null(evs[0]->prev);
+    assert_int_equal(json_integer_value(kc_json_get(evs[0]->prev, "data.a")), 2);
+    assert_int_equal(rv_of(evs[0]->prev), r2);
+    api_wcache_events_release(evs, n);
+    /* deleted: the next create of the name has no previous state */
+    int64_t rd = del(e, "default", "t");
+    int64_t r4 = put(e, "default", "t", NULL, 4);
+    pump_to(c, r4);
+    n = read_all(c, rd - 1, &evs);
+    assert_int_equal(n, 2);
+    assert_true(evs[0]->deleted);
+    assert_null(evs[1]->prev);
+    assert_true(evs[1]->created);
+    api_wcache_events_release(evs, n);
+}
+
 /* Puts keys k0..k(n-1) in one txn: one revision. */
 static int64_t
 put_txn(struct env *e, int n)
@@ -763,6 +805,7 @@ main(void)
         cmocka_unit_test_teardown(test_bad_input, teardown),
         cmocka_unit_test_teardown(test_initial_list_and_live_events, teardown),
         cmocka_unit_test_teardown(test_ring_eviction_and_410_boundary, teardown),
+        cmocka_unit_test_teardown(test_prev_shares_the_last_event, teardown),
         cmocka_unit_test_teardown(test_revisions_are_never_split, teardown),
         cmocka_unit_test_teardown(test_selector_transitions, teardown),
         cmocka_unit_test_teardown(test_group_wakes, teardown),
