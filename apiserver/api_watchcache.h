@@ -23,7 +23,7 @@
 #include "kc_metrics.h"
 
 #define API_WCACHE_EVENTS 4096               /* default ring bound in events */
-#define API_WCACHE_BYTES  (64 * 1024 * 1024) /* default ring bound in stored bytes */
+#define API_WCACHE_BYTES  (64 * 1024 * 1024) /* default ring bound in bytes its events hold */
 #define API_WCACHE_RETRY  1000               /* ms between attempts to re-watch or relist a failed store */
 
 struct kc_label_selector;
@@ -31,8 +31,9 @@ struct kc_field_selector;
 
 struct api_wcache_config {
     size_t max_events; /* ring bound in events; 0 = API_WCACHE_EVENTS */
-    size_t max_bytes;  /* ring bound in bytes of stored values and their text (deletes count 512); 0 =
-                          API_WCACHE_BYTES */
+    size_t max_bytes;  /* ring bound in the memory its events hold, as counted: each put's text and parsed tree
+                          (14 times its stored bytes), a previous state parsed for it, a delete 512; the encoded
+                          lines readers add are not counted; 0 = API_WCACHE_BYTES */
     int retry_ms;      /* wait before retrying a failed re-watch or relist; 0 = API_WCACHE_RETRY */
     bool no_thread;    /* no thread per cache: the caller drives each cache with api_wcache_pump (tests) */
 };

@@ -53,8 +53,17 @@ rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
     return remove(path);
 }
 
+static struct env *env_open_cfg(const struct api_wcache_config *cfg);
+
 static struct env *
 env_open(size_t max_events, bool threads)
+{
+    struct api_wcache_config cfg = { .max_events = max_events, .no_thread = !threads, .retry_ms = 10 };
+    return env_open_cfg(&cfg);
+}
+
+static struct env *
+env_open_cfg(const struct api_wcache_config *cfg)
 {
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
@@ -67,8 +76,7 @@ env_open(size_t max_events, bool threads)
     o.initial_map_bytes = 1 << 20;
     assert_int_equal(kvs_open(&o, &e->kvs), 0);
     assert_int_equal(api_store_embedded(e->kvs, &e->s), 0);
-    struct api_wcache_config cfg = { .max_events = max_events, .no_thread = !threads, .retry_ms = 10 };
-    assert_int_equal(api_wcaches_new(e->s, &cfg, NULL, &e->reg), 0);
+    assert_int_equal(api_wcaches_new(e->s, cfg, NULL, &e->reg), 0);
     return e;
 }
 
@@ -319,6 +327,28 @@ test_prev_shares_the_last_event(void **state)
     assert_null(evs[1]->prev);
     assert_true(evs[1]->created);
     api_wcache_events_release(evs, n);
+}
+
+/* The byte bound counts what an event holds: its text and its parsed tree (14 times the stored bytes), so a
+ * ring of ~1 KB objects under a 64 KB bound keeps three or four of them, not the thirty their bytes alone fit. */
+static void
+test_byte_bound_counts_the_tree(void **state)
+{
+    struct api_wcache_config cfg = { .max_events = 1000, .max_bytes = 64 * 1024, .no_thread = true, .retry_ms = 10 };
+    struct env *e = *state = env_open_cfg(&cfg);
+    struct api_wcache *c;
+    assert_int_equal(api_wcaches_get(e->reg, PREFIX, 0, &c), 0);
+    char labels[1100];
+    int n = snprintf(labels, sizeof(labels), "{\"big\":\"");
+    memset(labels + n, 'x', 1000);
+    snprintf(labels + n + 1000, sizeof(labels) - (size_t)n - 1000, "\"}");
+    for (int i = 0; i < 30; i++)
+        pump_to(c, put(e, "default", "b", labels, i));
+    struct api_wcache_stats st;
+    api_wcache_stats(c, &st);
+    assert_true(st.bytes <= cfg.max_bytes);
+    assert_in_range(st.events, 1, 4); /* each counts > 14 KB */
+    assert_true(st.bytes >= st.events * 14 * 1000);
 }
 
 /* Puts keys k0..k(n-1) in one txn: one revision. */
@@ -806,6 +836,7 @@ main(void)
         cmocka_unit_test_teardown(test_initial_list_and_live_events, teardown),
         cmocka_unit_test_teardown(test_ring_eviction_and_410_boundary, teardown),
         cmocka_unit_test_teardown(test_prev_shares_the_last_event, teardown),
+        cmocka_unit_test_teardown(test_byte_bound_counts_the_tree, teardown),
         cmocka_unit_test_teardown(test_revisions_are_never_split, teardown),
         cmocka_unit_test_teardown(test_selector_transitions, teardown),
         cmocka_unit_test_teardown(test_group_wakes, teardown),
