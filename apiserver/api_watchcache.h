@@ -31,9 +31,9 @@ struct kc_field_selector;
 
 struct api_wcache_config {
     size_t max_events; /* ring bound in events; 0 = API_WCACHE_EVENTS */
-    size_t max_bytes;  /* ring bound in the memory its events hold, as counted: each put's text and parsed tree
-                          (14 times its stored bytes), a previous state parsed for it, a delete 512; the encoded
-                          lines readers add are not counted; 0 = API_WCACHE_BYTES */
+    size_t max_bytes;  /* ring bound in the memory its events hold, as counted: each event's key and text (a
+                          previous state is the previous event's text or the kept one, shared), a delete 512 more;
+                          the encoded lines readers add are not counted; 0 = API_WCACHE_BYTES */
     int retry_ms;      /* wait before retrying a failed re-watch or relist; 0 = API_WCACHE_RETRY */
     bool no_thread;    /* no thread per cache: the caller drives each cache with api_wcache_pump (tests) */
 };
@@ -53,20 +53,20 @@ enum api_wcache_view {
 
 struct api_wcache_line; /* an encoded event line */
 
-/* One event of the ring. Immutable once published (the lazily encoded parts are set once, atomically): read it
- * from any thread while holding a reference. */
+/* One event of the ring. Immutable once published (the lazily encoded lines are set once, atomically): read it
+ * from any thread while holding a reference. It keeps JSON text only, no parsed tree (a tree of a pod is ~14 times
+ * its text): selectors read the text in place, and the views that need objects parse them when asked. */
 struct api_wcache_event {
     int64_t rev;  /* its revision (a put's mod_revision, the delete's revision) */
     bool deleted; /* a delete (else a put) */
     bool created; /* a put that created the key (create_revision == mod_revision) */
     char *key;    /* the storage key */
-    json_t *obj;  /* put: the object now; delete: its last state; metadata.resourceVersion = rev in both */
-    json_t *prev; /* put: the state before, or NULL when the key did not exist */
-    char *text;   /* obj's JSON text, made from the stored bytes (NULL: encode obj when needed) */
-    size_t text_len;
+    json_t *text; /* a JSON string: the object's JSON text (put: now; delete: its last state) with
+                     metadata.resourceVersion = rev; a put's is the one the cache keeps as the current object */
+    json_t *prev; /* put: the state before as the cache kept it (its own resourceVersion; the previous event's text
+                     when that is in the ring), or NULL when the key did not exist; delete: NULL */
     size_t bytes; /* what it counts against max_bytes */
     int refs;     /* private: atomic reference count */
-    json_t *left; /* private: prev with metadata.resourceVersion = rev, made on first use */
     struct api_wcache_line *lines[API_WCACHE_NVIEWS]; /* private: each view's line, made on first use */
 };
 
@@ -161,9 +161,12 @@ enum api_wcache_view api_wcache_view(bool deleted, bool created, const json_t *o
 enum api_wcache_view api_wcache_event_view(const struct api_wcache_event *e, const char *key_prefix,
                                            const struct kc_label_selector *ls, const struct kc_field_selector *fs);
 
-/* The object a view of e sends: e->obj, or for LEFT e->prev with metadata.resourceVersion = e->rev (made once,
- * kept with e). Read only; valid while the reference to e is held. NULL when out of memory. */
-const json_t *api_wcache_event_object(struct api_wcache_event *e, enum api_wcache_view view);
+/* The object a view of e sends, parsed from its text: e's object, or for LEFT its previous state with
+ * metadata.resourceVersion = e->rev. A new reference; NULL when out of memory (or LEFT without a previous state). */
+json_t *api_wcache_event_object(const struct api_wcache_event *e, enum api_wcache_view view);
+
+/* e's previous state (a put's; NULL: none), parsed: a new reference, NULL also when out of memory. */
+json_t *api_wcache_event_prev(const struct api_wcache_event *e);
 
 /* The watch event line of a view of e, {"type":"<TYPE>","object":<object>}\n (LEFT is type DELETED), encoded
  * once per event and view whichever watcher asks first, in *line and *len (valid while the reference to e is
@@ -174,12 +177,12 @@ int api_wcache_event_line(struct api_wcache_event *e, enum api_wcache_view view,
 const char *api_wcache_view_type(enum api_wcache_view view);
 
 /* What a watcher of key_prefix with the selectors sees of e, as a type ("ADDED", "MODIFIED", "DELETED" or NULL:
- * nothing) and in *send the object to send (api_wcache_event_object). An object that starts passing the
- * selectors is ADDED; one that stops passing them is DELETED with its previous state and e's revision, as
- * upstream's watch cache sends it. */
-const char *api_wcache_event_type(struct api_wcache_event *e, const char *key_prefix,
+ * nothing) and in *send the object to send (api_wcache_event_object: a new reference). An object that starts
+ * passing the selectors is ADDED; one that stops passing them is DELETED with its previous state and e's
+ * revision, as upstream's watch cache sends it. */
+const char *api_wcache_event_type(const struct api_wcache_event *e, const char *key_prefix,
                                   const struct kc_label_selector *ls, const struct kc_field_selector *fs,
-                                  const json_t **send);
+                                  json_t **send);
 
 /* c's group for key, created on first use with thread = the caller's thread. wake(g) is called on the cache's
  * thread (no lock held) when the group has members and new events (or a relist) arrived since the last

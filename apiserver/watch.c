@@ -114,13 +114,17 @@ send_converted(struct watch *w, struct api_wcache_event *ev)
 {
     if (strncmp(ev->key, w->key_prefix, strlen(w->key_prefix)) != 0)
         return 0;
-    json_t *cur = ev->obj ? w->map->from_stored(ev->obj) : NULL;
-    json_t *prev = ev->prev ? w->map->from_stored(ev->prev) : NULL;
+    json_t *cur_s = api_wcache_event_object(ev, API_WCACHE_ADDED), *prev_s = api_wcache_event_prev(ev);
+    json_t *cur = cur_s ? w->map->from_stored(cur_s) : NULL;
+    json_t *prev = prev_s ? w->map->from_stored(prev_s) : NULL;
+    json_decref(cur_s);
+    json_decref(prev_s);
     enum api_wcache_view v = api_wcache_view(ev->deleted, ev->created, cur, prev, w->ls, w->fs);
     json_t *send = NULL;
     if (v == API_WCACHE_LEFT) {
-        const json_t *left = api_wcache_event_object(ev, v);
+        json_t *left = api_wcache_event_object(ev, v);
         send = left ? w->map->from_stored(left) : NULL;
+        json_decref(left);
     } else if (v != API_WCACHE_NOTHING) {
         send = json_incref(cur);
     }
@@ -175,12 +179,14 @@ send_cached(struct watch *w, struct api_wcache_event *ev)
     if (v == API_WCACHE_NOTHING)
         return 0;
     if (w->table) {
-        const json_t *obj = api_wcache_event_object(ev, v);
+        json_t *obj = api_wcache_event_object(ev, v);
         if (!obj) {
             end_watch(w);
             return -1;
         }
-        return send_event(w, api_wcache_view_type(v), obj);
+        int rc = send_event(w, api_wcache_view_type(v), obj);
+        json_decref(obj);
+        return rc;
     }
     const char *line;
     size_t len;

@@ -22,10 +22,7 @@
 #include <unistd.h>
 
 #define LIST_PAGE    1000 /* keys per range while (re)listing */
-#define DELETE_BYTES 512  /* what a delete event counts against max_bytes, beyond a tree it parsed */
-/* A parsed tree (jansson's nodes and tables) holds ~14 times its JSON: 70 KB for the 4,992-byte pod of the
- * benchmarks, whose managedFields are many small objects. */
-#define TREE_FACTOR  14
+#define DELETE_BYTES 512  /* what a delete event counts against max_bytes beyond its key and text */
 #define READ_DEFAULT 256
 
 enum state { C_NEW, C_LISTING, C_READY, C_FAILED };
@@ -94,12 +91,10 @@ event_unref(struct api_wcache_event *e)
 {
     if (!e || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
-    json_decref(e->obj);
+    json_decref(e->text);
     json_decref(e->prev);
-    json_decref(e->left);
     for (int v = 0; v < API_WCACHE_NVIEWS; v++)
         free(e->lines[v]);
-    free(e->text);
     free(e->key);
     free(e);
 }
@@ -168,8 +163,6 @@ ring_push(struct api_wcache *c, struct api_wcache_event *e)
     c->ring[(c->start + c->count) % c->cap] = e;
     c->count++;
     c->bytes += e->bytes;
-    if (e->deleted || json_object_set(c->recent, e->key, e->obj) != 0)
-        json_object_del(c->recent, e->key); /* no memory for the entry: the next event parses the kept text */
     return 0;
 }
 
@@ -191,8 +184,6 @@ ring_trim(struct api_wcache *c)
             c->start = (c->start + 1) % c->cap;
             c->count--;
             c->bytes -= e->bytes;
-            if (!e->deleted && json_object_get(c->recent, e->key) == e->obj)
-                json_object_del(c->recent, e->key);
             event_unref(e);
         }
         c->floor = rev;
@@ -203,7 +194,6 @@ ring_trim(struct api_wcache *c)
 static void
 ring_clear(struct api_wcache *c)
 {
-    json_object_clear(c->recent);
     while (c->count > 0) {
         event_unref(ring_at(c, 0));
         c->start = (c->start + 1) % c->cap;
@@ -271,28 +261,47 @@ key_dup(const struct kvs_kv *kv)
     return kc_strndup((const char *)kv->key, kv->key_len);
 }
 
+/* A shaped object's text with metadata.resourceVersion = rev, rewritten in place; NULL when memory is short. */
+static json_t *
+shaped_text(const struct api_raw_shape *shape, int64_t rev)
+{
+    struct api_rawbuf b = { 0 };
+    api_raw_object(&b, shape, rev, true);
+    json_t *t = b.oom ? NULL : json_stringn_nocheck(b.p, b.len);
+    free(b.p);
+    return t;
+}
+
 /* What the cache keeps of a current object: its JSON text with metadata.resourceVersion = rev, from the stored
  * bytes when they can be rewritten in place, else encoded from obj (the same object, parsed). NULL when memory
  * is short. */
 static json_t *
 kept_text(const char *value, size_t len, int64_t rev, const json_t *obj, struct api_raw_shape *shape)
 {
-    char *text = NULL;
+    if (api_raw_shape(value, len, shape) == 0)
+        return shaped_text(shape, rev);
     size_t tlen = 0;
-    if (api_raw_shape(value, len, shape) == 0) {
-        struct api_rawbuf b = { 0 };
-        api_raw_object(&b, shape, rev, true);
-        if (!b.oom) {
-            text = b.p;
-            tlen = b.len;
-        } else {
-            free(b.p);
-        }
-    } else {
-        text = api_raw_dumps(obj, &tlen);
-    }
+    char *text = api_raw_dumps(obj, &tlen);
     json_t *t = text ? json_stringn_nocheck(text, tlen) : NULL;
     free(text);
+    return t;
+}
+
+/* The text s[0, n) as the cache keeps it at rev (kept_text), parsed only when it cannot be rewritten in place.
+ * NULL with *bad set when it is not a JSON object, NULL alone when memory is short. */
+static json_t *
+text_at(const char *s, size_t n, int64_t rev, struct api_raw_shape *shape, bool *bad)
+{
+    *bad = false;
+    if (api_raw_shape(s, n, shape) == 0)
+        return shaped_text(shape, rev);
+    json_t *o = decode((const uint8_t *)s, n, rev);
+    if (!o) {
+        *bad = true;
+        return NULL;
+    }
+    json_t *t = kept_text(NULL, 0, rev, o, shape);
+    json_decref(o);
     return t;
 }
 
@@ -441,24 +450,6 @@ build(struct api_wcache *c, int64_t revision)
     return 0;
 }
 
-/* e->text from the stored bytes of a put that decoded (so they are a JSON object with no duplicate member):
- * resourceVersion injected; left NULL (encoded from e->obj when needed) when the bytes cannot be rewritten in
- * place or memory is short. */
-static void
-stored_text(struct api_wcache_event *e, const char *value, size_t len, struct api_raw_shape *shape)
-{
-    if (api_raw_shape(value, len, shape) != 0)
-        return;
-    struct api_rawbuf b = { 0 };
-    api_raw_object(&b, shape, e->rev, true);
-    if (b.oom) {
-        free(b.p);
-        return;
-    }
-    e->text = b.p;
-    e->text_len = b.len;
-}
-
 /* Applies one batch of store events: objects, ring, revision. */
 static int
 apply(struct api_wcache *c, const struct kvs_watch_batch *b)
@@ -492,47 +483,47 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
         e->refs = 1;
         e->key = key;
         e->rev = ke->kv.mod_revision;
-        json_t *before = json_incref(json_object_get(pending, key)), *kept = NULL;
+        /* the state before: the batch's own change of the key, else the cache's current text of it (the previous
+         * event's text while that one is in the ring), shared as it is */
+        json_t *before = json_incref(json_object_get(pending, key));
         if (!before)
-            before = json_incref(json_object_get(c->recent, key)); /* only this thread changes it */
-        if (!before && (kept = json_object_get(c->objects, key)) && !(before = kept_object(kept))) {
-            event_unref(e);
-            rc = -ENOMEM;
-            break;
-        }
+            before = json_incref(json_object_get(c->objects, key));
         if (json_is_null(before)) {
             json_decref(before);
             before = NULL;
         }
-        /* what the event holds: a previous state parsed for it (a shared one is the previous event's) */
-        size_t parsed = before && kept ? TREE_FACTOR * json_string_length(kept) : 0;
+        bool bad = false;
         if (ke->type == KVS_EVENT_DELETE) {
             e->deleted = true;
-            e->bytes = DELETE_BYTES + parsed;
-            e->obj = before ? with_rev(before, e->rev) : NULL;
+            e->text =
+                before ? text_at(json_string_value(before), json_string_length(before), e->rev, shape, &bad) : NULL;
             json_decref(before);
             json_object_set_new(pending, key, json_null());
             json_object_del(texts, key);
-            if (!e->obj) { /* nothing known of it: nobody could have seen it */
+            if (!e->text) { /* nothing known of it: nobody could have seen it (or no memory to say it) */
+                rc = before && !bad ? -ENOMEM : 0;
                 event_unref(e);
+                if (rc != 0)
+                    break;
                 continue;
             }
+            e->bytes = DELETE_BYTES + ke->kv.key_len + json_string_length(e->text);
         } else {
             e->created = ke->kv.create_revision == ke->kv.mod_revision;
-            e->obj = decode(ke->kv.value, ke->kv.value_len, e->rev);
-            if (!e->obj) {
-                KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: stored value is not a JSON object", "key=%s", key);
+            e->text = text_at((const char *)ke->kv.value, ke->kv.value_len, e->rev, shape, &bad);
+            if (!e->text) {
                 json_decref(before);
                 event_unref(e);
+                if (!bad) {
+                    rc = -ENOMEM;
+                    break;
+                }
+                KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: stored value is not a JSON object", "key=%s", key);
                 continue;
             }
-            stored_text(e, (const char *)ke->kv.value, ke->kv.value_len, shape);
-            e->bytes = ke->kv.key_len + e->text_len + TREE_FACTOR * ke->kv.value_len + parsed;
+            e->bytes = ke->kv.key_len + json_string_length(e->text);
             e->prev = before;
-            json_object_set(pending, key, e->obj);
-            json_t *t =
-                e->text ? json_stringn_nocheck(e->text, e->text_len) : kept_text(NULL, 0, e->rev, e->obj, shape);
-            if (!t || json_object_set_new(texts, key, t) != 0) {
+            if (json_object_set(pending, key, e->text) != 0 || json_object_set(texts, key, e->text) != 0) {
                 evs[n++] = e;
                 rc = -ENOMEM;
                 break;
@@ -757,7 +748,6 @@ cache_free(struct api_wcache *c)
         api_store_watch_free(c->sw);
     ring_clear(c);
     free(c->ring);
-    json_decref(c->recent);
     json_decref(c->objects);
     while (c->groups) {
         struct api_wcache_group *g = c->groups;
@@ -796,12 +786,10 @@ cache_new(struct api_wcaches *r, const char *prefix)
     c->stop_fd = -1;
     c->prefix = kc_strdup(prefix);
     c->objects = json_object();
-    c->recent = json_object();
     c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (!c->prefix || !c->objects || !c->recent || c->stop_fd < 0) {
+    if (!c->prefix || !c->objects || c->stop_fd < 0) {
         free(c->prefix);
         json_decref(c->objects);
-        json_decref(c->recent);
         if (c->stop_fd >= 0)
             close(c->stop_fd);
         free(c);
@@ -1014,13 +1002,41 @@ api_wcache_view(bool deleted, bool created, const json_t *obj, const json_t *pre
     return before_m ? API_WCACHE_LEFT : API_WCACHE_NOTHING;
 }
 
+/* Whether the object a kept text holds passes the selectors: read in place (api_raw_selectors_match), parsed
+ * only when it cannot be (an Event's computed fields, a text the scanner does not handle). False when out of
+ * memory: that watcher misses nothing it could have been sent, since sending needs memory too. */
+static bool
+text_matches(const json_t *text, const struct kc_label_selector *ls, const struct kc_field_selector *fs)
+{
+    if (!text)
+        return false;
+    if (!ls && !fs)
+        return true;
+    struct api_raw_shape shape;
+    int rc = api_raw_shape(json_string_value(text), json_string_length(text), &shape) == 0
+                 ? api_raw_selectors_match(ls, fs, &shape)
+                 : -1;
+    if (rc >= 0)
+        return rc == 1;
+    json_t *o = kept_object(text);
+    bool ok = o && api_selectors_match(ls, fs, o);
+    json_decref(o);
+    return ok;
+}
+
 enum api_wcache_view
 api_wcache_event_view(const struct api_wcache_event *e, const char *key_prefix, const struct kc_label_selector *ls,
                       const struct kc_field_selector *fs)
 {
     if (key_prefix && strncmp(e->key, key_prefix, strlen(key_prefix)) != 0)
         return API_WCACHE_NOTHING;
-    return api_wcache_view(e->deleted, e->created, e->obj, e->prev, ls, fs);
+    if (e->deleted)
+        return text_matches(e->text, ls, fs) ? API_WCACHE_DELETED : API_WCACHE_NOTHING;
+    bool now_m = text_matches(e->text, ls, fs);
+    bool before_m = e->prev && text_matches(e->prev, ls, fs);
+    if (now_m)
+        return e->created || !before_m ? API_WCACHE_ADDED : API_WCACHE_MODIFIED;
+    return before_m ? API_WCACHE_LEFT : API_WCACHE_NOTHING;
 }
 
 const char *
@@ -1039,23 +1055,34 @@ api_wcache_view_type(enum api_wcache_view view)
     }
 }
 
-const json_t *
-api_wcache_event_object(struct api_wcache_event *e, enum api_wcache_view view)
+json_t *
+api_wcache_event_object(const struct api_wcache_event *e, enum api_wcache_view view)
 {
     if (view != API_WCACHE_LEFT)
-        return e->obj;
-    json_t *l = __atomic_load_n(&e->left, __ATOMIC_ACQUIRE);
-    if (l || !e->prev)
-        return l;
-    json_t *made = with_rev(e->prev, e->rev), *expected = NULL;
-    if (!made)
+        return kept_object(e->text);
+    json_t *prev = e->prev ? kept_object(e->prev) : NULL;
+    json_t *left = prev ? with_rev(prev, e->rev) : NULL;
+    json_decref(prev);
+    return left;
+}
+
+json_t *
+api_wcache_event_prev(const struct api_wcache_event *e)
+{
+    return e->prev ? kept_object(e->prev) : NULL;
+}
+
+/* The text a view of e sends: e's own, or for LEFT its previous state's at e's revision (a new string). */
+static json_t *
+view_text(const struct api_wcache_event *e, enum api_wcache_view view)
+{
+    if (view != API_WCACHE_LEFT)
+        return json_incref(e->text);
+    if (!e->prev)
         return NULL;
-    /* another reader may have made it meanwhile: keep the first */
-    if (!__atomic_compare_exchange_n(&e->left, &expected, made, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        json_decref(made);
-        return expected;
-    }
-    return made;
+    struct api_raw_shape shape;
+    bool bad;
+    return text_at(json_string_value(e->prev), json_string_length(e->prev), e->rev, &shape, &bad);
 }
 
 int
@@ -1066,27 +1093,23 @@ api_wcache_event_line(struct api_wcache_event *e, enum api_wcache_view view, con
         return KC_EINVALID;
     struct api_wcache_line *l = __atomic_load_n(&e->lines[view], __ATOMIC_ACQUIRE);
     if (!l) {
-        const json_t *obj = api_wcache_event_object(e, view);
-        char *dumped = NULL;
-        const char *text = view != API_WCACHE_LEFT ? e->text : NULL;
-        size_t tlen = view != API_WCACHE_LEFT ? e->text_len : 0;
-        if (!text) {
-            if (!obj || !(dumped = api_raw_dumps(obj, &tlen)))
-                return -ENOMEM;
-            text = dumped;
-        }
+        json_t *t = view_text(e, view);
+        if (!t)
+            return -ENOMEM;
+        const char *text = json_string_value(t);
+        size_t tlen = json_string_length(t);
         char head[48];
         int hl = snprintf(head, sizeof(head), "{\"type\":\"%s\",\"object\":", type);
         struct api_wcache_line *made = kc_malloc(sizeof(*made) + (size_t)hl + tlen + 2);
         if (!made) {
-            free(dumped);
+            json_decref(t);
             return -ENOMEM;
         }
         memcpy(made->text, head, (size_t)hl);
         memcpy(made->text + hl, text, tlen);
         memcpy(made->text + hl + tlen, "}\n", 2);
         made->len = (size_t)hl + tlen + 2;
-        free(dumped);
+        json_decref(t);
         struct api_wcache_line *expected = NULL;
         if (__atomic_compare_exchange_n(&e->lines[view], &expected, made, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
             l = made;
@@ -1101,8 +1124,8 @@ api_wcache_event_line(struct api_wcache_event *e, enum api_wcache_view view, con
 }
 
 const char *
-api_wcache_event_type(struct api_wcache_event *e, const char *key_prefix, const struct kc_label_selector *ls,
-                      const struct kc_field_selector *fs, const json_t **send)
+api_wcache_event_type(const struct api_wcache_event *e, const char *key_prefix, const struct kc_label_selector *ls,
+                      const struct kc_field_selector *fs, json_t **send)
 {
     enum api_wcache_view v = api_wcache_event_view(e, key_prefix, ls, fs);
     if (v == API_WCACHE_NOTHING)

@@ -399,9 +399,9 @@ def t_watch_initial_events_beyond_send_buffer(cl):
 
 
 def t_watch_left_behind_by_the_ring_gets_410(cl):
-    # A watcher that does not read stops at its high-water mark; the events wait in the cache's ring. 50
-    # updates of a 900 KB ConfigMap are more than the ring keeps (64 MiB of values and their text), so when the
-    # client reads again it gets what was queued for it, then 410 Expired (it must re-list), then the end.
+    # A watcher that does not read stops at its high-water mark; the events wait in the cache's ring. 80
+    # updates of a 900 KB ConfigMap are more than the ring keeps (64 MiB of event texts), so when the client
+    # reads again it gets what was queued for it, then 410 Expired (it must re-list), then the end.
     cl.req("POST", "/api/v1/namespaces", {"metadata": {"name": "behind"}})
     s, cm = cl.req("POST", "/api/v1/namespaces/behind/configmaps", {"metadata": {"name": "big"}, "data": {"b": "0"}})
     assert s == 201, (s, cm)
@@ -410,7 +410,7 @@ def t_watch_left_behind_by_the_ring_gets_410(cl):
               cm["metadata"]["resourceVersion"])
     r = c.getresponse()
     assert r.status == 200
-    for i in range(50):
+    for i in range(80):
         s, b = cl.req("PUT", "/api/v1/namespaces/behind/configmaps/big",
                       {"metadata": {"name": "big"}, "data": {"b": chr(97 + i % 26) * (900 * 1024)}})
         assert s == 200, (s, b)
@@ -424,7 +424,7 @@ def t_watch_left_behind_by_the_ring_gets_410(cl):
     c.close()
     assert events and events[-1]["type"] == "ERROR", [e["type"] for e in events]
     assert events[-1]["object"]["code"] == 410, events[-1]["object"]
-    assert all(e["type"] == "MODIFIED" for e in events[:-1]) and len(events) - 1 < 50, len(events)
+    assert all(e["type"] == "MODIFIED" for e in events[:-1]) and len(events) - 1 < 80, len(events)
     cl.req("DELETE", "/api/v1/namespaces/behind")
 
 
