@@ -495,13 +495,14 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
         bool bad = false;
         if (ke->type == KVS_EVENT_DELETE) {
             e->deleted = true;
+            bool known = before != NULL;
             e->text =
-                before ? text_at(json_string_value(before), json_string_length(before), e->rev, shape, &bad) : NULL;
+                known ? text_at(json_string_value(before), json_string_length(before), e->rev, shape, &bad) : NULL;
             json_decref(before);
             json_object_set_new(pending, key, json_null());
             json_object_del(texts, key);
             if (!e->text) { /* nothing known of it: nobody could have seen it (or no memory to say it) */
-                rc = before && !bad ? -ENOMEM : 0;
+                rc = known && !bad ? -ENOMEM : 0;
                 event_unref(e);
                 if (rc != 0)
                     break;
