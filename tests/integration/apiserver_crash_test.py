@@ -15,6 +15,8 @@ Services (a clusterIP each). The server is killed with SIGKILL at a random momen
     the restart gets an address none holds;
   * resourceVersions never go back: the list's is at least the highest acknowledged, a create after the restart
     gets a higher one, no two acknowledged writes got the same one;
+  * a namespace whose DELETE was acknowledged during the load goes, with its 300 ConfigMaps, after the restart
+    (the restarted namespace controller finishes what the kill interrupted);
   * the pods watch holds etcd's promises across the crash: a watch opened before the load, cut by the kill and
     resumed after the restart from its last event, shows every acknowledged pod write of the round (ADDED and
     MODIFIED at the acknowledged resourceVersion, DELETED for a delete), in order, each once.
@@ -275,6 +277,39 @@ def check(port, ctx, rnd):
     return errors, len(pods["items"]), len(svcs["items"])
 
 
+NS_OBJECTS = 300  # ConfigMaps in each round's namespace that is deleted during the load
+deleted_ns = []  # namespaces whose DELETE was acknowledged
+interrupted = [0]  # how many of them were still there when the server came back
+
+
+def check_namespaces(port, ctx):
+    """A namespace whose deletion was acknowledged goes, with everything in it, also when the kill interrupted the
+    namespace controller: the restarted server's controller finishes it (within a deadline)."""
+    errors = []
+    for ns in deleted_ns:
+        deadline, first = time.monotonic() + 30, True
+        while True:
+            st, o = req(port, ctx, "GET", "/api/v1/namespaces/" + ns)
+            if st == 404:
+                break
+            if first:
+                interrupted[0] += 1
+                first = False
+            if st != 200 or o["status"].get("phase") != "Terminating":
+                errors.append("namespace %s, deleted, answers %d %s" % (ns, st, json.dumps(o)[:200]))
+                break
+            if time.monotonic() > deadline:
+                errors.append("namespace %s still there 30 s after the restart: %s" % (ns, json.dumps(o)[:300]))
+                break
+            time.sleep(0.05)  # polling for the controller's work, bounded by the deadline
+        st, o = req(port, ctx, "GET", "/api/v1/namespaces/%s/configmaps" % ns)
+        if st != 200 or o["items"]:
+            errors.append("namespace %s is gone but its ConfigMaps answer %d with %d items" %
+                          (ns, st, len(o.get("items", [])) if isinstance(o, dict) else -1))
+    del deleted_ns[:]
+    return errors
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--k8c", required=True)
@@ -305,6 +340,7 @@ def main():
                 if not any(n == "after-%d" % rnd for t, n, r in resumed.events):
                     errors.append("the resumed watch did not reach the create made after the restart")
                 errors += check_watch(watcher, resumed, rv0)
+                errors += check_namespaces(port, ctx)
                 print("round %d: %d pods, %d services after the restart; %d errors" % (rnd, npods, nsvcs,
                                                                                      len(errors)))
                 for e in errors[:20]:
@@ -326,13 +362,28 @@ def main():
             watcher = Watcher(port, ctx, rv0)
             expect(watcher.status, 200, None)
             watcher.start()
+            gone = "gone-%d" % rnd  # a namespace whose deletion the kill may interrupt
+            st, o = req(port, ctx, "POST", "/api/v1/namespaces", {"metadata": {"name": gone}})
+            expect(st, 201, o)
+            for i in range(NS_OBJECTS):
+                st, o = req(port, ctx, "POST", "/api/v1/namespaces/%s/configmaps" % gone,
+                            {"metadata": {"name": "c%d" % i}, "data": {"a": "b"}})
+                expect(st, 201, o)
             writers = [Writer(i, rnd, port, ctx, rng.randrange(1 << 30)) for i in range(args.writers)]
             for w in writers:
                 w.start()
             deadline = time.monotonic() + 10
             while sum(w.acks for w in writers) < 50 and time.monotonic() < deadline:
                 time.sleep(0.01)  # polling until the load is running, bounded by the deadline
-            time.sleep(rng.uniform(0.0, 1.0))  # the kill lands at a random moment of the load (not synchronisation)
+            try:
+                st, o = req(port, ctx, "DELETE", "/api/v1/namespaces/" + gone)
+                expect(st, 200, o)
+                deleted_ns.append(gone)
+            except (OSError, http.client.HTTPException):
+                pass  # not acknowledged: either outcome is fine
+            # the kill lands at a random moment of the load (not synchronisation); every other round right after the
+            # namespace's DELETE, while its controller is still at work
+            time.sleep(rng.choice([0.0, rng.uniform(0.0, 1.0)]))
             proc.kill()
             proc.wait()
             logf.close()
@@ -352,6 +403,7 @@ def main():
                 if f.endswith(".log"):
                     print("--- %s\n%s" % (f, open(os.path.join(tmp, f)).read()[-3000:]))
         shutil.rmtree(tmp, ignore_errors=True)
+    print("namespace deletions the kill interrupted: %d" % interrupted[0])
     print("FAIL" if failed else "ok")
     return 1 if failed else 0
 
