@@ -11,8 +11,8 @@ Services (a clusterIP each). The server is killed with SIGKILL at a random momen
     and label of its last acknowledged write, an acknowledged delete gone;
   * a write whose answer never came is either done or not: the object as before it or as the write made it (a
     pod's delete may also have done its first write only: the pod with its deletionTimestamp, as upstream's);
-  * no clusterIP is held by two Services, every acknowledged Service keeps its own, and a Service created after
-    the restart gets an address none holds;
+  * no clusterIP or nodePort is held by two Services (one in eight is a NodePort one), every acknowledged Service
+    keeps its own, and a Service created after the restart gets an address and a node port none holds;
   * resourceVersions never go back: the list's is at least the highest acknowledged, a create after the restart
     gets a higher one, no two acknowledged writes got the same one;
   * a namespace whose DELETE was acknowledged during the load goes, with its 300 ConfigMaps, after the restart
@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from k8ctest import cleanup, start_etcd, start_server  # noqa: E402
@@ -110,8 +111,15 @@ def pod_body(name, label):
 
 
 def svc_body(name):
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
-            "spec": {"selector": {"app": name}, "ports": [{"port": 80}]}}
+    """A ClusterIP Service, or for one name in eight a NodePort one (a node port each, from 2,768)."""
+    spec = {"selector": {"app": name}, "ports": [{"port": 80}]}
+    if zlib.crc32(name.encode()) % 8 == 0:
+        spec["type"] = "NodePort"
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec}
+
+
+def node_port(o):
+    return (o["spec"].get("ports") or [{}])[0].get("nodePort")
 
 
 class Writer(threading.Thread):
@@ -148,7 +156,7 @@ class Writer(threading.Thread):
                         st, o = self.call(c, "POST", NS + "/services", svc_body(name))
                         expect(st, 201, o)
                         record(name, ("svc", o["metadata"]["uid"], o["metadata"]["resourceVersion"],
-                                      o["spec"]["clusterIP"]))
+                                      o["spec"]["clusterIP"], node_port(o)))
                     else:
                         with lock:
                             unsure[name] = ("maybe-pod", "0")
@@ -220,7 +228,7 @@ def check(port, ctx, rnd):
             return ("gone",)
         m = o["metadata"]
         if "ports" in o["spec"]:
-            return ("svc", m["uid"], m["resourceVersion"], o["spec"].get("clusterIP"))
+            return ("svc", m["uid"], m["resourceVersion"], o["spec"].get("clusterIP"), node_port(o))
         st = ("pod", m["uid"], m["resourceVersion"], (m.get("labels") or {}).get("v"))
         return st + ("deleting",) if m.get("deletionTimestamp") else st
 
@@ -242,12 +250,16 @@ def check(port, ctx, rnd):
             continue
         else:
             errors.append("%s: acknowledged %s, then unanswered %s; found %s" % (name, before, maybe, got))
-    ips = {}
+    ips, ports = {}, {}
     for s in svcs["items"]:
-        ip = s["spec"].get("clusterIP")
+        ip, np = s["spec"].get("clusterIP"), node_port(s)
         if ip in ips:
             errors.append("clusterIP %s held by %s and %s" % (ip, ips[ip], s["metadata"]["name"]))
+        if np is not None and np in ports:
+            errors.append("nodePort %s held by %s and %s" % (np, ports[np], s["metadata"]["name"]))
         ips[ip] = s["metadata"]["name"]
+        if np is not None:
+            ports[np] = s["metadata"]["name"]
     dups = len(acked_rvs) - len(set(acked_rvs))
     if dups:
         errors.append("%d acknowledged writes share a resourceVersion" % dups)
@@ -267,11 +279,16 @@ def check(port, ctx, rnd):
                       (o["metadata"]["resourceVersion"], top))
     acked["after-%d" % rnd] = state_of(o)
     acked_rvs.append(int(o["metadata"]["resourceVersion"]))
-    st, o = req(port, ctx, "POST", NS + "/services", svc_body("after-svc-%d" % rnd))
+    body = svc_body("after-svc-%d" % rnd)
+    body["spec"]["type"] = "NodePort"
+    st, o = req(port, ctx, "POST", NS + "/services", body)
     expect(st, 201, o)
     if o["spec"]["clusterIP"] in ips:
         errors.append("a Service created after the restart got %s, which %s holds" % (o["spec"]["clusterIP"],
                                                                                    ips[o["spec"]["clusterIP"]]))
+    if node_port(o) in ports:
+        errors.append("a Service created after the restart got nodePort %s, which %s holds" % (node_port(o),
+                                                                                            ports[node_port(o)]))
     acked["after-svc-%d" % rnd] = state_of(o)
     acked_rvs.append(int(o["metadata"]["resourceVersion"]))
     return errors, len(pods["items"]), len(svcs["items"])
