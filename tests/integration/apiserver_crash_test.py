@@ -31,7 +31,6 @@ import os
 import random
 import shutil
 import signal
-import ssl
 import sys
 import tempfile
 import threading
@@ -344,6 +343,7 @@ def main():
     if args.etcd:
         cmd = [args.k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % start_etcd(tmp), "--data-dir", data]
     failed = False
+    watcher, rv0 = None, None  # the round's watch and where it started: checked after the next restart
     try:
         for rnd in range(args.kills + 1):
             log = os.path.join(tmp, "server-%d.log" % rnd)

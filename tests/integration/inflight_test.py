@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """--max-requests-inflight and --max-mutating-requests-inflight, as kube-apiserver's max-in-flight filter: a
-`k8c server` with both limits at 1, a user with a bearer token (not system:masters) and the admin certificate.
+`k8c server` with both limits at 1 (the harness's, k8ctest.run_tests), a user with a bearer token (alice, not
+system:masters) and the admin certificate.
 
   * a burst of creates by the user gets 429 TooManyRequests beyond the limit (a Status with
     details.retryAfterSeconds 1 and a Retry-After: 1 header), every other answer is 201; gets and lists likewise;
@@ -9,42 +10,31 @@
   * watches do not take a place: with watches open, a get still succeeds;
   * apiserver_dropped_requests_total counts the refusals by kind; a bad flag value is refused at start.
 
-Every process started is stopped by PID, also on failure. Usage: inflight_test.py --k8c K8C
+Every process started is stopped by PID, also on failure. Usage: inflight_test.py --k8c K8C [--etcd] [-k NAME]
 """
-import argparse
-import http.client
 import json
 import os
-import shutil
-import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from k8ctest import cleanup, start_server  # noqa: E402
+from k8ctest import run_tests  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
-TOKEN = {"Authorization": "Bearer user-token"}
+TOKEN = {"Authorization": "Bearer secret-token"}  # alice (groups devs, qa) of the harness's token file
 
 
 class Server:
-    def __init__(self, k8c, tmp):
-        data = os.path.join(tmp, "data")
-        tokens = os.path.join(tmp, "tokens.csv")
-        with open(tokens, "w") as f:
-            f.write('user-token,bob,uid-bob,"devs"\n')
-        cmd = [k8c, "server", "--data-dir", data, "--token-auth-file", tokens, "--max-requests-inflight", "1",
-               "--max-mutating-requests-inflight=1"]
-        self.proc, self.port, self.admin, self.log = start_server(cmd, data, os.path.join(tmp, "server.log"))
-        self.anon = ssl.create_default_context(cafile=os.path.join(data, "pki", "ca.crt"))
+    """The harness's cluster as these tests use it: connections as alice (the token, no certificate) or as the
+    admin (system:masters)."""
+
+    def __init__(self, cl):
+        self.cl = cl
 
     def conn(self, admin):
-        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.admin if admin else self.anon,
-                                           timeout=30)
+        return self.cl.conn(anon=not admin)
 
 
 def call(c, method, path, body=None, headers=None):
@@ -167,47 +157,29 @@ def t_metrics_count_refusals(srv):
     assert got.get("mutating", 0) >= 1 and got.get("readOnly", 0) >= 1, got
 
 
-def t_bad_flag(k8c, tmp):
+def t_bad_flag(cl):
     for flag in (["--max-requests-inflight", "x"], ["--max-mutating-requests-inflight=-1"]):
-        p = subprocess.run([k8c, "server", "--data-dir", os.path.join(tmp, "bad")] + flag, capture_output=True,
+        p = subprocess.run([cl.k8c, "server", "--data-dir", os.path.join(cl.tmp, "bad")] + flag, capture_output=True,
                            text=True, timeout=30)
         assert p.returncode == 2 and "invalid value" in p.stderr and "inflight" in p.stderr, (p.returncode, p.stderr)
 
 
+def on_server(t):
+    """t(Server(cl)) under t's name, for run_tests."""
+
+    def run(cl):
+        t(Server(cl))
+
+    run.__name__ = t.__name__
+    return run
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--k8c", required=True)
-    args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="k8c-inflight-")
-    failed = 0
-    try:
-        srv = Server(args.k8c, tmp)
-        for t in (t_creates_beyond_the_limit, t_reads_beyond_the_limit, t_masters_are_never_refused,
-                  t_places_are_given_back, t_watches_take_no_place, t_metrics_count_refusals):
-            try:
-                t(srv)
-                print("ok   %s" % t.__name__)
-            except Exception:  # report every test, then fail
-                failed += 1
-                print("FAIL %s\n%s" % (t.__name__, traceback.format_exc()))
-        try:
-            t_bad_flag(args.k8c, tmp)
-            print("ok   t_bad_flag")
-        except Exception:
-            failed += 1
-            print("FAIL t_bad_flag\n%s" % traceback.format_exc())
-        srv.proc.terminate()
-        srv.proc.wait(30)
-        if srv.proc.returncode != 0:
-            print("server exit code %s" % srv.proc.returncode)
-            failed += 1
-    finally:
-        cleanup()
-        if failed:
-            print(open(os.path.join(tmp, "server.log")).read()[-3000:])
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % failed)
-    return 1 if failed else 0
+    tests = [t_creates_beyond_the_limit, t_reads_beyond_the_limit, t_masters_are_never_refused,
+             t_places_are_given_back, t_watches_take_no_place, t_metrics_count_refusals]
+    return run_tests([on_server(t) for t in tests] + [t_bad_flag], __doc__.split("\n")[0],
+                     prefix="k8c-inflight-", flags=["--max-requests-inflight", "1",
+                                                    "--max-mutating-requests-inflight=1"])
 
 
 if __name__ == "__main__":

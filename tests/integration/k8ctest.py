@@ -114,7 +114,7 @@ def start_etcd(tmp):
 
 
 class Cluster:
-    def __init__(self, k8c, tmp, use_etcd):
+    def __init__(self, k8c, tmp, use_etcd, flags=()):
         self.tmp = tmp
         self.etcd_port = None  # the etcd client port with --etcd (to store raw values)
         data = os.path.join(tmp, "data")
@@ -127,7 +127,7 @@ class Cluster:
             cmd = [k8c, "apiserver", "--etcd-servers", "http://127.0.0.1:%d" % cport]
         else:
             cmd = [k8c, "server"]
-        cmd += ["--data-dir", data, "--token-auth-file", tokens, "--event-ttl", "1s"]
+        cmd += ["--data-dir", data, "--token-auth-file", tokens, "--event-ttl", "1s"] + list(flags)
         self.proc, self.port, self.ctx, self.log = start_server(cmd, data, os.path.join(tmp, "server.log"))
         self.anon = ssl.create_default_context(cafile=os.path.join(data, "pki", "ca.crt"))
 
@@ -202,9 +202,9 @@ class Watch:
 # ---------------------------------------------------------------------------------------------------------- tests
 
 
-def run_tests(tests, description, prefix="k8c-api-"):
-    """Parses --k8c, --etcd and -k, starts a Cluster, runs every test (all of them, reporting each), stops the
-    cluster by PID. Returns the exit code."""
+def run_tests(tests, description, prefix="k8c-api-", flags=()):
+    """Parses --k8c, --etcd and -k, starts a Cluster (its server with flags added), runs every test (all of them,
+    reporting each), stops the cluster by PID. Returns the exit code."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--k8c", required=True)
     ap.add_argument("--etcd", action="store_true")
@@ -213,7 +213,7 @@ def run_tests(tests, description, prefix="k8c-api-"):
     tmp = tempfile.mkdtemp(prefix=prefix)
     passed = failed = 0
     try:
-        cl = Cluster(args.k8c, tmp, args.etcd)
+        cl = Cluster(args.k8c, tmp, args.etcd, flags)
         cl.k8c = args.k8c
         for t in tests:
             if args.k not in t.__name__:
