@@ -45,6 +45,7 @@ struct watch {
     int64_t start_rev; /* watch events after this revision */
     int64_t last_rev;  /* the last revision seen (for bookmarks) */
     json_t *initial;   /* synthetic ADDED objects, sent first */
+    bool initial_text; /* initial holds the objects' kept texts (JSON strings), not objects */
     size_t initial_at; /* how many of them went out */
     bool initial_end;  /* send the initial-events-end bookmark after them */
     bool initial_sent; /* the initial events (and that bookmark) are out */
@@ -223,6 +224,33 @@ stream_full(struct watch *w)
     return true;
 }
 
+/* Sends the ADDED event of an object's kept text: the text as it is, or parsed for a Table watcher. */
+static int
+send_added_text(struct watch *w, const json_t *text)
+{
+    if (w->table) {
+        json_t *o = api_wcache_text_object(text);
+        int rc = o ? send_event(w, "ADDED", o) : -1;
+        json_decref(o);
+        if (!o)
+            end_watch(w);
+        return rc;
+    }
+    static const char head[] = "{\"type\":\"ADDED\",\"object\":";
+    size_t tlen = json_string_length(text), hl = sizeof(head) - 1;
+    char *line = malloc(hl + tlen + 2);
+    if (!line) {
+        end_watch(w);
+        return -1;
+    }
+    memcpy(line, head, hl);
+    memcpy(line + hl, json_string_value(text), tlen);
+    memcpy(line + hl + tlen, "}\n", 2);
+    int rc = send_line(w, line, hl + tlen + 2);
+    free(line);
+    return rc;
+}
+
 /* Sends what is left of the initial ADDED objects (and then the initial-events-end bookmark) up to the high-water
  * mark. Returns whether they are all out. */
 static bool
@@ -233,7 +261,8 @@ send_initial(struct watch *w)
     while (!w->done && w->initial_at < json_array_size(w->initial)) {
         if (stream_full(w))
             return false;
-        if (send_event(w, "ADDED", json_array_get(w->initial, w->initial_at++)) != 0)
+        const json_t *item = json_array_get(w->initial, w->initial_at++);
+        if ((w->initial_text ? send_added_text(w, item) : send_event(w, "ADDED", item)) != 0)
             return false;
     }
     if (w->done)
@@ -344,13 +373,21 @@ on_bookmark_timer(void *arg)
 
 /* --- setup on a worker --- */
 
-/* The synthetic ADDED objects, selected (and converted first for a kind stored in another version). fresh (a
+/* The synthetic ADDED objects, selected (as kept texts; converted first, as objects, for a kind stored in another
+ * version). fresh (a
  * resourceVersion of "": the most recent state) reads them from the store at its current revision, as a LIST
  * does: the cache may not have caught up with a write just acknowledged. Otherwise ("0": any state) they are the
  * cache's. */
 static int
 snapshot(struct watch *w, bool fresh)
 {
+    if (!w->map) { /* the kept texts, selected in place: sent as they are, nothing parsed */
+        int rc = fresh
+                     ? api_wcache_store_texts(w->rq.srv->store, w->key_prefix, w->ls, w->fs, &w->initial, &w->start_rev)
+                     : api_wcache_snapshot_texts(w->cache, w->key_prefix, w->ls, w->fs, &w->initial, &w->start_rev);
+        w->initial_text = rc == 0;
+        return rc;
+    }
     json_t *all;
     bool more;
     int rc = fresh ? api_obj_list(w->rq.srv->store, w->key_prefix, 0, 0, NULL, &all, &w->start_rev, &more)

@@ -309,19 +309,24 @@ text_at(const char *s, size_t n, int64_t rev, struct api_raw_shape *shape, bool 
 static json_t *
 kept_object(const json_t *t)
 {
+    return api_wcache_text_object(t);
+}
+
+json_t *
+api_wcache_text_object(const json_t *t)
+{
     const char *s = json_string_value(t);
     size_t n = json_string_length(t);
     json_t *o = s ? api_raw_parse(s, n, false) : NULL;
     return o || !s ? o : json_loadb(s, n, 0, NULL);
 }
 
-/* Lists the prefix at revision (0: current) into a new key -> kept text map. */
+/* Lists prefix (ending in '/') at revision (0: current) into a new key -> kept text map. */
 static int
-list_all(struct api_wcache *c, int64_t revision, json_t **out, int64_t *list_rev)
+list_texts(struct api_store *s, const char *prefix, int64_t revision, json_t **out, int64_t *list_rev)
 {
-    struct api_store *s = c->reg->store;
-    size_t plen = strlen(c->prefix);
-    char *end = kc_strdup(c->prefix);
+    size_t plen = strlen(prefix);
+    char *end = kc_strdup(prefix);
     json_t *map = json_object();
     char *after = NULL;
     struct api_raw_shape *shape = kc_malloc(sizeof(*shape));
@@ -333,7 +338,7 @@ list_all(struct api_wcache *c, int64_t revision, json_t **out, int64_t *list_rev
     end[plen - 1]++; /* '/' + 1: every key under the prefix */
     for (;;) {
         struct kvs_range_req r = {
-            .key = after ? (struct kvs_buf){ after, strlen(after) + 1 } : (struct kvs_buf){ c->prefix, plen },
+            .key = after ? (struct kvs_buf){ after, strlen(after) + 1 } : (struct kvs_buf){ prefix, plen },
             .range_end = { end, plen },
             .revision = revision,
             .limit = LIST_PAGE,
@@ -347,18 +352,18 @@ list_all(struct api_wcache *c, int64_t revision, json_t **out, int64_t *list_rev
         for (size_t i = 0; rc == 0 && i < resp->n_kvs; i++) {
             const struct kvs_kv *kv = &resp->kvs[i];
             char *key = key_dup(kv);
-            /* parsed once, as the events are, so that only what decodes is kept */
-            json_t *o = decode(kv->value, kv->value_len, kv->mod_revision);
-            json_t *t = o ? kept_text((const char *)kv->value, kv->value_len, kv->mod_revision, o, shape) : NULL;
-            if (!key || (o && !t))
+            /* as the events' texts are made: rewritten in place, parsed only when the scanner refuses them, and
+             * kept only when they are a JSON object */
+            bool bad = false;
+            json_t *t = text_at((const char *)kv->value, kv->value_len, kv->mod_revision, shape, &bad);
+            if (!key || (!t && !bad))
                 rc = -ENOMEM;
             else if (t && json_object_set_new(map, key, t) != 0)
                 rc = -ENOMEM;
-            else if (!o)
+            else if (bad)
                 KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: stored value is not a JSON object", "key=%s", key);
             if (rc != 0 && t && !key)
                 json_decref(t);
-            json_decref(o);
             free(after);
             after = key;
         }
@@ -426,9 +431,9 @@ build(struct api_wcache *c, int64_t revision)
 {
     json_t *map;
     int64_t rev;
-    int rc = list_all(c, revision, &map, &rev);
+    int rc = list_texts(c->reg->store, c->prefix, revision, &map, &rev);
     if (rc != 0 && revision > 0)
-        rc = list_all(c, 0, &map, &rev);
+        rc = list_texts(c->reg->store, c->prefix, 0, &map, &rev);
     if (rc != 0)
         return rc;
     unwatch(c);
@@ -889,6 +894,81 @@ static int
 pair_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct kv_pair *)a)->key, ((const struct kv_pair *)b)->key);
+}
+
+static bool text_matches(const json_t *text, const struct kc_label_selector *ls, const struct kc_field_selector *fs);
+
+/* The texts of map (key -> kept text) that pass the selectors, in key order, as a new array sharing them. */
+static int
+texts_passing(const json_t *map, const struct kc_label_selector *ls, const struct kc_field_selector *fs, json_t **out)
+{
+    json_t *arr = json_array();
+    const char *k;
+    json_t *t;
+    int rc = arr ? 0 : -ENOMEM;
+    json_object_foreach((json_t *)map, k, t)
+    {
+        if (rc == 0 && text_matches(t, ls, fs) && json_array_append(arr, t) != 0)
+            rc = -ENOMEM;
+    }
+    if (rc != 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+int
+api_wcache_store_texts(struct api_store *s, const char *key_prefix, const struct kc_label_selector *ls,
+                       const struct kc_field_selector *fs, json_t **texts, int64_t *rev)
+{
+    json_t *map;
+    int rc = list_texts(s, key_prefix, 0, &map, rev);
+    if (rc == 0) {
+        rc = texts_passing(map, ls, fs, texts);
+        json_decref(map);
+    }
+    return rc;
+}
+
+int
+api_wcache_snapshot_texts(struct api_wcache *c, const char *key_prefix, const struct kc_label_selector *ls,
+                          const struct kc_field_selector *fs, json_t **texts, int64_t *rev)
+{
+    size_t kplen = key_prefix ? strlen(key_prefix) : 0;
+    json_t *map = json_object(); /* the prefix's part of the current objects, sorted by key, sharing the texts */
+    if (!map)
+        return -ENOMEM;
+    pthread_mutex_lock(&c->lock);
+    size_t cap = json_object_size(c->objects), n = 0;
+    struct kv_pair *pairs = kc_malloc((cap ? cap : 1) * sizeof(*pairs));
+    const char *k;
+    json_t *o;
+    json_object_foreach(c->objects, k, o)
+    {
+        if (pairs && (!kplen || strncmp(k, key_prefix, kplen) == 0)) {
+            pairs[n].key = k;
+            pairs[n].obj = o;
+            n++;
+        }
+    }
+    int64_t at = c->rev;
+    int rc = pairs ? 0 : -ENOMEM;
+    if (rc == 0) {
+        qsort(pairs, n, sizeof(*pairs), pair_cmp);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            if (json_object_set(map, pairs[i].key, pairs[i].obj) != 0) /* copies the key, shares the text */
+                rc = -ENOMEM;
+    }
+    pthread_mutex_unlock(&c->lock);
+    free(pairs);
+    if (rc == 0)
+        rc = texts_passing(map, ls, fs, texts); /* unlocked: selectors read the texts, which never change */
+    json_decref(map);
+    if (rc == 0)
+        *rev = at;
+    return rc;
 }
 
 int

@@ -374,6 +374,49 @@ test_byte_bound_counts_the_text(void **state)
     assert_in_range(st.events, 40, 64); /* each counts its ~1.1 KB text and key */
 }
 
+/* The initial events as texts: the cache's own strings (the last event's text, not a copy), selected in place,
+ * sorted by key; from the store at its current revision, the same texts. */
+static void
+test_snapshot_texts(void **state)
+{
+    struct env *e = *state = env_open(0, false);
+    struct api_wcache *c;
+    assert_int_equal(api_wcaches_get(e->reg, PREFIX, 0, &c), 0);
+    put(e, "default", "b", "{\"sel\":\"yes\"}", 1);
+    put(e, "default", "a", "{\"sel\":\"yes\"}", 2);
+    put(e, "default", "c", "{\"sel\":\"no\"}", 3);
+    int64_t last = put(e, "other", "d", "{\"sel\":\"yes\"}", 4);
+    pump_to(c, last);
+    struct kc_label_selector *ls;
+    assert_int_equal(kc_label_selector_parse("sel=yes", &ls, NULL, 0), 0);
+    json_t *texts;
+    int64_t at;
+    assert_int_equal(api_wcache_snapshot_texts(c, PREFIX "default/", ls, NULL, &texts, &at), 0);
+    assert_int_equal(at, last);
+    assert_int_equal(json_array_size(texts), 2); /* a, b: c does not pass, d is in another namespace */
+    assert_int_equal(a_of(json_array_get(texts, 0)), 2);
+    assert_int_equal(a_of(json_array_get(texts, 1)), 1);
+    struct api_wcache_event **evs;
+    size_t n = read_all(c, last - 1, &evs);
+    assert_int_equal(n, 1);
+    json_t *all;
+    assert_int_equal(api_wcache_snapshot_texts(c, NULL, NULL, NULL, &all, &at), 0);
+    assert_int_equal(json_array_size(all), 4);
+    assert_ptr_equal(json_array_get(all, 3), evs[0]->text); /* d's: the event's own string */
+    api_wcache_events_release(evs, n);
+    json_t *stored;
+    int64_t srev;
+    assert_int_equal(api_wcache_store_texts(e->s, PREFIX "default/", ls, NULL, &stored, &srev), 0);
+    assert_int_equal(srev, last);
+    assert_int_equal(json_array_size(stored), 2);
+    for (size_t i = 0; i < 2; i++)
+        assert_true(json_equal(json_array_get(stored, i), json_array_get(texts, i)));
+    json_decref(stored);
+    json_decref(all);
+    json_decref(texts);
+    kc_label_selector_free(ls);
+}
+
 /* Puts keys k0..k(n-1) in one txn: one revision. */
 static int64_t
 put_txn(struct env *e, int n)
@@ -863,6 +906,7 @@ main(void)
         cmocka_unit_test_teardown(test_ring_eviction_and_410_boundary, teardown),
         cmocka_unit_test_teardown(test_prev_shares_the_last_event, teardown),
         cmocka_unit_test_teardown(test_byte_bound_counts_the_text, teardown),
+        cmocka_unit_test_teardown(test_snapshot_texts, teardown),
         cmocka_unit_test_teardown(test_revisions_are_never_split, teardown),
         cmocka_unit_test_teardown(test_selector_transitions, teardown),
         cmocka_unit_test_teardown(test_group_wakes, teardown),
