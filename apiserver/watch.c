@@ -373,11 +373,10 @@ on_bookmark_timer(void *arg)
 
 /* --- setup on a worker --- */
 
-/* The synthetic ADDED objects, selected (as kept texts; converted first, as objects, for a kind stored in another
- * version). fresh (a
- * resourceVersion of "": the most recent state) reads them from the store at its current revision, as a LIST
- * does: the cache may not have caught up with a write just acknowledged. Otherwise ("0": any state) they are the
- * cache's. */
+/* The synthetic ADDED objects, selected: as kept texts, or as objects converted first for a kind stored in another
+ * version. fresh (a resourceVersion of "": the most recent state) reads them from the store at its current
+ * revision, as a LIST does: the cache may not have caught up with a write just acknowledged. Otherwise ("0": any
+ * state) they are the cache's. */
 static int
 snapshot(struct watch *w, bool fresh)
 {
