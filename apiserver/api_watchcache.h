@@ -138,9 +138,10 @@ void api_wcache_stats(struct api_wcache *c, struct api_wcache_stats *out);
 /* The object a kept text (of an event or a snapshot) stands for: a new reference, NULL when memory is short. */
 json_t *api_wcache_text_object(const json_t *text);
 
-/* api_wcache_snapshot as texts: the kept JSON texts (JSON strings, metadata.resourceVersion set) of the current
- * objects under key_prefix that pass the selectors (read in place), sorted by key, as a new array sharing the
- * cache's strings, nothing parsed. Returns 0 or -ENOMEM. */
+/* The current objects under key_prefix (a namespace's prefix or the cache's own; NULL = all) that pass the
+ * selectors (NULL = any; read in place), as their kept JSON texts (JSON strings, metadata.resourceVersion set),
+ * sorted by key, in a new array sharing the cache's strings (nothing parsed), and the revision they are at (watch
+ * from there). Returns 0 or -ENOMEM. */
 int api_wcache_snapshot_texts(struct api_wcache *c, const char *key_prefix, const struct kc_label_selector *ls,
                               const struct kc_field_selector *fs, json_t **texts, int64_t *rev);
 
@@ -148,12 +149,6 @@ int api_wcache_snapshot_texts(struct api_wcache *c, const char *key_prefix, cons
  * recent state: its revision in *rev. Returns 0, -ENOMEM or the store's error. */
 int api_wcache_store_texts(struct api_store *s, const char *key_prefix, const struct kc_label_selector *ls,
                            const struct kc_field_selector *fs, json_t **texts, int64_t *rev);
-
-/* The current objects under key_prefix (a namespace's prefix or the cache's own; NULL = all) that pass the
- * selectors (NULL = any), sorted by key, as a new JSON array of new objects (the cache keeps each current object
- * as its JSON text and parses it here), and the revision they are at (watch from there). Returns 0 or -ENOMEM. */
-int api_wcache_snapshot(struct api_wcache *c, const char *key_prefix, const struct kc_label_selector *ls,
-                        const struct kc_field_selector *fs, json_t **items, int64_t *rev);
 
 /* The events after revision `after`, oldest first, at most about max (whole revisions only: the events of one
  * revision are never split), as a new array of references (*evs, release with api_wcache_events_release) and

@@ -380,25 +380,28 @@ on_bookmark_timer(void *arg)
 static int
 snapshot(struct watch *w, bool fresh)
 {
-    if (!w->map) { /* the kept texts, selected in place: sent as they are, nothing parsed */
-        int rc = fresh
-                     ? api_wcache_store_texts(w->rq.srv->store, w->key_prefix, w->ls, w->fs, &w->initial, &w->start_rev)
-                     : api_wcache_snapshot_texts(w->cache, w->key_prefix, w->ls, w->fs, &w->initial, &w->start_rev);
-        w->initial_text = rc == 0;
-        return rc;
-    }
-    json_t *all;
-    bool more;
-    int rc = fresh ? api_obj_list(w->rq.srv->store, w->key_prefix, 0, 0, NULL, &all, &w->start_rev, &more)
-                   : api_wcache_snapshot(w->cache, w->key_prefix, NULL, NULL, &all, &w->start_rev);
+    /* a kind stored in another version: its selectors name the served version's fields, so they read the objects
+     * once converted */
+    const struct kc_label_selector *ls = w->map ? NULL : w->ls;
+    const struct kc_field_selector *fs = w->map ? NULL : w->fs;
+    json_t *texts;
+    int rc = fresh ? api_wcache_store_texts(w->rq.srv->store, w->key_prefix, ls, fs, &texts, &w->start_rev)
+                   : api_wcache_snapshot_texts(w->cache, w->key_prefix, ls, fs, &texts, &w->start_rev);
     if (rc != 0)
         return rc;
+    if (!w->map) { /* the texts, selected in place: sent as they are, nothing parsed */
+        w->initial = texts;
+        w->initial_text = true;
+        return 0;
+    }
     w->initial = json_array();
     size_t i;
-    json_t *o;
-    json_array_foreach(all, i, o)
+    json_t *t;
+    json_array_foreach(texts, i, t)
     {
-        json_t *c = w->map ? w->map->from_stored(o) : json_incref(o);
+        json_t *o = api_wcache_text_object(t);
+        json_t *c = o ? w->map->from_stored(o) : NULL;
+        json_decref(o);
         if (!c || !w->initial) {
             json_decref(c);
             rc = -ENOMEM;
@@ -408,7 +411,7 @@ snapshot(struct watch *w, bool fresh)
             json_array_append(w->initial, c);
         json_decref(c);
     }
-    json_decref(all);
+    json_decref(texts);
     return rc;
 }
 

@@ -44,8 +44,6 @@ struct api_wcache {
     /* under lock (the pumping thread, the only writer, reads them without it) */
     json_t *objects; /* key -> current object's JSON text (metadata.resourceVersion set) as a JSON string: a
                         tenth of the memory of its parsed tree; parsed when an event or a snapshot needs it */
-    json_t *recent;  /* key -> the object of the key's last put still in the ring (the event's own reference): the
-                        next event's prev without parsing the kept text again, one tree for both events */
     struct api_wcache_event **ring;
     size_t cap, start, count, bytes;
     bool evicted;     /* an event left the ring since the last list */
@@ -272,23 +270,9 @@ shaped_text(const struct api_raw_shape *shape, int64_t rev)
     return t;
 }
 
-/* What the cache keeps of a current object: its JSON text with metadata.resourceVersion = rev, from the stored
- * bytes when they can be rewritten in place, else encoded from obj (the same object, parsed). NULL when memory
- * is short. */
-static json_t *
-kept_text(const char *value, size_t len, int64_t rev, const json_t *obj, struct api_raw_shape *shape)
-{
-    if (api_raw_shape(value, len, shape) == 0)
-        return shaped_text(shape, rev);
-    size_t tlen = 0;
-    char *text = api_raw_dumps(obj, &tlen);
-    json_t *t = text ? json_stringn_nocheck(text, tlen) : NULL;
-    free(text);
-    return t;
-}
-
-/* The text s[0, n) as the cache keeps it at rev (kept_text), parsed only when it cannot be rewritten in place.
- * NULL with *bad set when it is not a JSON object, NULL alone when memory is short. */
+/* What the cache keeps of an object's JSON text s[0, n): the text with metadata.resourceVersion = rev, rewritten
+ * in place, or encoded again from the parsed object when the scanner refuses it. NULL with *bad set when it is not
+ * a JSON object, NULL alone when memory is short. */
 static json_t *
 text_at(const char *s, size_t n, int64_t rev, struct api_raw_shape *shape, bool *bad)
 {
@@ -300,8 +284,11 @@ text_at(const char *s, size_t n, int64_t rev, struct api_raw_shape *shape, bool 
         *bad = true;
         return NULL;
     }
-    json_t *t = kept_text(NULL, 0, rev, o, shape);
+    size_t tlen = 0;
+    char *text = api_raw_dumps(o, &tlen);
     json_decref(o);
+    json_t *t = text ? json_stringn_nocheck(text, tlen) : NULL;
+    free(text);
     return t;
 }
 
@@ -464,7 +451,8 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
     if (b->n_events && !evs)
         return -ENOMEM;
     /* Build the events without the lock: this thread is the only writer of objects. A key changed twice in one
-     * batch finds its first change in `pending`. */
+     * batch finds its first change in `pending`: key -> the text of the batch's last put of it, or null after a
+     * delete. */
     json_t *pending = json_object();
     struct api_raw_shape *shape = kc_malloc(sizeof(*shape));
     if (!pending || !shape) {
@@ -473,8 +461,7 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
         free(evs);
         return -ENOMEM;
     }
-    json_t *texts = json_object(); /* key -> the kept text of the batch's last put of it */
-    int rc = texts ? 0 : -ENOMEM;
+    int rc = 0;
     for (size_t i = 0; i < b->n_events && rc == 0; i++) {
         const struct kvs_event *ke = &b->events[i];
         struct api_wcache_event *e = kc_calloc(1, sizeof(*e));
@@ -505,7 +492,6 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
                 known ? text_at(json_string_value(before), json_string_length(before), e->rev, shape, &bad) : NULL;
             json_decref(before);
             json_object_set_new(pending, key, json_null());
-            json_object_del(texts, key);
             if (!e->text) { /* nothing known of it: nobody could have seen it (or no memory to say it) */
                 rc = known && !bad ? -ENOMEM : 0;
                 event_unref(e);
@@ -529,7 +515,7 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
             }
             e->bytes = ke->kv.key_len + json_string_length(e->text);
             e->prev = before;
-            if (json_object_set(pending, key, e->text) != 0 || json_object_set(texts, key, e->text) != 0) {
+            if (json_object_set(pending, key, e->text) != 0) {
                 evs[n++] = e;
                 rc = -ENOMEM;
                 break;
@@ -540,18 +526,17 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
     free(shape);
     if (rc != 0) {
         json_decref(pending);
-        json_decref(texts);
         api_wcache_events_release(evs, n);
         return rc;
     }
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < n; i++) {
         struct api_wcache_event *e = evs[i];
-        json_t *t = json_object_get(texts, e->key);
+        json_t *t = json_object_get(pending, e->key);
         if (e->deleted)
             json_object_del(c->objects, e->key);
-        else if (t)
-            json_object_set(c->objects, e->key, t); /* the batch's last put of the key */
+        else if (json_is_string(t))
+            json_object_set(c->objects, e->key, t); /* the batch's last put of the key (null: it was deleted) */
         if (ring_push(c, e) != 0) {
             /* cannot keep it: readers before it can no longer be served */
             c->evicted = true;
@@ -569,7 +554,6 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
     c->received += (int64_t)b->n_events;
     pthread_mutex_unlock(&c->lock);
     json_decref(pending);
-    json_decref(texts);
     free(evs);
     if (c->reg->m_events && b->n_events)
         kc_metric_add(c->reg->m_events, (const char *[]){ c->label }, (double)b->n_events);
@@ -887,7 +871,7 @@ api_wcache_stats(struct api_wcache *c, struct api_wcache_stats *out)
 
 struct kv_pair {
     const char *key;
-    json_t *obj;
+    json_t *text;
 };
 
 static int
@@ -949,7 +933,7 @@ api_wcache_snapshot_texts(struct api_wcache *c, const char *key_prefix, const st
     {
         if (pairs && (!kplen || strncmp(k, key_prefix, kplen) == 0)) {
             pairs[n].key = k;
-            pairs[n].obj = o;
+            pairs[n].text = o;
             n++;
         }
     }
@@ -958,7 +942,7 @@ api_wcache_snapshot_texts(struct api_wcache *c, const char *key_prefix, const st
     if (rc == 0) {
         qsort(pairs, n, sizeof(*pairs), pair_cmp);
         for (size_t i = 0; rc == 0 && i < n; i++)
-            if (json_object_set(map, pairs[i].key, pairs[i].obj) != 0) /* copies the key, shares the text */
+            if (json_object_set(map, pairs[i].key, pairs[i].text) != 0) /* copies the key, shares the text */
                 rc = -ENOMEM;
     }
     pthread_mutex_unlock(&c->lock);
@@ -969,56 +953,6 @@ api_wcache_snapshot_texts(struct api_wcache *c, const char *key_prefix, const st
     if (rc == 0)
         *rev = at;
     return rc;
-}
-
-int
-api_wcache_snapshot(struct api_wcache *c, const char *key_prefix, const struct kc_label_selector *ls,
-                    const struct kc_field_selector *fs, json_t **items, int64_t *rev)
-{
-    size_t kplen = key_prefix ? strlen(key_prefix) : 0;
-    json_t *arr = json_array();
-    if (!arr)
-        return -ENOMEM;
-    pthread_mutex_lock(&c->lock);
-    size_t cap = json_object_size(c->objects), n = 0;
-    struct kv_pair *pairs = kc_malloc((cap ? cap : 1) * sizeof(*pairs));
-    if (!pairs) {
-        pthread_mutex_unlock(&c->lock);
-        json_decref(arr);
-        return -ENOMEM;
-    }
-    const char *k;
-    json_t *o;
-    json_object_foreach(c->objects, k, o)
-    {
-        if (!kplen || strncmp(k, key_prefix, kplen) == 0) {
-            pairs[n].key = k;
-            pairs[n].obj = json_incref(o);
-            n++;
-        }
-    }
-    int64_t at = c->rev;
-    /* the keys belong to the map, which may change once unlocked: sort while holding it */
-    qsort(pairs, n, sizeof(*pairs), pair_cmp);
-    pthread_mutex_unlock(&c->lock);
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_t *obj = rc == 0 ? kept_object(pairs[i].obj) : NULL;
-        if (rc == 0 && !obj)
-            rc = -ENOMEM;
-        else if (obj && api_selectors_match(ls, fs, obj) && json_array_append(arr, obj) != 0)
-            rc = -ENOMEM;
-        json_decref(obj);
-        json_decref(pairs[i].obj);
-    }
-    free(pairs);
-    if (rc != 0) {
-        json_decref(arr);
-        return rc;
-    }
-    *items = arr;
-    *rev = at;
-    return 0;
 }
 
 /* The index of the first event with rev > after (count when none). Under lock. */
