@@ -951,6 +951,79 @@ cand_text(struct kc_sb *b, const struct cand *x)
     }
 }
 
+/* Whether s (n bytes) is written as it is both by Go's encoding/json and, inside a JSON string, by jansson: no
+ * quote, backslash, control character, '<', '>', '&', DEL or non-ASCII byte. */
+static bool
+plain_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\' || ch == '<' || ch == '>' || ch == '&')
+            return false;
+    }
+    return true;
+}
+
+/* Whether v is an integer, a boolean or a plain_text string: what key_text_plain writes itself. */
+static bool
+plain_scalar(const json_t *v)
+{
+    return json_is_integer(v) || json_is_boolean(v) ||
+           (json_is_string(v) && plain_text(json_string_value(v), json_string_length(v)));
+}
+
+/* Appends plain scalar v as kc_sb_go_json writes it, the quotes of a string escaped (it goes inside a JSON
+ * string). */
+static void
+plain_scalar_text(struct kc_sb *o, const json_t *v)
+{
+    if (json_is_string(v)) {
+        kc_sb_add(o, "\\\"", 2);
+        kc_sb_add(o, json_string_value(v), json_string_length(v));
+        kc_sb_add(o, "\\\"", 2);
+    } else if (json_is_boolean(v)) {
+        kc_sb_str(o, json_is_true(v) ? "true" : "false");
+    } else {
+        char d[24], *e = d + sizeof(d), *q = e;
+        json_int_t i = json_integer_value(v);
+        unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+        do
+            *--q = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (i < 0)
+            *--q = '-';
+        kc_sb_add(o, q, (size_t)(e - q));
+    }
+}
+
+/* Appends the JSON string of a KEY or VALUE cand's key text (what kc_sb_json_string writes of cand_text's) when
+ * its key values are plain scalars and its key names plain text, the usual case, without building the text
+ * first; false (nothing appended) otherwise. */
+static bool
+item_text_plain(struct kc_sb *o, const struct cand *x)
+{
+    if (x->type == KC_PE_VALUE) {
+        if (!plain_scalar(x->r))
+            return false;
+        kc_sb_add(o, "\"v:", 3);
+        plain_scalar_text(o, x->r);
+        kc_sb_add(o, "\"", 1);
+        return true;
+    }
+    for (size_t k = 0; k < x->nkeys; k++)
+        if (!plain_scalar(x->key[k]) || !plain_text(x->names[k], strlen(x->names[k])))
+            return false;
+    kc_sb_add(o, "\"k:{", 4);
+    for (size_t k = 0; k < x->nkeys; k++) {
+        kc_sb_add(o, k ? ",\\\"" : "\\\"", k ? 3 : 2);
+        kc_sb_str(o, x->names[k]);
+        kc_sb_add(o, "\\\":", 3);
+        plain_scalar_text(o, x->key[k]);
+    }
+    kc_sb_add(o, "}\"", 2);
+    return true;
+}
+
 /* The element of x in set node s (which has room), taking what is below it. */
 static int
 add_elem(struct kc_fieldset *s, const struct cand *x, const struct built *cb, char **text)
@@ -1032,9 +1105,11 @@ build_node_text(struct chg *c, struct cand **ord, size_t n, const struct kc_fiel
                 kc_sb_json_chars(o, x->field, strlen(x->field));
             kc_sb_add(o, "\":", 2);
         } else {
-            c->text.len = 0;
-            cand_text(&c->text, x);
-            kc_sb_json_string(o, c->text.p ? c->text.p : "", c->text.len);
+            if (!item_text_plain(o, x)) {
+                c->text.len = 0;
+                cand_text(&c->text, x);
+                kc_sb_json_string(o, c->text.p ? c->text.p : "", c->text.len);
+            }
             kc_sb_add(o, ":", 1);
         }
         struct built cb;

@@ -353,7 +353,19 @@ static const char obj_daemonset[] =
     "\":true}},\"updateStrategy\":{\"type\":\"OnDelete\"}},\"status\":{\"currentNumberScheduled\":0,\"des"
     "iredNumberScheduled\":null,\"numberMisscheduled\":0,\"numberReady\":0}}";
 
+/* List keys and set values of every kind a key text takes: plain strings, strings with what either encoder
+ * escapes (quote, backslash, '<', '>', '&', DEL, a control character, non-ASCII), negative and large integers,
+ * booleans, reals */
+static const char obj_pod_key_texts[] =
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"finalizers\":[\"a/b\",\"q\\\"\","
+    "\"<x>\",\"&\",\"\\u007f\",\"\\u0001\",\"\\u00e9\",\"\\\\\"]},\"spec\":{\"containers\":[{\"name\":\"c"
+    "\",\"image\":\"i\",\"ports\":[{\"containerPort\":-8080,\"protocol\":\"TCP\"},{\"containerPort\":"
+    "9223372036854775807,\"protocol\":\"U\\\"DP\"},{\"containerPort\":-9223372036854775808},{\"containerPort"
+    "\":80.5,\"protocol\":\"SCTP\"},{\"containerPort\":true,\"protocol\":false}],\"env\":[{\"name\":\"A&B\"},"
+    "{\"name\":\"\\u00e9t\\u00e9\"},{\"name\":\"plain_1\"}]}]}}";
+
 static const struct object objects[] = {
+    { "pod_key_texts", "Pod", obj_pod_key_texts },
     { "bench_pod", "Pod", bench_pod },
     { "raw_pod", "Pod", obj_raw_pod },
     { "pod_lists", "Pod", obj_pod_lists },
