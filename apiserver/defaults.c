@@ -443,10 +443,14 @@ default_volume(json_t *v)
 {
     if (!json_is_object(v))
         return;
-    bool any = false;
-    for (int k = 0; volume_source_keys[k]; k++)
-        if (api_jhas(v, volume_source_keys[k]))
-            any = true;
+    bool any = false; /* a source, from the volume's members (a name and a source, usually) */
+    const char *key;
+    json_t *m;
+    json_object_foreach(v, key, m)
+    {
+        for (int k = 0; volume_source_keys[k] && !any && !json_is_null(m); k++)
+            any = strcmp(key, volume_source_keys[k]) == 0;
+    }
     if (!any)
         json_object_set_new(v, "emptyDir", json_object());
     json_t *s;

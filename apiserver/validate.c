@@ -770,9 +770,23 @@ validate_volume_source(const json_t *vol, const char *path, struct api_errors *e
     int before = e->n;
     char p[API_PATH_MAX], q[API_PATH_MAX];
     int num = 0;
-    for (size_t s = 0; s < sizeof(volume_sources) / sizeof(volume_sources[0]); s++) {
-        const json_t *src = api_jget(vol, volume_sources[s].key);
-        if (!src || json_is_null(src))
+    /* which sources the volume has, from its members (a name and a source, usually) rather than a lookup of each
+     * of the thirty; then in upstream's order */
+    enum { NSOURCES = sizeof(volume_sources) / sizeof(volume_sources[0]) };
+    const json_t *present[NSOURCES] = { 0 };
+    const char *member;
+    json_t *val;
+    json_object_foreach((json_t *)vol, member, val)
+    {
+        for (size_t s = 0; s < NSOURCES && !json_is_null(val); s++)
+            if (streq(member, volume_sources[s].key)) {
+                present[s] = val;
+                break;
+            }
+    }
+    for (size_t s = 0; s < NSOURCES; s++) {
+        const json_t *src = present[s];
+        if (!src)
             continue;
         if (num > 0) {
             api_err_forbidden(e, CH(p, path, volume_sources[s].err_child), "may not specify more than 1 volume type");

@@ -774,6 +774,11 @@ static const struct vcase pod_cases[] = {
       POD("{'volumes':[{'name':'v','emptyDir':{},'configMap':{'name':'cm'}}],'containers':[" CTR "]}"),
       NULL,
       { "spec.volumes[0].configMap: Forbidden: may not specify more than 1 volume type" } },
+    { __LINE__, /* upstream's order of the sources, not the body's; a null source is none */
+      &R_POD,
+      POD("{'volumes':[{'name':'v','configMap':{'name':'cm'},'secret':null,'emptyDir':{}}],'containers':[" CTR "]}"),
+      NULL,
+      { "spec.volumes[0].configMap: Forbidden: may not specify more than 1 volume type" } },
     { __LINE__,
       &R_POD,
       POD("{'volumes':[{'name':'v','hostPath':{'path':''}}],'containers':[" CTR "]}"),
