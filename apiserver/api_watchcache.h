@@ -32,8 +32,9 @@ struct kc_field_selector;
 struct api_wcache_config {
     size_t max_events; /* ring bound in events; 0 = API_WCACHE_EVENTS */
     size_t max_bytes;  /* ring bound in the memory its events hold, as counted: each event's key and text (a
-                          previous state is the previous event's text or the kept one, shared), a delete 512 more;
-                          the encoded lines readers add are not counted; 0 = API_WCACHE_BYTES */
+                          previous state is the previous event's text or the kept one, shared), a delete 512 more,
+                          and the encoded lines readers may add (each view's, counted when the event comes);
+                          0 = API_WCACHE_BYTES */
     int retry_ms;      /* wait before retrying a failed re-watch or relist; 0 = API_WCACHE_RETRY */
     bool no_thread;    /* no thread per cache: the caller drives each cache with api_wcache_pump (tests) */
 };

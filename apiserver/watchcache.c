@@ -84,6 +84,25 @@ struct api_wcache_line {
     char text[];
 };
 
+/* What a line of an n-byte text holds at most: its header, {"type":"MODIFIED","object": and }\n around the text,
+ * and for a LEFT line the digits its resourceVersion may gain. */
+#define LINE_BYTES(n) (sizeof(struct api_wcache_line) + 32 + 20 + (n))
+
+/* The bytes event e counts against max_bytes: its key and text, and every line its views can make (readers make
+ * them later, so they are counted before; api_wcache_event_view says which): a delete's DELETED; a put's ADDED,
+ * with a previous state LEFT of that, and for a change of a known object MODIFIED. */
+static size_t
+event_bytes(const struct api_wcache_event *e, size_t key_len)
+{
+    size_t text = json_string_length(e->text);
+    if (e->deleted)
+        return DELETE_BYTES + key_len + text + LINE_BYTES(text);
+    size_t n = key_len + text + LINE_BYTES(text);
+    if (e->prev)
+        n += LINE_BYTES(json_string_length(e->prev)) + (e->created ? 0 : LINE_BYTES(text));
+    return n;
+}
+
 static void
 event_unref(struct api_wcache_event *e)
 {
@@ -499,7 +518,7 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
                     break;
                 continue;
             }
-            e->bytes = DELETE_BYTES + ke->kv.key_len + json_string_length(e->text);
+            e->bytes = event_bytes(e, ke->kv.key_len);
         } else {
             e->created = ke->kv.create_revision == ke->kv.mod_revision;
             e->text = text_at((const char *)ke->kv.value, ke->kv.value_len, e->rev, shape, &bad);
@@ -513,8 +532,8 @@ apply(struct api_wcache *c, const struct kvs_watch_batch *b)
                 KC_LOG(KC_LOG_WARN, "apiserver", "watch cache: stored value is not a JSON object", "key=%s", key);
                 continue;
             }
-            e->bytes = ke->kv.key_len + json_string_length(e->text);
             e->prev = before;
+            e->bytes = event_bytes(e, ke->kv.key_len);
             if (json_object_set(pending, key, e->text) != 0) {
                 evs[n++] = e;
                 rc = -ENOMEM;

@@ -374,8 +374,9 @@ test_prev_shares_the_last_event(void **state)
     api_wcache_events_release(evs, n);
 }
 
-/* The byte bound counts what an event holds: its key and text (no parsed tree is kept), so a ring of ~1 KB objects
- * under a 64 KB bound keeps fifty-odd of them. */
+/* The byte bound counts what an event holds: its key and text (no parsed tree is kept) and the lines its views can
+ * make (a change of a known object: ADDED, MODIFIED, LEFT), so a ring of changes of a ~1 KB object under a 64 KB
+ * bound keeps thirteen-odd of them; the lines every view makes fit in what was counted. */
 static void
 test_byte_bound_counts_the_text(void **state)
 {
@@ -392,8 +393,27 @@ test_byte_bound_counts_the_text(void **state)
     struct api_wcache_stats st;
     api_wcache_stats(c, &st);
     assert_true(st.bytes <= cfg.max_bytes);
-    assert_true(st.bytes >= st.events * 1000);
-    assert_in_range(st.events, 40, 64); /* each counts its ~1.1 KB text and key */
+    assert_true(st.bytes >= st.events * 4 * 1000);
+    assert_in_range(st.events, 10, 16); /* each counts its ~1.1 KB text and key, and three lines of as much */
+    struct api_wcache_event **evs = NULL;
+    size_t n_ev = 0;
+    int64_t oldest;
+    assert_int_equal(api_wcache_read(c, st.oldest, 0, &evs, &n_ev, &oldest), 0);
+    assert_int_equal(n_ev, st.events);
+    size_t made = 0;
+    for (size_t i = 0; i < n_ev; i++) {
+        made += strlen(evs[i]->key) + json_string_length(evs[i]->text);
+        for (int v = 0; v < API_WCACHE_NVIEWS; v++) {
+            const char *line;
+            size_t len;
+            if (v == API_WCACHE_DELETED || api_wcache_event_line(evs[i], (enum api_wcache_view)v, &line, &len) != 0)
+                continue; /* DELETED is a delete's only view; a put has the other three */
+            made += len;
+        }
+    }
+    api_wcache_events_release(evs, n_ev);
+    assert_true(made > 3 * 1000 * st.events);
+    assert_true(made <= st.bytes);
 }
 
 /* The initial events as texts: the cache's own strings (the last event's text, not a copy), selected in place,
