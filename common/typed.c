@@ -7,6 +7,7 @@
 #include "kc_fault.h"
 #include "kc_json.h"
 #include "kc_schema.h"
+#include "kc_str.h"
 #include "kc_typed.h"
 
 #include <errno.h>
@@ -964,7 +965,7 @@ plain_text(const char *s, size_t n)
     return true;
 }
 
-/* Whether v is an integer, a boolean or a plain_text string: what key_text_plain writes itself. */
+/* Whether v is an integer, a boolean or a plain_text string: what item_text_plain writes itself. */
 static bool
 plain_scalar(const json_t *v)
 {
@@ -984,14 +985,7 @@ plain_scalar_text(struct kc_sb *o, const json_t *v)
     } else if (json_is_boolean(v)) {
         kc_sb_str(o, json_is_true(v) ? "true" : "false");
     } else {
-        char d[24], *e = d + sizeof(d), *q = e;
-        json_int_t i = json_integer_value(v);
-        unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
-        do
-            *--q = (char)('0' + u % 10);
-        while ((u /= 10) != 0);
-        if (i < 0)
-            *--q = '-';
+        char d[24], *e = d + sizeof(d), *q = kc_i64_digits(e, json_integer_value(v));
         kc_sb_add(o, q, (size_t)(e - q));
     }
 }
