@@ -240,6 +240,20 @@ bool api_jint(const json_t *obj, const char *key, long long *out); /* integer (o
  * canonical form). On failure writes upstream's parse message into err (when given) and returns the kc error. */
 int api_quantity(const json_t *v, struct kc_quantity *q, char *str, size_t strlen_, char *err, size_t errlen);
 
+/* ---- pod volume sources ---- */
+
+/* The volume sources in upstream's check order (validateVolumeSource; defaulting's "no source: emptyDir" checks
+ * the same names): key, and the child upstream names in the "more than 1 volume type" error (its own spellings,
+ * typos included). */
+#define API_VOLUME_SOURCES 30
+struct api_volume_source {
+    const char *key, *err_child;
+};
+extern const struct api_volume_source api_volume_sources[API_VOLUME_SOURCES];
+/* present[i]: vol's member api_volume_sources[i].key when it is there and not null, else NULL; found from vol's
+ * members (a name and a source, usually) rather than by a lookup of each source. Returns how many it has. */
+int api_volume_sources_of(const json_t *vol, const json_t *present[API_VOLUME_SOURCES]);
+
 /* ---- label selectors ---- */
 
 /* metav1 ValidateLabelSelector (AllowInvalidLabelValueInSelector false): matchLabels as labels, each

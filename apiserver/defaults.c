@@ -404,54 +404,13 @@ default_pvc_spec(json_t *spec)
     canon_resources(api_jobj(spec, "resources"));
 }
 
-static const char *const volume_source_keys[] = {
-    "emptyDir",
-    "hostPath",
-    "gitRepo",
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "secret",
-    "nfs",
-    "iscsi",
-    "glusterfs",
-    "flocker",
-    "persistentVolumeClaim",
-    "rbd",
-    "cinder",
-    "cephfs",
-    "quobyte",
-    "downwardAPI",
-    "fc",
-    "flexVolume",
-    "configMap",
-    "azureFile",
-    "vsphereVolume",
-    "photonPersistentDisk",
-    "portworxVolume",
-    "azureDisk",
-    "storageos",
-    "projected",
-    "scaleIO",
-    "csi",
-    "ephemeral",
-    "image",
-    NULL,
-};
-
 static void
 default_volume(json_t *v)
 {
     if (!json_is_object(v))
         return;
-    bool any = false; /* a source, from the volume's members (a name and a source, usually) */
-    const char *key;
-    json_t *m;
-    json_object_foreach(v, key, m)
-    {
-        for (int k = 0; volume_source_keys[k] && !any && !json_is_null(m); k++)
-            any = strcmp(key, volume_source_keys[k]) == 0;
-    }
-    if (!any)
+    const json_t *present[API_VOLUME_SOURCES];
+    if (api_volume_sources_of(v, present) == 0)
         json_object_set_new(v, "emptyDir", json_object());
     json_t *s;
     if ((s = api_jobj(v, "secret")))

@@ -973,6 +973,60 @@ api_quantity(const json_t *v, struct kc_quantity *q, char *str, size_t strlen_, 
     return 0;
 }
 
+/* ---- pod volume sources ---- */
+
+const struct api_volume_source api_volume_sources[API_VOLUME_SOURCES] = {
+    { "emptyDir", "emptyDir" },
+    { "hostPath", "hostPath" },
+    { "gitRepo", "gitRepo" },
+    { "gcePersistentDisk", "gcePersistentDisk" },
+    { "awsElasticBlockStore", "awsElasticBlockStore" },
+    { "secret", "secret" },
+    { "nfs", "nfs" },
+    { "iscsi", "iscsi" },
+    { "glusterfs", "glusterfs" },
+    { "flocker", "flocker" },
+    { "persistentVolumeClaim", "persistentVolumeClaim" },
+    { "rbd", "rbd" },
+    { "cinder", "cinder" },
+    { "cephfs", "cephFS" },
+    { "quobyte", "quobyte" },
+    { "downwardAPI", "downwarAPI" },
+    { "fc", "fc" },
+    { "flexVolume", "flexVolume" },
+    { "configMap", "configMap" },
+    { "azureFile", "azureFile" },
+    { "vsphereVolume", "vsphereVolume" },
+    { "photonPersistentDisk", "photonPersistentDisk" },
+    { "portworxVolume", "portworxVolume" },
+    { "azureDisk", "azureDisk" },
+    { "storageos", "storageos" },
+    { "projected", "projected" },
+    { "scaleIO", "scaleIO" },
+    { "csi", "csi" },
+    { "ephemeral", "ephemeral" },
+    { "image", "image" },
+};
+
+int
+api_volume_sources_of(const json_t *vol, const json_t *present[API_VOLUME_SOURCES])
+{
+    int n = 0;
+    memset(present, 0, API_VOLUME_SOURCES * sizeof(*present));
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)vol, key, v)
+    {
+        for (size_t i = 0; i < API_VOLUME_SOURCES && !json_is_null(v); i++)
+            if (strcmp(key, api_volume_sources[i].key) == 0) {
+                present[i] = v;
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
 /* ---- labels and selectors (apis/meta/v1/validation) ---- */
 
 static void

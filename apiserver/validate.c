@@ -623,43 +623,6 @@ vols_find(const struct vols *vs, const char *name)
     return NULL;
 }
 
-/* The volume sources in upstream's check order; the second name is the child upstream uses in the "more than
- * 1 volume type" error (upstream's own spellings, typos included). */
-static const struct {
-    const char *key, *err_child;
-} volume_sources[] = {
-    { "emptyDir", "emptyDir" },
-    { "hostPath", "hostPath" },
-    { "gitRepo", "gitRepo" },
-    { "gcePersistentDisk", "gcePersistentDisk" },
-    { "awsElasticBlockStore", "awsElasticBlockStore" },
-    { "secret", "secret" },
-    { "nfs", "nfs" },
-    { "iscsi", "iscsi" },
-    { "glusterfs", "glusterfs" },
-    { "flocker", "flocker" },
-    { "persistentVolumeClaim", "persistentVolumeClaim" },
-    { "rbd", "rbd" },
-    { "cinder", "cinder" },
-    { "cephfs", "cephFS" },
-    { "quobyte", "quobyte" },
-    { "downwardAPI", "downwarAPI" },
-    { "fc", "fc" },
-    { "flexVolume", "flexVolume" },
-    { "configMap", "configMap" },
-    { "azureFile", "azureFile" },
-    { "vsphereVolume", "vsphereVolume" },
-    { "photonPersistentDisk", "photonPersistentDisk" },
-    { "portworxVolume", "portworxVolume" },
-    { "azureDisk", "azureDisk" },
-    { "storageos", "storageos" },
-    { "projected", "projected" },
-    { "scaleIO", "scaleIO" },
-    { "csi", "csi" },
-    { "ephemeral", "ephemeral" },
-    { "image", "image" },
-};
-
 static void validate_pvc_spec(const json_t *spec, const char *path, struct api_errors *e);
 
 static void
@@ -770,30 +733,19 @@ validate_volume_source(const json_t *vol, const char *path, struct api_errors *e
     int before = e->n;
     char p[API_PATH_MAX], q[API_PATH_MAX];
     int num = 0;
-    /* which sources the volume has, from its members (a name and a source, usually) rather than a lookup of each
-     * of the thirty; then in upstream's order */
-    enum { NSOURCES = sizeof(volume_sources) / sizeof(volume_sources[0]) };
-    const json_t *present[NSOURCES] = { 0 };
-    const char *member;
-    json_t *val;
-    json_object_foreach((json_t *)vol, member, val)
-    {
-        for (size_t s = 0; s < NSOURCES && !json_is_null(val); s++)
-            if (streq(member, volume_sources[s].key)) {
-                present[s] = val;
-                break;
-            }
-    }
-    for (size_t s = 0; s < NSOURCES; s++) {
+    const json_t *present[API_VOLUME_SOURCES];
+    api_volume_sources_of(vol, present);
+    for (size_t s = 0; s < API_VOLUME_SOURCES; s++) { /* in upstream's order */
         const json_t *src = present[s];
         if (!src)
             continue;
         if (num > 0) {
-            api_err_forbidden(e, CH(p, path, volume_sources[s].err_child), "may not specify more than 1 volume type");
+            api_err_forbidden(e, CH(p, path, api_volume_sources[s].err_child),
+                              "may not specify more than 1 volume type");
             continue;
         }
         num++;
-        const char *key = volume_sources[s].key;
+        const char *key = api_volume_sources[s].key;
         CH(p, path, key);
         if (streq(key, "emptyDir")) {
             const json_t *sl = api_jget(src, "sizeLimit");
