@@ -254,6 +254,25 @@ extern const struct api_volume_source api_volume_sources[API_VOLUME_SOURCES];
  * members (a name and a source, usually) rather than by a lookup of each source. Returns how many it has. */
 int api_volume_sources_of(const json_t *vol, const json_t *present[API_VOLUME_SOURCES]);
 
+/* ---- duplicate checks ---- */
+
+/* The strings a duplicate check has seen (names in a list, paths, keys). The first API_SEEN_SMALL, up to
+ * API_SEEN_BYTES bytes together, are kept here and compared one by one (a pod's lists are short); past that they
+ * move to a jansson object. Zero-initialise; api_seen_free when done. */
+#define API_SEEN_SMALL 16
+#define API_SEEN_BYTES 512
+struct api_seen {
+    size_t n, used;
+    uint16_t off[API_SEEN_SMALL], len[API_SEEN_SMALL];
+    char buf[API_SEEN_BYTES];
+    json_t *big;
+};
+/* Adds key; true when it was added before. (Out of memory, it forgets keys, never reports false duplicates.) */
+bool api_seen_add(struct api_seen *s, const char *key);
+/* Whether key was added (without adding it). */
+bool api_seen_has(const struct api_seen *s, const char *key);
+void api_seen_free(struct api_seen *s);
+
 /* ---- label selectors ---- */
 
 /* metav1 ValidateLabelSelector (AllowInvalidLabelValueInSelector false): matchLabels as labels, each

@@ -1018,13 +1018,58 @@ api_volume_sources_of(const json_t *vol, const json_t *present[API_VOLUME_SOURCE
     json_object_foreach((json_t *)vol, key, v)
     {
         for (size_t i = 0; i < API_VOLUME_SOURCES && !json_is_null(v); i++)
-            if (strcmp(key, api_volume_sources[i].key) == 0) {
+            if (key[0] == api_volume_sources[i].key[0] && strcmp(key, api_volume_sources[i].key) == 0) {
                 present[i] = v;
                 n++;
                 break;
             }
     }
     return n;
+}
+
+/* ---- duplicate checks ---- */
+
+bool
+api_seen_has(const struct api_seen *s, const char *key)
+{
+    size_t len = strlen(key);
+    if (s->big)
+        return json_object_getn(s->big, key, len) != NULL;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->len[i] == len && memcmp(s->buf + s->off[i], key, len) == 0)
+            return true;
+    return false;
+}
+
+bool
+api_seen_add(struct api_seen *s, const char *key)
+{
+    if (api_seen_has(s, key))
+        return true;
+    size_t len = strlen(key);
+    if (!s->big) {
+        if (s->n < API_SEEN_SMALL && len <= API_SEEN_BYTES - s->used) {
+            memcpy(s->buf + s->used, key, len);
+            s->off[s->n] = (uint16_t)s->used;
+            s->len[s->n++] = (uint16_t)len;
+            s->used += len;
+            return false;
+        }
+        if (!(s->big = json_object()))
+            return false;
+        for (size_t i = 0; i < s->n; i++)
+            json_object_setn_new(s->big, s->buf + s->off[i], s->len[i], json_true());
+    }
+    json_object_setn_new(s->big, key, len, json_true());
+    return false;
+}
+
+void
+api_seen_free(struct api_seen *s)
+{
+    json_decref(s->big);
+    s->big = NULL;
+    s->n = s->used = 0;
 }
 
 /* ---- labels and selectors (apis/meta/v1/validation) ---- */

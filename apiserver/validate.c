@@ -655,7 +655,7 @@ validate_projected(const json_t *pj, const char *path, struct api_errors *e)
     size_t i;
     json_t *src;
     /* paths across sources must be unique */
-    json_t *seen = json_object();
+    struct api_seen seen = { 0 };
     json_array_foreach(api_jarr(pj, "sources"), i, src)
     {
         IX(sp, CH(p, path, "sources"), i);
@@ -677,10 +677,8 @@ validate_projected(const json_t *pj, const char *path, struct api_errors *e)
                 validate_key_to_path(it, IX(ip, CH(r, q, "items"), j), e);
                 const char *ipath = str_or(it, "path", "");
                 if (*ipath) {
-                    if (seen && api_jget(seen, ipath))
+                    if (api_seen_add(&seen, ipath))
                         api_err_invalid_str(e, path, str_or(s, "name", ""), "conflicting duplicate paths");
-                    else if (seen)
-                        json_object_set_new(seen, ipath, json_true());
                 }
             }
         }
@@ -694,10 +692,8 @@ validate_projected(const json_t *pj, const char *path, struct api_errors *e)
                 validate_downward_file(f, CH(q, sp, "downwardAPI"), e);
                 const char *fpath = str_or(f, "path", "");
                 if (*fpath) {
-                    if (seen && api_jget(seen, fpath))
+                    if (api_seen_add(&seen, fpath))
                         api_err_invalid_str(e, path, fpath, "conflicting duplicate paths");
-                    else if (seen)
-                        json_object_set_new(seen, fpath, json_true());
                 }
             }
         }
@@ -723,7 +719,7 @@ validate_projected(const json_t *pj, const char *path, struct api_errors *e)
         if (n > 1)
             api_err_forbidden(e, sp, "may not specify more than 1 volume type per source");
     }
-    json_decref(seen);
+    api_seen_free(&seen);
 }
 
 /* validateVolumeSource for one volume; returns the number of errors it added. */
@@ -880,7 +876,7 @@ validate_container_ports(const json_t *ports, const char *path, struct api_error
     char p[API_PATH_MAX], q[API_PATH_MAX];
     size_t i;
     json_t *port;
-    json_t *names = json_object();
+    struct api_seen names = { 0 };
     json_array_foreach(ports, i, port)
     {
         IX(p, path, i);
@@ -888,13 +884,10 @@ validate_container_ports(const json_t *ports, const char *path, struct api_error
         if (*name) {
             struct api_msgs m;
             api_msgs_port_name(name, &m);
-            if (m.n) {
+            if (m.n)
                 api_err_invalid_each(e, CH(q, p, "name"), name, &m);
-            } else if (names && api_jget(names, name)) {
+            else if (api_seen_add(&names, name))
                 api_err_duplicate_str(e, CH(q, p, "name"), name);
-            } else if (names) {
-                json_object_set_new(names, name, json_true());
-            }
         }
         long long cp = 0, hp = 0;
         api_jint(port, "containerPort", &cp);
@@ -906,7 +899,7 @@ validate_container_ports(const json_t *ports, const char *path, struct api_error
             api_err_invalid_int(e, CH(q, p, "hostPort"), hp, RANGE_PORT);
         check_enum(port, "protocol", CH(q, p, "protocol"), protocols, true, e);
     }
-    json_decref(names);
+    api_seen_free(&names);
 }
 
 static void
@@ -1024,7 +1017,7 @@ validate_volume_mounts(const json_t *mounts, const struct vols *vols, const json
     char p[API_PATH_MAX], q[API_PATH_MAX];
     size_t i;
     json_t *mnt;
-    json_t *points = json_object();
+    struct api_seen points = { 0 };
     json_array_foreach(mounts, i, mnt)
     {
         IX(p, path, i);
@@ -1035,10 +1028,8 @@ validate_volume_mounts(const json_t *mounts, const struct vols *vols, const json
             api_err_not_found_str(e, CH(q, p, "name"), name, NULL);
         if (!*mp)
             api_err_required(e, CH(q, p, "mountPath"), "");
-        if (points && api_jget(points, mp))
+        if (api_seen_add(&points, mp))
             api_err_invalid_str(e, CH(q, p, "mountPath"), mp, "must be unique");
-        if (points)
-            json_object_set_new(points, mp, json_true());
         const char *sub = str_or(mnt, "subPath", ""), *subx = str_or(mnt, "subPathExpr", "");
         if (*sub)
             validate_local_descending_path(sub, CH(q, path, "subPath"), e);
@@ -1077,7 +1068,7 @@ validate_volume_mounts(const json_t *mounts, const struct vols *vols, const json
             }
         }
     }
-    json_decref(points);
+    api_seen_free(&points);
 }
 
 static const char *const pull_policies[] = { "Always", "IfNotPresent", "Never", NULL };
@@ -1256,14 +1247,12 @@ validate_resize_policy(const json_t *list, const char *path, const char *restart
     json_t *pol;
     static const char *const res[] = { "cpu", "memory", NULL };
     static const char *const pols[] = { "NotRequired", "RestartContainer", NULL };
-    json_t *seen = json_object();
+    struct api_seen seen = { 0 };
     json_array_foreach(list, i, pol)
     {
         const char *rn = str_or(pol, "resourceName", ""), *rp = str_or(pol, "restartPolicy", "");
-        if (seen && api_jget(seen, rn))
+        if (api_seen_add(&seen, rn))
             api_err_duplicate_str(e, IX(p, path, i), rn);
-        if (seen)
-            json_object_set_new(seen, rn, json_true());
         if (!*rn)
             api_err_required(e, path, "");
         else if (!in_list(rn, res))
@@ -1275,7 +1264,7 @@ validate_resize_policy(const json_t *list, const char *path, const char *restart
         if (streq(restart, "Never") && !streq(rp, "NotRequired"))
             api_err_invalid_str(e, path, rp, "must be 'NotRequired' when `restartPolicy` is 'Never'");
     }
-    json_decref(seen);
+    api_seen_free(&seen);
 }
 
 /* validateContainerCommon */
@@ -1303,29 +1292,24 @@ validate_container_common(const json_t *c, const struct vols *vols, const char *
     validate_container_security_context(api_jobj(c, "securityContext"), CH(p, path, "securityContext"), e);
 }
 
-/* checkHostPortConflicts over containers (each "<protocol>/<hostIP>/<port>" once). */
+/* checkHostPortConflicts's loop body for container c, path[ci] (each "<protocol>/<hostIP>/<port>" once). */
 static void
-host_port_conflicts(const json_t *containers, const char *path, json_t *seen, struct api_errors *e)
+host_port_conflicts(const json_t *c, const char *path, size_t ci, struct api_seen *seen, struct api_errors *e)
 {
     char p[API_PATH_MAX], q[API_PATH_MAX];
-    size_t ci, pi;
-    json_t *c, *port;
-    json_array_foreach(containers, ci, c)
+    size_t pi;
+    json_t *port;
+    json_array_foreach(api_jarr(c, "ports"), pi, port)
     {
-        json_array_foreach(api_jarr(c, "ports"), pi, port)
-        {
-            long long hp = 0;
-            if (!api_jint(port, "hostPort", &hp) || hp == 0)
-                continue;
-            char key[300];
-            snprintf(key, sizeof(key), "%s/%s/%lld", str_or(port, "protocol", ""), str_or(port, "hostIP", ""), hp);
-            IX(q, CH(p, IX(p, path, ci), "ports"), pi);
-            CH(p, q, "hostPort");
-            if (seen && api_jget(seen, key))
-                api_err_duplicate_str(e, p, key);
-            else if (seen)
-                json_object_set_new(seen, key, json_true());
-        }
+        long long hp = 0;
+        if (!api_jint(port, "hostPort", &hp) || hp == 0)
+            continue;
+        char key[300];
+        snprintf(key, sizeof(key), "%s/%s/%lld", str_or(port, "protocol", ""), str_or(port, "hostIP", ""), hp);
+        IX(q, CH(p, IX(p, path, ci), "ports"), pi);
+        CH(p, q, "hostPort");
+        if (api_seen_add(seen, key))
+            api_err_duplicate_str(e, p, key);
     }
 }
 
@@ -1338,7 +1322,7 @@ validate_containers(const json_t *containers, const struct vols *vols, const cha
         api_err_required(e, path, "");
         return;
     }
-    json_t *names = json_object();
+    struct api_seen names = { 0 };
     size_t i;
     json_t *c;
     json_array_foreach(containers, i, c)
@@ -1346,10 +1330,8 @@ validate_containers(const json_t *containers, const struct vols *vols, const cha
         IX(p, path, i);
         validate_container_common(c, vols, restart, p, e);
         const char *name = str_or(c, "name", "");
-        if (names && api_jget(names, name))
+        if (api_seen_add(&names, name))
             api_err_duplicate_str(e, CH(q, p, "name"), name);
-        else if (names)
-            json_object_set_new(names, name, json_true());
         if (api_jobj(c, "lifecycle"))
             validate_lifecycle(api_jobj(c, "lifecycle"), grace, have_grace, CH(q, p, "lifecycle"), e);
         validate_probe(api_jobj(c, "livenessProbe"), PROBE_LIVENESS, grace, have_grace, CH(q, p, "livenessProbe"), e);
@@ -1359,10 +1341,13 @@ validate_containers(const json_t *containers, const struct vols *vols, const cha
         if (api_jhas(c, "restartPolicy"))
             api_err_forbidden(e, CH(q, p, "restartPolicy"), "may not be set for non-init containers");
     }
-    json_t *seen = json_object();
-    host_port_conflicts(containers, path, seen, e);
-    json_decref(seen);
-    json_decref(names);
+    struct api_seen seen = { 0 };
+    json_array_foreach(containers, i, c)
+    {
+        host_port_conflicts(c, path, i, &seen, e);
+    }
+    api_seen_free(&seen);
+    api_seen_free(&names);
 }
 
 static void
@@ -1370,13 +1355,12 @@ validate_init_containers(const json_t *inits, const json_t *regular, const struc
                          long long grace, bool have_grace, const char *path, struct api_errors *e)
 {
     char p[API_PATH_MAX], q[API_PATH_MAX];
-    json_t *names = json_object();
+    struct api_seen names = { 0 };
     size_t i;
     json_t *c;
     json_array_foreach(regular, i, c)
     {
-        if (names)
-            json_object_set_new(names, str_or(c, "name", ""), json_true());
+        api_seen_add(&names, str_or(c, "name", ""));
     }
     json_array_foreach(inits, i, c)
     {
@@ -1391,18 +1375,11 @@ validate_init_containers(const json_t *inits, const json_t *regular, const struc
             always = streq(rp, "Always");
         }
         const char *name = str_or(c, "name", "");
-        if (names && api_jget(names, name))
+        if (*name ? api_seen_add(&names, name) : api_seen_has(&names, name))
             api_err_duplicate_str(e, CH(q, p, "name"), name);
-        else if (names && *name)
-            json_object_set_new(names, name, json_true());
-        json_t *one = json_array();
-        if (one) {
-            json_array_append(one, c);
-            json_t *seen = json_object();
-            host_port_conflicts(one, path, seen, e);
-            json_decref(seen);
-            json_decref(one);
-        }
+        struct api_seen seen = { 0 }; /* upstream checks each init container alone, as its list's item 0 */
+        host_port_conflicts(c, path, 0, &seen, e);
+        api_seen_free(&seen);
         if (always) {
             if (api_jobj(c, "lifecycle"))
                 validate_lifecycle(api_jobj(c, "lifecycle"), grace, have_grace, CH(q, p, "lifecycle"), e);
@@ -1420,7 +1397,7 @@ validate_init_containers(const json_t *inits, const json_t *regular, const struc
                                       "may not be set for init containers without restartPolicy=Always");
         }
     }
-    json_decref(names);
+    api_seen_free(&names);
 }
 
 /* ---- tolerations, affinity, dns, spread ---- */
@@ -1795,7 +1772,7 @@ validate_pod_security_context(const json_t *sc, const json_t *spec, const char *
     if (api_jbool(spec, "shareProcessNamespace", &share) && share && api_jbool(spec, "hostPID", &hostpid) && hostpid)
         api_err_invalid_raw(e, CH(p, path, "shareProcessNamespace"), "true",
                             "ShareProcessNamespace and HostPID cannot both be enabled");
-    json_t *names = json_object();
+    struct api_seen names = { 0 };
     json_t *s;
     json_array_foreach(api_jarr(sc, "sysctls"), i, s)
     {
@@ -1803,6 +1780,7 @@ validate_pod_security_context(const json_t *sc, const json_t *spec, const char *
         char np[API_PATH_MAX];
         CH(np, q, "name");
         const char *n = str_or(s, "name", "");
+        bool dup = api_seen_add(&names, n);
         /* (SysctlSegmentFmt[./])*SysctlSegmentFmt with segments [a-z0-9]([-_a-z0-9]*[a-z0-9])? */
         bool ok = *n && strlen(n) <= 253;
         size_t start = 0, len = strlen(n);
@@ -1826,12 +1804,10 @@ validate_pod_security_context(const json_t *sc, const json_t *spec, const char *
             api_err_invalid_str(e, np, n,
                                 "must have at most 253 characters and match regex "
                                 "^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$");
-        else if (names && api_jget(names, n))
+        else if (dup)
             api_err_duplicate_str(e, np, n);
-        if (names)
-            json_object_set_new(names, n, json_true());
     }
-    json_decref(names);
+    api_seen_free(&names);
     const char *fcp = api_jstr(sc, "fsGroupChangePolicy");
     static const char *const fcps[] = { "Always", "OnRootMismatch", NULL };
     if (fcp && !in_list(fcp, fcps))
@@ -1904,18 +1880,16 @@ validate_pod_spec(const json_t *spec, bool is_pod, const char *path, struct api_
         check_qualified(str_or(g, "conditionType", ""), CH(q, IX(p, CH(r, path, "readinessGates"), i), "conditionType"),
                         e);
     }
-    json_t *gates = json_object();
+    struct api_seen gates = { 0 };
     json_array_foreach(api_jarr(spec, "schedulingGates"), i, g)
     {
         const char *n = str_or(g, "name", "");
         IX(p, CH(r, path, "schedulingGates"), i);
         check_qualified(n, p, e);
-        if (gates && api_jget(gates, n))
+        if (api_seen_add(&gates, n))
             api_err_duplicate_str(e, p, n);
-        if (gates)
-            json_object_set_new(gates, n, json_true());
     }
-    json_decref(gates);
+    api_seen_free(&gates);
     validate_spread_constraints(api_jarr(spec, "topologySpreadConstraints"), CH(p, path, "topologySpreadConstraints"),
                                 e);
     const char *s;
@@ -2413,7 +2387,7 @@ validate_service(const json_t *svc, const json_t *old, struct api_errors *e)
         else
             api_err_required(e, "spec.externalName", "");
     }
-    json_t *names = json_object();
+    struct api_seen names = { 0 };
     size_t i;
     json_t *port;
     json_array_foreach(ports, i, port)
@@ -2424,10 +2398,8 @@ validate_service(const json_t *svc, const json_t *old, struct api_errors *e)
             api_err_required(e, CH(q, p, "name"), "");
         } else if (*name) {
             check_label(name, CH(q, p, "name"), e);
-            if (names && api_jget(names, name))
+            if (api_seen_add(&names, name))
                 api_err_duplicate_str(e, CH(q, p, "name"), name);
-            else if (names)
-                json_object_set_new(names, name, json_true());
         }
         long long pn = 0;
         api_jint(port, "port", &pn);
@@ -2439,7 +2411,7 @@ validate_service(const json_t *svc, const json_t *old, struct api_errors *e)
         if (ap)
             check_qualified(ap, CH(q, p, "appProtocol"), e);
     }
-    json_decref(names);
+    api_seen_free(&names);
     if (api_jhas(spec, "selector"))
         api_validate_labels(api_jobj(spec, "selector"), "spec.selector", e);
     static const char *const affinities[] = { "ClientIP", "None", NULL };
@@ -5334,7 +5306,7 @@ api_validate_discovery_endpointslice(const struct api_resource *r, const json_t 
     if (json_array_size(ports) > 100) {
         api_err_too_many(errs, "ports", (long)json_array_size(ports), 100);
     } else {
-        json_t *names = json_object();
+        struct api_seen names = { 0 };
         size_t i;
         json_t *port;
         json_array_foreach(ports, i, port)
@@ -5343,10 +5315,8 @@ api_validate_discovery_endpointslice(const struct api_resource *r, const json_t 
             const char *name = str_or(port, "name", "");
             if (*name)
                 check_label(name, CH(q, p, "name"), errs);
-            if (names && api_jget(names, name))
+            if (api_seen_add(&names, name))
                 api_err_duplicate_str(errs, CH(q, p, "name"), name);
-            else if (names)
-                json_object_set_new(names, name, json_true());
             const char *proto = api_jstr(port, "protocol");
             if (!proto)
                 api_err_required(errs, CH(q, p, "protocol"), "");
@@ -5356,7 +5326,7 @@ api_validate_discovery_endpointslice(const struct api_resource *r, const json_t 
             if (ap)
                 check_qualified(ap, CH(q, p, "appProtocol"), errs);
         }
-        json_decref(names);
+        api_seen_free(&names);
     }
     if (old)
         immutable_json(api_jget(obj, "addressType"), api_jget(old, "addressType"), "addressType", errs);
@@ -5452,7 +5422,7 @@ api_validate_storage_storageclass(const struct api_resource *r, const json_t *ob
     {
         char p[API_PATH_MAX], q[API_PATH_MAX], x[API_PATH_MAX];
         IX(p, "allowedTopologies", i);
-        json_t *keys = json_object();
+        struct api_seen keys = { 0 };
         json_array_foreach(api_jarr(term, "matchLabelExpressions"), j, req)
         {
             IX(q, CH(x, p, "matchLabelExpressions"), j);
@@ -5469,12 +5439,10 @@ api_validate_storage_storageclass(const struct api_resource *r, const json_t *ob
                     }
             const char *key = str_or(req, "key", "");
             check_qualified(key, CH(x, q, "key"), errs);
-            if (keys && api_jget(keys, key))
+            if (api_seen_add(&keys, key))
                 api_err_duplicate_str(errs, CH(x, q, "key"), key);
-            else if (keys)
-                json_object_set_new(keys, key, json_true());
         }
-        json_decref(keys);
+        api_seen_free(&keys);
         for (j = 0; j < i; j++) {
             if (sem_equal(api_jarr(json_array_get(api_jarr(obj, "allowedTopologies"), j), "matchLabelExpressions"),
                           api_jarr(term, "matchLabelExpressions"))) {

@@ -806,6 +806,47 @@ static const struct vcase pod_cases[] = {
       NULL,
       { "spec.containers[0].volumeMounts[0].mountPath: Required value",
         "spec.containers[0].volumeMounts[2].mountPath: Invalid value: \"/a\": must be unique" } },
+    /* the duplicate checks past their first 16 entries or 512 bytes (api_seen moves to a jansson object) */
+    { __LINE__,
+      &R_POD,
+      PODC(
+          "{'name':'c','image':'nginx','ports':[{'containerPort':8000,'name':'p0'},{'containerPort':8001,'name':'p1'},{"
+          "'containerPort':8002,'name':'p2'},{'containerPort':8003,'name':'p3'},{'containerPort':8004,'name':'p4'},{'"
+          "containerPort':8005,'name':'p5'},{'containerPort':8006,'name':'p6'},{'containerPort':8007,'name':'p7'},{'"
+          "containerPort':8008,'name':'p8'},{'containerPort':8009,'name':'p9'},{'containerPort':8010,'name':'p10'},{'"
+          "containerPort':8011,'name':'p11'},{'containerPort':8012,'name':'p12'},{'containerPort':8013,'name':'p13'},{'"
+          "containerPort':8014,'name':'p14'},{'containerPort':8015,'name':'p15'},{'containerPort':8016,'name':'p16'},{'"
+          "containerPort':8017,'name':'p17'},{'containerPort':9000,'name':'p3'},{'containerPort':9001,'name':'p17'}]}"),
+      NULL,
+      { "spec.containers[0].ports[18].name: Duplicate value: \"p3\"",
+        "spec.containers[0].ports[19].name: Duplicate value: \"p17\"" } },
+    { __LINE__,
+      &R_POD,
+      POD("{'volumes':[{'name':'data','emptyDir':{}}],'containers':[{'name':'c','image':'nginx','volumeMounts':"
+          "[{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm0'},{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm1'},{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm2'},{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm3'},{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm4'},{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm5'},{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm6'},{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm7'},{'name':'data','mountPath':'/"
+          "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm0'}]}]}"),
+      NULL,
+      { "spec.containers[0].volumeMounts[8].mountPath: Invalid value: "
+        "\"/mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm0\": must be unique" } },
+    /* checkHostPortConflicts: across the containers; each init container on its own, as its list's item 0 */
+    { __LINE__,
+      &R_POD,
+      POD("{'containers':[{'name':'a','image':'nginx','ports':[{'containerPort':80,'hostPort':8080}]},"
+          "{'name':'b','image':'nginx','ports':[{'containerPort':81,'hostPort':8081},{'containerPort':80,"
+          "'hostPort':8080}]}],'initContainers':[{'name':'i','image':'nginx','ports':[{'containerPort':80,"
+          "'hostPort':8080},{'containerPort':90,'hostPort':8080,'protocol':'UDP'},{'containerPort':91,"
+          "'hostPort':8080,'protocol':'UDP'}]}]}"),
+      NULL,
+      { "spec.containers[1].ports[1].hostPort: Duplicate value: \"TCP//8080\"",
+        "spec.initContainers[0].ports[2].hostPort: Duplicate value: \"UDP//8080\"" } },
     /* resources */
     { __LINE__,
       &R_POD,
