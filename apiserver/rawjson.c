@@ -472,8 +472,19 @@ build_number(const char *s, size_t n, size_t *i)
     size_t e = scan_number(s, n, *i);
     if (!e)
         return NULL;
-    char tmp[MAX_NUMBER];
     size_t len = e - *i;
+    const char *p = s + *i;
+    size_t k = p[0] == '-';
+    if (len - k <= 18) { /* an integer of up to 18 digits (no '.' or exponent) fits in int64: its digits, read here */
+        int64_t v = 0;
+        for (; k < len && p[k] >= '0' && p[k] <= '9'; k++)
+            v = v * 10 + (p[k] - '0');
+        if (k == len) {
+            *i = e;
+            return json_integer((json_int_t)(p[0] == '-' ? -v : v));
+        }
+    }
+    char tmp[MAX_NUMBER];
     memcpy(tmp, s + *i, len);
     tmp[len] = '\0';
     *i = e;
@@ -498,7 +509,9 @@ build_container(const char *s, size_t n, size_t *i, int depth, bool rejdup)
         return c;
     }
     for (;;) {
-        char kstack[128], *key = NULL;
+        /* the key: in the text when it has no escapes (jansson copies it), else unescaped into kstack or owned */
+        char kstack[128], *owned = NULL;
+        const char *key = NULL;
         size_t klen = 0;
         if (obj) {
             bool esc = false;
@@ -506,17 +519,18 @@ build_container(const char *s, size_t n, size_t *i, int depth, bool rejdup)
             if (!ke)
                 goto fail;
             klen = ke - j - 2;
-            key = klen <= sizeof(kstack) ? kstack : kc_malloc(klen);
-            if (!key)
-                goto fail;
-            if (esc)
-                klen = unescape(s, j + 1, ke - 1, key);
-            else
-                memcpy(key, s + j + 1, klen);
+            if (!esc) {
+                key = s + j + 1;
+            } else {
+                char *buf = klen <= sizeof(kstack) ? kstack : (owned = kc_malloc(klen));
+                if (!buf)
+                    goto fail;
+                klen = unescape(s, j + 1, ke - 1, buf);
+                key = buf;
+            }
             j = skip_ws(s, n, ke);
             if (j >= n || s[j] != ':') {
-                if (key != kstack)
-                    free(key);
+                free(owned);
                 goto fail;
             }
             j = skip_ws(s, n, j + 1);
@@ -526,8 +540,8 @@ build_container(const char *s, size_t n, size_t *i, int depth, bool rejdup)
         int rc = !v ? -1 : obj ? json_object_setn_new_nocheck(c, key, klen, v) : json_array_append_new(c, v);
         if (rc == 0 && rejdup && obj && json_object_size(c) == members)
             rc = -1; /* a duplicate: jansson replaced the first one's value (one hash per member, not two) */
-        if (key && key != kstack)
-            free(key);
+        if (owned)   /* (free(NULL) is not free of cost, and this runs for every member) */
+            free(owned);
         if (rc != 0)
             goto fail;
         j = skip_ws(s, n, j);
