@@ -225,14 +225,9 @@ kc_httpd_req_param(kc_httpd_req *req, const char *name, int index)
 const struct kc_httpd_peer *
 kc_httpd_req_peer(kc_httpd_req *req)
 {
-    if (!req->peer_checked) {
-        req->peer_checked = true;
-        h2o_conn_t *conn = req->r->conn;
-        h2o_socket_t *sock = conn->callbacks->get_socket ? conn->callbacks->get_socket(conn) : NULL;
-        if (sock && kc_httpd_peer_from_socket(sock, &req->peer) == 0)
-            req->has_peer = true;
-    }
-    return req->has_peer ? &req->peer : NULL;
+    h2o_conn_t *conn = req->r->conn;
+    h2o_socket_t *sock = conn->callbacks->get_socket ? conn->callbacks->get_socket(conn) : NULL;
+    return sock ? kc_httpd_peer_from_socket(sock) : NULL;
 }
 
 const char *

@@ -61,14 +61,11 @@ struct kc_httpd {
 struct kc_httpd_req {
     h2o_req_t *r;
     kc_httpd_loop *loop;
-    bool peer_checked;
-    bool has_peer;
-    struct kc_httpd_peer peer;
 };
 
-/* Fills *peer from the verified client certificate on sock. Returns 0, or KC_ENOTFOUND when the connection has
- * no TLS or no verified client certificate. */
-int kc_httpd_peer_from_socket(h2o_socket_t *sock, struct kc_httpd_peer *peer);
+/* The verified client certificate's identity on sock, read once per connection and kept with it; NULL when the
+ * connection has no TLS or no verified client certificate (or, once, when memory is short). */
+const struct kc_httpd_peer *kc_httpd_peer_from_socket(h2o_socket_t *sock);
 
 /* Ends the loop's WebSocket connections (ws.c); called when the loop begins its shutdown. */
 void kc_httpd_ws_loop_shutdown(kc_httpd_loop *loop);

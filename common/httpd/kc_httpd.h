@@ -88,7 +88,8 @@ const char *kc_httpd_req_header(const kc_httpd_req *req, const char *name, size_
  * absent. With several occurrences, index picks one (0 = first). */
 const char *kc_httpd_req_param(kc_httpd_req *req, const char *name, int index);
 
-/* The verified client certificate's identity, or NULL when the client sent none (or over plain HTTP). */
+/* The verified client certificate's identity, or NULL when the client sent none (or over plain HTTP). Read once
+ * per connection; valid while the connection lives (copy what outlives the handler). */
 const struct kc_httpd_peer *kc_httpd_req_peer(kc_httpd_req *req);
 
 /* "h2" or "http/1.1". */

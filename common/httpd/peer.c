@@ -6,9 +6,10 @@
  * HTTP/1.1 and HTTP/2.
  */
 #include "httpd_internal.h"
-#include "kc_error.h"
 
 #include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <openssl/x509.h>
 #include <string.h>
 
@@ -32,18 +33,60 @@ copy_entry(X509_NAME_ENTRY *e, char *out, size_t cap)
     OPENSSL_free(utf8);
 }
 
-int
-kc_httpd_peer_from_socket(h2o_socket_t *sock, struct kc_httpd_peer *peer)
+/* The identity is read from the certificate once per connection and kept with its SSL object (freed with it):
+ * every request asks for it. Keyed by the certificate, which a TLS 1.3 connection cannot change (and OpenSSL 3
+ * refuses client-initiated renegotiation). */
+struct cached_peer {
+    const X509 *cert;
+    struct kc_httpd_peer peer;
+};
+
+static int peer_index = -1;
+static pthread_once_t peer_once = PTHREAD_ONCE_INIT;
+
+static void
+free_cached(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+    (void)parent;
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    free(ptr);
+}
+
+static void
+peer_index_init(void)
+{
+    peer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_cached);
+}
+
+const struct kc_httpd_peer *
+kc_httpd_peer_from_socket(h2o_socket_t *sock)
 {
     if (!sock->ssl)
-        return KC_ENOTFOUND;
+        return NULL;
     SSL *ssl = ((struct h2o_225_socket_ssl_prefix *)sock->ssl)->ossl;
     if (!ssl)
-        return KC_ENOTFOUND;
+        return NULL;
     X509 *cert = SSL_get0_peer_certificate(ssl);
     if (!cert || SSL_get_verify_result(ssl) != X509_V_OK)
-        return KC_ENOTFOUND;
-
+        return NULL;
+    pthread_once(&peer_once, peer_index_init);
+    if (peer_index < 0)
+        return NULL;
+    struct cached_peer *c = SSL_get_ex_data(ssl, peer_index);
+    if (c && c->cert == cert)
+        return &c->peer;
+    if (!c) {
+        if (!(c = calloc(1, sizeof(*c))))
+            return NULL;
+        if (!SSL_set_ex_data(ssl, peer_index, c)) {
+            free(c);
+            return NULL;
+        }
+    }
+    struct kc_httpd_peer *peer = &c->peer;
     X509_NAME *name = X509_get_subject_name(cert);
     memset(peer, 0, sizeof(*peer));
     int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
@@ -55,5 +98,6 @@ kc_httpd_peer_from_socket(h2o_socket_t *sock, struct kc_httpd_peer *peer)
         copy_entry(X509_NAME_get_entry(name, i), peer->groups[peer->ngroups], sizeof(peer->groups[0]));
         peer->ngroups++;
     }
-    return 0;
+    c->cert = cert;
+    return peer;
 }

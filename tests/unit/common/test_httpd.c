@@ -752,6 +752,23 @@ test_tls_alpn_and_peer(void **state)
     assert_string_equal(b.data, "http/1.1 cert user=admin groups=2:system:masters,dev");
     free(b.data);
 
+    /* The identity is read once per connection and kept with it: later requests on the connection get it too. */
+    for (int h2 = 0; h2 <= 1; h2++) {
+        b = (struct buf){ 0 };
+        CURL *k = easy(url, &b, &f->tls, true, h2);
+        for (int i = 0; i < 3; i++) {
+            b.len = 0;
+            assert_int_equal(curl_easy_perform(k), CURLE_OK);
+            long fresh = -1;
+            curl_easy_getinfo(k, CURLINFO_NUM_CONNECTS, &fresh);
+            assert_int_equal(fresh, i == 0 ? 1 : 0); /* the same connection after the first */
+            assert_string_equal(b.data, h2 ? "h2 cert user=admin groups=2:system:masters,dev"
+                                           : "http/1.1 cert user=admin groups=2:system:masters,dev");
+        }
+        curl_easy_cleanup(k);
+        free(b.data);
+    }
+
     /* Without a client certificate the handshake still succeeds (verify-if-sent) and the peer is anonymous. */
     b = (struct buf){ 0 };
     assert_int_equal(fetch(url, &b, &f->tls, false, true, &ver), 200);
