@@ -5,12 +5,10 @@ describe layouts; ages normalised).
 
 Usage: kctl_get_test.py --k8c BUILD/cmd/k8c [-k PATTERN]
 """
-import json
 import os
 import re
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile

@@ -18,8 +18,6 @@ import json
 import re
 import os
 import shutil
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
