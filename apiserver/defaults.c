@@ -18,6 +18,15 @@
 
 /* ---- helpers ---- */
 
+/* o[key] = v (taking v). The keys defaults set are literals or keys of decoded objects, and the strings literals
+ * or canonical quantities: valid UTF-8 all, so jansson's check of each is skipped (defaults add ~20 members to a
+ * pod). */
+static int
+put(json_t *o, const char *key, json_t *v)
+{
+    return json_object_setn_new_nocheck(o, key, strlen(key), v);
+}
+
 /* The object at key, created (empty) when missing or not an object. NULL only on allocation failure. */
 static json_t *
 ensure_obj(json_t *o, const char *key)
@@ -28,7 +37,7 @@ ensure_obj(json_t *o, const char *key)
     if (!json_is_object(o))
         return NULL;
     v = json_object();
-    if (!v || json_object_set_new(o, key, v) != 0)
+    if (!v || put(o, key, v) != 0)
         return NULL;
     return v;
 }
@@ -60,14 +69,14 @@ static void
 set_str(json_t *o, const char *key, const char *value)
 {
     if (json_is_object(o))
-        json_object_set_new(o, key, json_string(value));
+        put(o, key, json_string_nocheck(value));
 }
 
 static void
 set_int(json_t *o, const char *key, long long value)
 {
     if (json_is_object(o))
-        json_object_set_new(o, key, json_integer(value));
+        put(o, key, json_integer(value));
 }
 
 /* Whether o[key] is the string value. */
@@ -110,7 +119,7 @@ static void
 default_ptr_bool(json_t *o, const char *key, bool value)
 {
     if (json_is_object(o) && ptr_unset(o, key))
-        json_object_set_new(o, key, json_boolean(value));
+        put(o, key, json_boolean(value));
 }
 
 /* Quantities as upstream's Marshal writes them after decoding: the canonical form (or the input when upstream
@@ -126,7 +135,7 @@ canon_quantity(json_t *parent, const char *key)
     if (api_quantity(v, &q, s, sizeof(s), NULL, 0) != 0)
         return;
     if (!json_is_string(v) || strcmp(json_string_value(v), s) != 0)
-        json_object_set_new(parent, key, json_string(s));
+        put(parent, key, json_string_nocheck(s));
 }
 
 static void
@@ -411,7 +420,7 @@ default_volume(json_t *v)
         return;
     const json_t *present[API_VOLUME_SOURCES];
     if (api_volume_sources_of(v, present) == 0)
-        json_object_set_new(v, "emptyDir", json_object());
+        put(v, "emptyDir", json_object());
     json_t *s;
     if ((s = api_jobj(v, "secret")))
         default_ptr_int(s, "defaultMode", 0644);
@@ -462,7 +471,7 @@ default_pod_spec(json_t *spec, bool is_pod)
     default_str(spec, "dnsPolicy", "ClusterFirst");
     default_str(spec, "restartPolicy", "Always");
     if (ptr_unset(spec, "securityContext"))
-        json_object_set_new(spec, "securityContext", json_object());
+        put(spec, "securityContext", json_object());
     default_ptr_int(spec, "terminationGracePeriodSeconds", 30);
     default_str(spec, "schedulerName", "default-scheduler");
     static const char *const lists[] = { "containers", "initContainers", "ephemeralContainers", NULL };
