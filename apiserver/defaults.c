@@ -1138,9 +1138,13 @@ api_prepare_create(const struct api_resource *r, json_t *obj)
                 json_array_append_new(fins, json_string("kubernetes"));
         }
         json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Active"));
-    } else if (strcmp(r->kind, "Pod") == 0) {
-        json_object_set_new(obj, "status",
-                            json_pack("{s:s,s:s}", "phase", "Pending", "qosClass", pod_qos(api_jobj(obj, "spec"))));
+    } else if (strcmp(r->kind, "Pod") == 0) { /* podStrategy.PrepareForCreate: a new status, Pending */
+        json_t *st = json_object();
+        if (st) {
+            put(st, "phase", json_string_nocheck("Pending"));
+            put(st, "qosClass", json_string_nocheck(pod_qos(api_jobj(obj, "spec"))));
+        }
+        put(obj, "status", st);
     }
 }
 

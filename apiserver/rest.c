@@ -556,8 +556,6 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool 
         json_object_del(meta, "generation");
     if (r->subs & API_SUB_STATUS)
         json_object_del(obj, "status");
-    if (strcmp(r->kind, "Pod") == 0 && !r->group[0])
-        json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Pending"));
     if (strcmp(r->kind, "Namespace") == 0) {
         json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Active"));
         kc_json_set(obj, "spec.finalizers", json_pack("[s]", "kubernetes")); /* upstream's PrepareForCreate */
@@ -569,7 +567,7 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool 
         json_object_set_new(labels, "kubernetes.io/metadata.name", json_string(rq->name));
     }
 
-    api_prepare_create(r, obj); /* what upstream's strategies set on create (pod qosClass, ...) */
+    api_prepare_create(r, obj); /* what upstream's strategies set on create (a pod's status, ...) */
     if (r->defaults)
         r->defaults(r, obj);
     if (track) {
