@@ -58,6 +58,9 @@ struct kc_httpd {
     pthread_cond_t resumed_cond; /* signalled when suspended drops to 0 */
 };
 
+/* What h2o 2.2.5 counts as written before it writes 16 KB TLS records (adopt sets a connection's count to it). */
+#define KC_HTTPD_TLS_FULL_RECORDS_AFTER (200 * 1024)
+
 struct kc_httpd_req {
     h2o_req_t *r;
     kc_httpd_loop *loop;

@@ -832,6 +832,56 @@ test_tls_cipher_choice(void **state)
         strstr(negotiated(f, NULL, "ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA", TLS1_2_VERSION), "AES256-SHA"));
 }
 
+/* The largest TLS record a client receives while reading a 12,000-byte reply on a new connection. */
+static int largest_record;
+
+static void
+on_record(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)
+{
+    (void)version;
+    (void)ssl;
+    (void)arg;
+    const unsigned char *h = buf;
+    if (!write_p && content_type == SSL3_RT_HEADER && len == 5 && h[0] == SSL3_RT_APPLICATION_DATA) {
+        int n = h[3] << 8 | h[4];
+        if (n > largest_record)
+            largest_record = n;
+    }
+}
+
+/* Replies go out in full-size TLS records from a connection's first one (h2o 2.2.5 would cut them into records of
+ * 1,368 bytes for the connection's first 200 KiB). */
+static void
+test_tls_full_records(void **state)
+{
+    struct fixture *f = *state;
+    const char *port = strrchr(f->base, ':');
+    assert_non_null(port);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    assert_non_null(ctx);
+    SSL_CTX_set_msg_callback(ctx, on_record);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port + 1)) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    SSL *ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    assert_int_equal(SSL_connect(ssl), 1);
+    largest_record = 0; /* the handshake's own records do not count */
+    static const char req[] = "GET /big?n=12000 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    assert_int_equal(SSL_write(ssl, req, (int)strlen(req)), (int)strlen(req));
+    char buf[4096];
+    size_t total = 0;
+    int n;
+    while ((n = SSL_read(ssl, buf, sizeof(buf))) > 0)
+        total += (size_t)n;
+    assert_true(total > 12000);               /* the head and the whole body */
+    assert_true(largest_record > 12000 + 16); /* the body in one record (its payload, type byte and tag) */
+    SSL_free(ssl);
+    close(fd);
+    SSL_CTX_free(ctx);
+}
+
 /* Waits up to ms for *counter to reach want. */
 static bool
 wait_count(int *counter, int want, int ms)
@@ -1055,6 +1105,7 @@ main(void)
         cmocka_unit_test(test_post_from_other_thread),
         cmocka_unit_test_setup_teardown(test_tls_alpn_and_peer, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_tls_cipher_choice, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_full_records, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take_tls, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_accept_spreads_connections, setup_plain, teardown),
