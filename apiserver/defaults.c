@@ -18,9 +18,9 @@
 
 /* ---- helpers ---- */
 
-/* o[key] = v (taking v). The keys defaults set are literals or keys of decoded objects, and the strings literals
- * or canonical quantities: valid UTF-8 all, so jansson's check of each is skipped (defaults add ~20 members to a
- * pod). */
+/* o[key] = v (taking v). The keys and strings defaults set are literals, canonical quantities, or keys and strings
+ * of decoded objects (a Job's name and uid): valid UTF-8 all, so jansson's check of each is skipped (defaults add
+ * ~20 members to a pod). */
 static int
 put(json_t *o, const char *key, json_t *v)
 {

@@ -1041,8 +1041,9 @@ adopt(kc_httpd_loop *loop, int fd)
     /* h2o 2.2.5 cuts what it writes over TLS into records of 1,368 bytes until the connection has written 200 KiB
      * (h2o_socket_write: a browser's first bytes sooner), so an API reply of a few KB costs several records to
      * encrypt, send and decrypt. Go's crypto/tls, kube-apiserver's, grows its records to 16 KB within the first
-     * dozen. The count starts at that threshold instead: full records from the first reply (nothing else in h2o
-     * 2.2.5 reads it). test_httpd's test_tls_full_records checks the record sizes a client receives. */
+     * dozen. The count starts at that threshold instead: full records from the first reply (h2o's socket.c reads
+     * the count only for this choice; k8c nowhere). test_httpd's test_tls_full_records checks the record sizes a
+     * client receives. */
     sock->bytes_written = KC_HTTPD_TLS_FULL_RECORDS_AFTER;
     sock->on_close.cb = on_socket_close;
     sock->on_close.data = loop;

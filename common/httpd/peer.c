@@ -8,9 +8,9 @@
 #include "httpd_internal.h"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <openssl/x509.h>
 #include <string.h>
 
 struct h2o_225_socket_ssl_prefix {

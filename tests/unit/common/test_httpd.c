@@ -783,14 +783,25 @@ test_tls_alpn_and_peer(void **state)
     free(b.data);
 }
 
+/* A TCP connection to the fixture's port (its base URL's). */
+static int
+connect_fixture(const struct fixture *f)
+{
+    const char *port = strrchr(f->base, ':');
+    assert_non_null(port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port + 1)) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
 /* The cipher a handshake with the fixture's TLS port settles on: suites13 / list12 are the client's offer
  * (NULL: OpenSSL's defaults), max its highest version. */
 static const char *
 negotiated(struct fixture *f, const char *suites13, const char *list12, int max)
 {
     static char name[64];
-    const char *port = strrchr(f->base, ':');
-    assert_non_null(port);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     assert_non_null(ctx);
     SSL_CTX_set_max_proto_version(ctx, max);
@@ -798,10 +809,7 @@ negotiated(struct fixture *f, const char *suites13, const char *list12, int max)
         assert_int_equal(SSL_CTX_set_ciphersuites(ctx, suites13), 1);
     if (list12)
         assert_int_equal(SSL_CTX_set_cipher_list(ctx, list12), 1);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port + 1)) };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    int fd = connect_fixture(f);
     SSL *ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
     if (SSL_connect(ssl) != 1) {
@@ -855,15 +863,10 @@ static void
 test_tls_full_records(void **state)
 {
     struct fixture *f = *state;
-    const char *port = strrchr(f->base, ':');
-    assert_non_null(port);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     assert_non_null(ctx);
     SSL_CTX_set_msg_callback(ctx, on_record);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port + 1)) };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    int fd = connect_fixture(f);
     SSL *ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
     assert_int_equal(SSL_connect(ssl), 1);
