@@ -1029,10 +1029,9 @@ api_volume_sources_of(const json_t *vol, const json_t *present[API_VOLUME_SOURCE
 
 /* ---- duplicate checks ---- */
 
-bool
-api_seen_has(const struct api_seen *s, const char *key)
+static bool
+seen_find(const struct api_seen *s, const char *key, size_t len)
 {
-    size_t len = strlen(key);
     if (s->big)
         return json_object_getn(s->big, key, len) != NULL;
     for (size_t i = 0; i < s->n; i++)
@@ -1042,11 +1041,17 @@ api_seen_has(const struct api_seen *s, const char *key)
 }
 
 bool
+api_seen_has(const struct api_seen *s, const char *key)
+{
+    return seen_find(s, key, strlen(key));
+}
+
+bool
 api_seen_add(struct api_seen *s, const char *key)
 {
-    if (api_seen_has(s, key))
-        return true;
     size_t len = strlen(key);
+    if (seen_find(s, key, len))
+        return true;
     if (!s->big) {
         if (s->n < API_SEEN_SMALL && len <= API_SEEN_BYTES - s->used) {
             memcpy(s->buf + s->used, key, len);
