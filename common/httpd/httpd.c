@@ -244,6 +244,96 @@ kc_httpd_req_loop(const kc_httpd_req *req)
 
 /* --- replies --- */
 
+/* The reason phrase of an HTTP/1.1 status line, as Go's net/http writes it (http.StatusText, RFC 9110's phrases):
+ * h2o 2.2.5 writes what res.reason holds, and "HTTP/1.1 201 " with none, which some clients' parsers take for a
+ * response without a status (h2load counts every such reply as failed). HTTP/2 has no reason phrase. */
+static const char *
+reason_phrase(int status)
+{
+    switch (status) {
+    case 101:
+        return "Switching Protocols";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Request Entity Too Large";
+    case 414:
+        return "Request URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 416:
+        return "Requested Range Not Satisfiable";
+    case 417:
+        return "Expectation Failed";
+    case 422:
+        return "Unprocessable Entity";
+    case 425:
+        return "Too Early";
+    case 426:
+        return "Upgrade Required";
+    case 428:
+        return "Precondition Required";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "";
+    }
+}
+
 void
 kc_httpd_add_header(kc_httpd_req *req, const char *name, const char *value)
 {
@@ -258,7 +348,7 @@ kc_httpd_reply(kc_httpd_req *req, int status, const char *ctype, const char *bod
 {
     h2o_req_t *r = req->r;
     r->res.status = status;
-    r->res.reason = "";
+    r->res.reason = reason_phrase(status);
     if (ctype)
         h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
     r->res.content_length = len;
@@ -351,7 +441,7 @@ kc_httpd_reply_lend(kc_httpd_req *req, int status, const char *ctype, const char
     ob->release = release;
     ob->arg = arg;
     r->res.status = status;
-    r->res.reason = "";
+    r->res.reason = reason_phrase(status);
     if (ctype)
         h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
     r->res.content_length = ob->len;
@@ -792,7 +882,7 @@ kc_httpd_stream_begin(kc_httpd_req *req, int status, const char *ctype, size_t m
     h2o_linklist_insert(&req->loop->streams, &st->link);
 
     r->res.status = status;
-    r->res.reason = "";
+    r->res.reason = reason_phrase(status);
     if (ctype)
         h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
     h2o_start_response(r, &st->super);
