@@ -97,6 +97,7 @@ struct api_request {
      * do_create): prepare_create writes them here (api_managed_update) instead of into the object. */
     bool managed_as_text;
     struct kc_sb managed_text;
+    int name_attempts; /* a create's attempts with a name generated from metadata.generateName (0: named) */
 };
 
 /* What a handler answers: a status code and a JSON body (owned), plus warnings. raw (malloc'ed, owned, raw_len
@@ -230,8 +231,20 @@ void api_rest_handle(struct api_request *rq, struct api_reply *rep);
  * the store and runs on a worker. */
 bool api_rest_on_loop(const struct api_request *rq);
 /* Completes a request left pending by api_rest_handle (rq->pending): the reply of its committed create. Also
- * when the client went away (then only to free). */
-void api_rest_finish(struct api_request *rq, struct api_reply *rep);
+ * when the client went away (then only to free). Returns true, without a reply, when the create's generated name
+ * was taken and it is to be attempted again: the caller runs api_rest_handle anew (upstream's RetryGenerateName). */
+bool api_rest_finish(struct api_request *rq, struct api_reply *rep);
+
+/* Names from metadata.generateName, as upstream's names.SimpleNameGenerator makes them: the prefix cut to
+ * API_NAME_PREFIX_MAX bytes, then API_NAME_SUFFIX_LEN characters of bcdfghjklmnpqrstvwxz2456789 from rnd. */
+#define API_NAME_SUFFIX_LEN 5
+#define API_NAME_PREFIX_MAX (63 - API_NAME_SUFFIX_LEN)
+void api_generate_name(const char *prefix, const unsigned char rnd[API_NAME_SUFFIX_LEN], char *out, size_t len);
+/* How many times a create with a generated name is attempted while the names are taken (upstream's
+ * maxNameGenerationCreateAttempts). */
+#define API_NAME_ATTEMPTS 8
+/* Where generated names take their random bytes (RAND_bytes' contract: 1 on success); tests replace it. */
+extern int (*api_name_random)(unsigned char *buf, int n);
 
 /* A DELETE's options (meta.k8s.io/v1 DeleteOptions). The strings point into body (or into the request). */
 struct api_delete_opts {

@@ -289,17 +289,39 @@ api_bootstrap_namespaces(struct api_server *srv)
 
 /* --- metadata on create and update --- */
 
-static void
-generate_name(const char *prefix, char *out, size_t len)
+int (*api_name_random)(unsigned char *buf, int n) = RAND_bytes;
+
+void
+api_generate_name(const char *prefix, const unsigned char rnd[API_NAME_SUFFIX_LEN], char *out, size_t len)
 {
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789"; /* upstream's (no vowels, no ambiguity) */
-    unsigned char r[5];
-    RAND_bytes(r, sizeof(r));
-    char suffix[6];
-    for (int i = 0; i < 5; i++)
-        suffix[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
-    suffix[5] = '\0';
-    snprintf(out, len, "%s%s", prefix, suffix);
+    char suffix[API_NAME_SUFFIX_LEN + 1];
+    for (int i = 0; i < API_NAME_SUFFIX_LEN; i++)
+        suffix[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+    suffix[API_NAME_SUFFIX_LEN] = '\0';
+    /* upstream's SimpleNameGenerator cuts the prefix so that the name fits 63 bytes, whatever the kind allows */
+    int keep = (int)strnlen(prefix, API_NAME_PREFIX_MAX);
+    snprintf(out, len, "%.*s%s", keep, prefix, suffix);
+}
+
+/* Whether a create that failed with rc is attempted again: its name was generated and is taken, and attempts are
+ * left (upstream's RetryGenerateName, GA in 1.32: the store's Create runs up to maxNameGenerationCreateAttempts
+ * times, each with a new name, before the 409 AlreadyExists reaches the client). */
+static bool
+retry_generated_name(const struct api_request *rq, int rc)
+{
+    return rc == KC_EEXIST && rq->name_attempts > 0 && rq->name_attempts < API_NAME_ATTEMPTS;
+}
+
+/* What a create's attempt left in rq and rep that the next one must not see: the name it generated (the URL of a
+ * create names none), the warnings its decoding gave (the next one gives them again). */
+static void
+next_create_attempt(struct api_request *rq, struct api_reply *rep)
+{
+    rq->name[0] = '\0';
+    for (int i = 0; i < rep->nwarnings; i++)
+        free(rep->warnings[i]);
+    rep->nwarnings = 0;
 }
 
 /* Everything but metadata and status, to tell spec changes (generation) apart. */
@@ -535,8 +557,14 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool 
     const char *gen = json_string_value(json_object_get(meta, "generateName"));
     if ((!name || !*name) && gen && *gen) {
         char n[300];
-        generate_name(gen, n, sizeof(n));
+        unsigned char rnd[API_NAME_SUFFIX_LEN];
+        if (api_name_random(rnd, (int)sizeof(rnd)) != 1) {
+            api_reply_statusf(rep, 500, "InternalError", "no random bytes for a generated name");
+            return -1;
+        }
+        api_generate_name(gen, rnd, n, sizeof(n));
         json_object_set_new(meta, "name", json_string(n));
+        rq->name_attempts++;
     }
     kc_str_copy(rq->name, sizeof(rq->name), obj_name(obj));
 
@@ -650,7 +678,7 @@ api_rest_on_loop(const struct api_request *rq)
            strcmp(r->kind, "Event") != 0 && !(strcmp(r->kind, "Service") == 0 && !r->group[0]);
 }
 
-void
+bool
 api_rest_finish(struct api_request *rq, struct api_reply *rep)
 {
     json_t *obj = rq->pending_obj;
@@ -660,19 +688,27 @@ api_rest_finish(struct api_request *rq, struct api_reply *rep)
     int rc = api_obj_create_finish(rq->pending, obj, &rev, rq->want_table ? NULL : &json, &json_len);
     rq->pending = NULL;
     rq->pending_obj = NULL;
+    if (retry_generated_name(rq, rc)) {
+        json_decref(obj);
+        free(json);
+        next_create_attempt(rq, rep);
+        return true;
+    }
     created_reply(rq, rep, obj, rc, rev, json, json_len);
+    return false;
 }
 
 /* Stores a prepared new object and replies 201 (takes obj); with rq->async_done, starts the write and leaves
  * the reply to api_rest_finish. obj's managedFields may be in rq->managed_text instead: only when do_create chose
- * rq->managed_as_text, which is for the asynchronous write alone. */
-static void
+ * rq->managed_as_text, which is for the asynchronous write alone. Returns true, without a reply, when the write
+ * found the generated name taken and the create is to be attempted again (retry_generated_name). */
+static bool
 store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
 {
     bool text = rq->managed_text.len > 0;
     if (dry_run(rq)) {
         reply_object(rq, rep, 201, obj);
-        return;
+        return false;
     }
     char key[1024];
     int64_t rev = 0;
@@ -690,32 +726,51 @@ store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
             json_decref(obj); /* freed now, while it is in the cache: the reply is made from the stored bytes */
             obj = NULL;
         }
-        if (rc == 0)
+        if (rc == 0) {
             rq->pending_obj = obj;
-        else
+        } else if (retry_generated_name(rq, rc)) {
+            json_decref(obj);
+            return true;
+        } else {
             created_reply(rq, rep, obj, rc, 0, NULL, 0);
-        return;
+        }
+        return false;
     }
     char *json = NULL;
     size_t json_len = 0;
     if (rc == 0)
         rc = api_obj_create_json(rq->srv->store, key, obj, lease, &rev, rq->want_table ? NULL : &json, &json_len);
+    if (retry_generated_name(rq, rc)) {
+        json_decref(obj);
+        free(json);
+        return true;
+    }
     created_reply(rq, rep, obj, rc, rev, json, json_len);
+    return false;
 }
 
+/* A create from the body. Each attempt decodes it afresh, as upstream's retry starts from a copy of the decoded
+ * object (a generated name is taken: store_create here, api_rest_finish on the loop, where server.c starts the
+ * next attempt). */
 static void
 do_create(struct api_request *rq, struct api_reply *rep)
 {
-    json_t *obj;
-    if (api_check_options(rq, rep, "CreateOptions", false) != 0 || api_parse_body(rq, rep, &obj) != 0)
-        return;
-    /* the asynchronous write encodes managedFields from text (api_obj_create_start): no tree is built for them */
-    rq->managed_as_text = rq->async_done && !dry_run(rq) && !rq->want_table;
-    if (api_strict_body(rq, rep, obj) != 0 || prepare_create(rq, rep, obj, true) != 0)
-        json_decref(obj);
-    else
-        store_create(rq, rep, obj);
-    kc_sb_free(&rq->managed_text);
+    bool again;
+    do {
+        json_t *obj;
+        if (api_check_options(rq, rep, "CreateOptions", false) != 0 || api_parse_body(rq, rep, &obj) != 0)
+            return;
+        /* the asynchronous write encodes managedFields from text (api_obj_create_start): no tree is built for them */
+        rq->managed_as_text = rq->async_done && !dry_run(rq) && !rq->want_table;
+        again = false;
+        if (api_strict_body(rq, rep, obj) != 0 || prepare_create(rq, rep, obj, true) != 0)
+            json_decref(obj);
+        else
+            again = store_create(rq, rep, obj);
+        kc_sb_free(&rq->managed_text);
+        if (again)
+            next_create_attempt(rq, rep);
+    } while (again);
 }
 
 /* Carries what only the server may set from old to obj; bumps generation on spec changes. status_only: the
@@ -933,7 +988,7 @@ do_apply(struct api_request *rq, struct api_reply *rep, enum update_mode mode)
     }
     if (!old) {
         if (prepare_create(rq, rep, obj, false) == 0)
-            store_create(rq, rep, obj);
+            (void)store_create(rq, rep, obj); /* the name is the URL's: never generated, never retried */
         else
             json_decref(obj);
         return;

@@ -454,12 +454,19 @@ loop_job_resume(void *arg)
     kc_httpd_resume(j->susp);
 }
 
+static bool run_on_loop(kc_httpd_req *req, struct job *j);
+
 static void
 loop_job_done(kc_httpd_req *req, void *arg)
 {
     struct job *j = arg;
-    if (j->rq.pending)
-        api_rest_finish(&j->rq, &j->rep);
+    if (j->rq.pending && api_rest_finish(&j->rq, &j->rep)) {
+        /* the generated name was taken: the create is attempted again, with a new name, on the request resumed
+         * just now (nobody to answer when its client left) */
+        if (req && run_on_loop(req, j))
+            return;
+        api_reply_error(&j->rep, &j->rq, req ? -ENOMEM : KC_EEXIST);
+    }
     job_done(req, j);
 }
 

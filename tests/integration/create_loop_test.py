@@ -2,8 +2,9 @@
 """Creates as the API server runs them on its event loop (embedded store: the store write is started there and
 the request resumes when it commits; on real etcd they run on a worker): concurrent creates each answered with
 their own committed resourceVersion, in the store and in a watch in that order; racing creates of one name (one
-201, the rest 409 AlreadyExists); a create answered as a Table; dry runs and invalid bodies answered at once; a
-client that leaves before its create commits (the object is still stored, the server keeps serving)."""
+201, the rest 409 AlreadyExists); names generated from generateName; a create answered as a Table; dry runs and
+invalid bodies answered at once; a client that leaves before its create commits (the object is still stored, the
+server keeps serving)."""
 import json
 import os
 import socket
@@ -134,8 +135,32 @@ def t_client_leaves_before_commit(cl):
     assert s == 200, s
 
 
-TESTS = [t_concurrent_creates, t_racing_creates_of_one_name, t_create_as_table, t_answered_at_once,
-         t_client_leaves_before_commit]
+def t_generated_names(cl):
+    """metadata.generateName as upstream's SimpleNameGenerator: the prefix and five characters of its alphabet, the
+    prefix cut to 58 bytes so that the name fits 63 (also for kinds that allow longer names); concurrent creates of
+    one prefix all succeed with their own names."""
+    alphabet = set("bcdfghjklmnpqrstvwxz2456789")
+    res = parallel(32, lambda i: cl.req("POST", NS + "/configmaps", {"metadata": {"generateName": "gen-"},
+                                                                      "data": {"i": str(i)}}))
+    assert [s for s, _ in res] == [201] * 32, [(s, o.get("message")) for s, o in res if s != 201]
+    names = [o["metadata"]["name"] for _, o in res]
+    assert len(set(names)) == 32, names
+    for n in names:
+        assert n.startswith("gen-") and len(n) == 9 and set(n[4:]) <= alphabet, n
+    for _, o in res:
+        assert o["metadata"]["generateName"] == "gen-", o["metadata"]
+        s, g = cl.req("GET", NS + "/configmaps/" + o["metadata"]["name"])
+        assert s == 200 and g["data"] == o["data"], (s, g)
+    long_prefix = "a" * 70 + "-"
+    s, o = cl.req("POST", NS + "/configmaps", {"metadata": {"generateName": long_prefix}})
+    assert s == 201, (s, o)
+    n = o["metadata"]["name"]
+    assert len(n) == 63 and n[:58] == "a" * 58 and set(n[58:]) <= alphabet, n
+    assert o["metadata"]["generateName"] == long_prefix, o["metadata"]
+
+
+TESTS = [t_concurrent_creates, t_racing_creates_of_one_name, t_generated_names, t_create_as_table,
+         t_answered_at_once, t_client_leaves_before_commit]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS, __doc__, prefix="k8c-create-"))

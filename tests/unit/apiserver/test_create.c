@@ -1,0 +1,276 @@
+/* test_create.c - creates through the REST layer (apiserver/rest.c) on an embedded store in a temp dir: names from
+ * metadata.generateName as upstream's SimpleNameGenerator makes them, and upstream's RetryGenerateName (GA in
+ * 1.32): a create whose generated name is taken is attempted again with a new one, up to 8 attempts, before the
+ * 409 AlreadyExists reaches the client - on a worker (the store write waited for) and on the loop (the write
+ * started, api_rest_finish telling the caller to run the create again). The random bytes of the names come from
+ * the test, so that names collide when it wants them to. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api_int.h"
+#include "kc_error.h"
+#include "kc_json.h"
+#include "kvs.h"
+
+struct env {
+    char dir[64];
+    struct kvs *kvs;
+    struct api_server srv;
+};
+
+static struct env *E;
+
+/* The test's random bytes: the first `zeros` calls give zeros (suffix "bbbbb"), the later ones a counter. */
+static int zeros, rand_calls;
+
+static int
+test_random(unsigned char *buf, int n)
+{
+    rand_calls++;
+    if (zeros > 0) {
+        zeros--;
+        memset(buf, 0, (size_t)n);
+        return 1;
+    }
+    for (int i = 0; i < n; i++)
+        buf[i] = (unsigned char)(rand_calls * 7 + i);
+    return 1;
+}
+
+static void
+free_reply(struct api_reply *rep)
+{
+    json_decref(rep->body);
+    free(rep->raw);
+    for (int i = 0; i < rep->nwarnings; i++)
+        free(rep->warnings[i]);
+    memset(rep, 0, sizeof(*rep));
+}
+
+static void
+init_request(struct api_request *rq, const char *plural, const char *ns, const char *body)
+{
+    memset(rq, 0, sizeof(*rq));
+    rq->srv = &E->srv;
+    rq->res = api_resource_find("", "v1", plural);
+    assert_non_null(rq->res);
+    snprintf(rq->namespace, sizeof(rq->namespace), "%s", ns);
+    snprintf(rq->verb, sizeof(rq->verb), "create");
+    rq->body = body;
+    rq->body_len = strlen(body);
+    rq->content_type = "application/json";
+}
+
+/* The name of the object a 201 reply carries (a static buffer), or fails. */
+static const char *
+created_name(const struct api_reply *rep)
+{
+    static char name[256];
+    assert_int_equal(rep->status, 201);
+    json_t *obj = rep->body ? json_incref(rep->body) : NULL;
+    if (!obj) {
+        assert_non_null(rep->raw);
+        assert_int_equal(kc_json_parse(rep->raw, rep->raw_len, &obj, NULL, 0), 0);
+    }
+    const char *n = kc_json_get_string(obj, "metadata.name");
+    assert_non_null(n);
+    snprintf(name, sizeof(name), "%s", n);
+    json_decref(obj);
+    return name;
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    E = calloc(1, sizeof(*E));
+    snprintf(E->dir, sizeof(E->dir), "/tmp/k8c-test-create-XXXXXX");
+    assert_non_null(mkdtemp(E->dir));
+    struct kvs_options o;
+    kvs_options_init(&o);
+    o.dir = E->dir;
+    o.initial_map_bytes = 1 << 20;
+    assert_int_equal(kvs_open(&o, &E->kvs), 0);
+    api_config_init(&E->srv.cfg);
+    assert_int_equal(api_store_embedded(E->kvs, &E->srv.store), 0);
+    pthread_mutex_init(&E->srv.ip_lock, NULL);
+    api_name_random = test_random;
+    zeros = rand_calls = 0;
+    struct api_request rq;
+    struct api_reply rep = { 0 };
+    init_request(&rq, "namespaces", "", "{\"metadata\":{\"name\":\"ns\"}}");
+    api_rest_handle(&rq, &rep);
+    assert_int_equal(rep.status, 201);
+    free_reply(&rep);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    api_store_close(E->srv.store);
+    kvs_close(E->kvs);
+    pthread_mutex_destroy(&E->srv.ip_lock);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", E->dir);
+    assert_int_equal(system(cmd), 0);
+    free(E);
+    return 0;
+}
+
+static const char CM_GEN[] = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"generateName\":\"web-\"}}";
+
+/* The prefix is cut to 58 bytes so that the name fits 63, whatever the kind allows; the suffix's characters come
+ * from the random bytes through upstream's alphabet. */
+static void
+test_generate_name(void **state)
+{
+    (void)state;
+    char out[300];
+    const unsigned char zero[API_NAME_SUFFIX_LEN] = { 0 }, mix[API_NAME_SUFFIX_LEN] = { 0, 1, 26, 27, 255 };
+    api_generate_name("web-", zero, out, sizeof(out));
+    assert_string_equal(out, "web-bbbbb");
+    api_generate_name("web-", mix, out, sizeof(out));
+    assert_string_equal(out, "web-bc9bq"); /* 0 -> b, 1 -> c, 26 -> 9, 27 -> b, 255 % 27 = 12 -> q */
+    char prefix[80];
+    memset(prefix, 'a', sizeof(prefix) - 1);
+    prefix[sizeof(prefix) - 1] = '\0';
+    api_generate_name(prefix, zero, out, sizeof(out));
+    assert_int_equal(strlen(out), 63);
+    assert_int_equal(strspn(out, "a"), API_NAME_PREFIX_MAX);
+    assert_string_equal(out + API_NAME_PREFIX_MAX, "bbbbb");
+    prefix[API_NAME_PREFIX_MAX] = '\0'; /* exactly 58: kept whole */
+    api_generate_name(prefix, zero, out, sizeof(out));
+    assert_int_equal(strlen(out), 63);
+}
+
+/* On a worker (the write waited for): taken names are generated again, the create answers 201 with the first free
+ * one; eight taken names in a row answer 409 AlreadyExists, and no ninth is tried. A name the client gave is never
+ * retried. */
+static void
+test_retry_generated_name_sync(void **state)
+{
+    (void)state;
+    struct api_request rq;
+    struct api_reply rep = { 0 };
+    zeros = 1;
+    init_request(&rq, "configmaps", "ns", CM_GEN);
+    api_rest_handle(&rq, &rep);
+    assert_string_equal(created_name(&rep), "web-bbbbb");
+    free_reply(&rep);
+
+    zeros = 3;
+    rand_calls = 0;
+    init_request(&rq, "configmaps", "ns", CM_GEN);
+    api_rest_handle(&rq, &rep);
+    const char *name = created_name(&rep);
+    assert_string_not_equal(name, "web-bbbbb");
+    assert_int_equal(strncmp(name, "web-", 4), 0);
+    assert_int_equal(rand_calls, 4);
+    assert_string_equal(rq.name, name);
+    free_reply(&rep);
+
+    zeros = 100;
+    rand_calls = 0;
+    init_request(&rq, "configmaps", "ns", CM_GEN);
+    api_rest_handle(&rq, &rep);
+    assert_int_equal(rep.status, 409);
+    assert_string_equal(json_string_value(json_object_get(rep.body, "reason")), "AlreadyExists");
+    assert_string_equal(json_string_value(json_object_get(rep.body, "message")),
+                        "configmaps \"web-bbbbb\" already exists");
+    assert_int_equal(rand_calls, API_NAME_ATTEMPTS);
+    free_reply(&rep);
+
+    rand_calls = 0;
+    init_request(&rq, "configmaps", "ns",
+                 "{\"metadata\":{\"name\":\"web-bbbbb\",\"generateName\":\"web-\"}}"); /* named: no retry */
+    api_rest_handle(&rq, &rep);
+    assert_int_equal(rep.status, 409);
+    assert_int_equal(rand_calls, 0);
+    free_reply(&rep);
+}
+
+static sem_t committed;
+
+static void
+on_committed(void *arg)
+{
+    (void)arg;
+    sem_post(&committed);
+}
+
+/* One create as server.c runs it on the loop: started, then finished once committed; api_rest_finish asks for
+ * another attempt while the generated names are taken, without replying. Returns the attempts run. */
+static int
+create_on_loop(struct api_request *rq, struct api_reply *rep)
+{
+    int runs = 0;
+    for (;;) {
+        rq->async_done = on_committed;
+        api_rest_handle(rq, rep);
+        runs++;
+        if (!rq->pending)
+            return runs;
+        sem_wait(&committed);
+        if (!api_rest_finish(rq, rep))
+            return runs;
+        assert_int_equal(rep->status, 0); /* no reply yet */
+        assert_null(rep->body);
+        assert_string_equal(rq->name, ""); /* the next attempt generates its own */
+    }
+}
+
+/* On the loop (the write started, finished when committed): the same retries through api_rest_finish. */
+static void
+test_retry_generated_name_on_loop(void **state)
+{
+    (void)state;
+    sem_init(&committed, 0, 0);
+    struct api_request rq;
+    struct api_reply rep = { 0 };
+    zeros = 1;
+    init_request(&rq, "configmaps", "ns", CM_GEN);
+    assert_true(api_rest_on_loop(&rq));
+    assert_int_equal(create_on_loop(&rq, &rep), 1);
+    assert_string_equal(created_name(&rep), "web-bbbbb");
+    free_reply(&rep);
+
+    zeros = 2;
+    rand_calls = 0;
+    init_request(&rq, "configmaps", "ns", CM_GEN);
+    assert_int_equal(create_on_loop(&rq, &rep), 3);
+    assert_string_not_equal(created_name(&rep), "web-bbbbb");
+    assert_int_equal(rand_calls, 3);
+    free_reply(&rep);
+
+    zeros = 100;
+    rand_calls = 0;
+    init_request(&rq, "configmaps", "ns", CM_GEN);
+    assert_int_equal(create_on_loop(&rq, &rep), API_NAME_ATTEMPTS);
+    assert_int_equal(rep.status, 409);
+    assert_string_equal(json_string_value(json_object_get(rep.body, "reason")), "AlreadyExists");
+    assert_int_equal(rand_calls, API_NAME_ATTEMPTS);
+    free_reply(&rep);
+    sem_destroy(&committed);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_generate_name),
+        cmocka_unit_test_setup_teardown(test_retry_generated_name_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_generated_name_on_loop, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
