@@ -21,10 +21,14 @@ struct api_config {
     const char *token_auth_file;          /* --token-auth-file: CSV token,user,uid[,"group1,group2"] */
     const char *service_cluster_ip_range; /* --service-cluster-ip-range (default 10.96.0.0/12) */
     int64_t event_ttl_s;                  /* --event-ttl (default 3600) */
-    size_t max_body;                      /* request body limit (default 3 MiB, as kube-apiserver) */
-    int threads;                          /* event-loop threads (default 2) */
-    int max_requests_inflight;            /* --max-requests-inflight: get/list at once (default 400; 0 = no limit) */
-    int max_mutating_requests_inflight;   /* --max-mutating-requests-inflight: writes at once (default 200; 0 = none) */
+    /* the DefaultTolerationSeconds admission plugin (rest.c): tolerations of the NoExecute taints of a node that is
+     * not ready or unreachable, added to pods that tolerate neither */
+    int64_t default_not_ready_toleration_s;   /* --default-not-ready-toleration-seconds (default 300) */
+    int64_t default_unreachable_toleration_s; /* --default-unreachable-toleration-seconds (default 300) */
+    size_t max_body;                          /* request body limit (default 3 MiB, as kube-apiserver) */
+    int threads;                              /* event-loop threads (default 2) */
+    int max_requests_inflight;          /* --max-requests-inflight: get/list at once (default 400; 0 = no limit) */
+    int max_mutating_requests_inflight; /* --max-mutating-requests-inflight: writes at once (default 200; 0 = none) */
     /* exec and attach (exec.c): how the API server reaches kubelets */
     const char *kubelet_client_cert; /* --kubelet-client-certificate: presented to kubelets (NULL = none) */
     const char *kubelet_client_key;  /* --kubelet-client-key */

@@ -21,6 +21,7 @@
 
 struct flags {
     const char *data_dir, *bind_address, *token_auth_file, *service_range, *event_ttl;
+    const char *not_ready_toleration, *unreachable_toleration; /* --default-*-toleration-seconds */
     const char *etcd_servers, *etcd_ca, *etcd_cert, *etcd_key;
     const char *tls_cert, *tls_key, *client_ca, *log_level;
     const char *kubelet_cert, *kubelet_key, *kubelet_ca; /* exec/attach: the kubelet client (exec.c) */
@@ -63,6 +64,8 @@ parse_flags(int argc, char **argv, struct flags *f, bool remote)
         F("token-auth-file", token_auth_file)
         F("service-cluster-ip-range", service_range)
         F("event-ttl", event_ttl)
+        F("default-not-ready-toleration-seconds", not_ready_toleration)
+        F("default-unreachable-toleration-seconds", unreachable_toleration)
         F("tls-cert-file", tls_cert)
         F("tls-private-key-file", tls_key)
         F("client-ca-file", client_ca)
@@ -232,6 +235,26 @@ serve(struct flags *f, struct api_store *store, const char *what)
         fprintf(stderr, "k8c %s: invalid value \"%s\" for --event-ttl\n", what, f->event_ttl);
         return 2;
     }
+    const struct {
+        const char *flag, *value;
+        int64_t *out;
+    } tolerations[] = {
+        { "default-not-ready-toleration-seconds", f->not_ready_toleration, &c.default_not_ready_toleration_s },
+        { "default-unreachable-toleration-seconds", f->unreachable_toleration, &c.default_unreachable_toleration_s }
+    };
+    for (size_t i = 0; i < sizeof(tolerations) / sizeof(tolerations[0]); i++) {
+        if (!tolerations[i].value)
+            continue;
+        char *end;
+        errno = 0;
+        long long v = strtoll(tolerations[i].value, &end, 10);
+        if (errno || end == tolerations[i].value || *end) {
+            fprintf(stderr, "k8c %s: invalid value \"%s\" for --%s: an integer number of seconds\n", what,
+                    tolerations[i].value, tolerations[i].flag);
+            return 2;
+        }
+        *tolerations[i].out = v;
+    }
     if (f->tls_cert || f->tls_key || f->client_ca) {
         if (!f->tls_cert || !f->tls_key) {
             fprintf(stderr, "k8c %s: --tls-cert-file and --tls-private-key-file go together\n", what);
@@ -350,6 +373,8 @@ api_cmd_server(int argc, char **argv)
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: k8c server [--data-dir .k8c] [--bind-address 127.0.0.1] [--secure-port 6443]\n"
                "                  [--token-auth-file FILE] [--service-cluster-ip-range 10.96.0.0/12] [--event-ttl 1h]\n"
+               "                  [--default-not-ready-toleration-seconds 300]\n"
+               "                  [--default-unreachable-toleration-seconds 300]\n"
                "                  [--max-requests-inflight 400] [--max-mutating-requests-inflight 200]\n"
                "                  [--kubelet-client-certificate F --kubelet-client-key F]\n"
                "                  [--kubelet-certificate-authority F] [--kubelet-insecure-loopback]\n"
@@ -398,6 +423,9 @@ api_cmd_apiserver(int argc, char **argv)
             "usage: k8c apiserver --etcd-servers URLS [--etcd-cafile F --etcd-certfile F --etcd-keyfile F]\n"
             "                     [--data-dir .k8c | --tls-cert-file F --tls-private-key-file F --client-ca-file F]\n"
             "                     [--bind-address 127.0.0.1] [--secure-port 6443] [--token-auth-file FILE]\n"
+            "                     [--service-cluster-ip-range 10.96.0.0/12] [--event-ttl 1h]\n"
+            "                     [--default-not-ready-toleration-seconds 300]\n"
+            "                     [--default-unreachable-toleration-seconds 300]\n"
             "                     [--max-requests-inflight 400] [--max-mutating-requests-inflight 200]\n"
             "                     [--kubelet-client-certificate F --kubelet-client-key F]\n"
             "                     [--kubelet-certificate-authority F] [--kubelet-insecure-loopback]\n"

@@ -527,6 +527,55 @@ do_get(struct api_request *rq, struct api_reply *rep)
 
 /* --- create, update --- */
 
+/* Whether a pod's toleration t tolerates the NoExecute taint `key`: its key is that one or empty (every key), its
+ * effect NoExecute or empty (every effect) - the DefaultTolerationSeconds plugin's test, which does not look at
+ * the operator. */
+static bool
+tolerates_no_execute(const json_t *t, const char *key)
+{
+    const char *k = api_jstr(t, "key"), *e = api_jstr(t, "effect");
+    return (!k || !*k || strcmp(k, key) == 0) && (!e || !*e || strcmp(e, "NoExecute") == 0);
+}
+
+/* kube-apiserver's DefaultTolerationSeconds admission plugin (on by default), for pods created or updated through
+ * their main endpoint: a pod that tolerates neither the not-ready nor the unreachable NoExecute taint of a node
+ * gets a toleration of each for --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds
+ * (300), so that the node lifecycle evicts it after that long instead of at once. It runs as upstream's mutating
+ * admission does: after defaulting and managedFields (the tolerations it adds are no manager's), before
+ * validation. */
+static void
+admit_default_tolerations(const struct api_request *rq, json_t *pod)
+{
+    const struct api_resource *r = rq->res;
+    if (strcmp(r->kind, "Pod") != 0 || r->group[0])
+        return;
+    static const char *const keys[2] = { "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable" };
+    const int64_t secs[2] = { rq->srv->cfg.default_not_ready_toleration_s,
+                              rq->srv->cfg.default_unreachable_toleration_s };
+    json_t *spec = api_jobj(pod, "spec"), *list = api_jget(spec, "tolerations");
+    if (!spec || (list && !json_is_array(list) && !json_is_null(list)))
+        return; /* not a pod validation can take: it says what is wrong */
+    bool tolerated[2] = { false, false };
+    size_t i;
+    json_t *t;
+    json_array_foreach(list, i, t)
+    {
+        for (int k = 0; k < 2; k++)
+            tolerated[k] = tolerated[k] || tolerates_no_execute(t, keys[k]);
+    }
+    for (int k = 0; k < 2; k++) {
+        if (tolerated[k])
+            continue;
+        if (!json_is_array(list)) {
+            list = json_array();
+            json_object_set_new(spec, "tolerations", list);
+        }
+        /* Go's member order: key, operator, value, effect, tolerationSeconds */
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}", "key", keys[k], "operator", "Exists", "effect",
+                                              "NoExecute", "tolerationSeconds", (json_int_t)secs[k]));
+    }
+}
+
 /* Common checks and preparation of a new object: type, namespace, name/generateName, defaults, managedFields (an
  * Update entry when track; a server-side apply brings its own), validation. Returns 0 with obj ready to store, or
  * -1 after replying. */
@@ -607,6 +656,7 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool 
         api_managed_update(rq, NULL, tracked, obj, rq->managed_as_text ? &rq->managed_text : NULL);
         json_decref(tracked);
     }
+    admit_default_tolerations(rq, obj);
     struct api_errors errs = { 0 };
     api_validate_meta(r, obj, NULL, &errs);
     if (r->validate)
@@ -887,6 +937,8 @@ finish_update(struct api_request *rq, struct api_reply *rep, json_t *obj, const 
         r->defaults(r, next);
     if (track)
         api_managed_update(rq, old, NULL, next, NULL);
+    if (mode == UPDATE_MAIN)
+        admit_default_tolerations(rq, next);
     struct api_errors errs = { 0 };
     api_validate_meta(r, next, old, &errs);
     if (r->validate)

@@ -33,6 +33,8 @@ api_config_init(struct api_config *c)
     c->secure_port = 6443;
     c->service_cluster_ip_range = "10.96.0.0/12";
     c->event_ttl_s = 3600;
+    c->default_not_ready_toleration_s = 300; /* kube-apiserver's defaults */
+    c->default_unreachable_toleration_s = 300;
     c->max_body = 3 * 1024 * 1024;
     c->threads = 2;
     c->max_requests_inflight = 400; /* kube-apiserver's defaults */

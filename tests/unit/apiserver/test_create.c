@@ -3,7 +3,8 @@
  * 1.32): a create whose generated name is taken is attempted again with a new one, up to 8 attempts, before the
  * 409 AlreadyExists reaches the client - on a worker (the store write waited for) and on the loop (the write
  * started, api_rest_finish telling the caller to run the create again). The random bytes of the names come from
- * the test, so that names collide when it wants them to. */
+ * the test, so that names collide when it wants them to. And kube-apiserver's DefaultTolerationSeconds admission
+ * on pods. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -264,6 +265,123 @@ test_retry_generated_name_on_loop(void **state)
     sem_destroy(&committed);
 }
 
+/* The object a 201/200 reply carries (a new reference), or fails. */
+static json_t *
+reply_object(const struct api_reply *rep)
+{
+    if (rep->body)
+        return json_incref(rep->body);
+    json_t *obj = NULL;
+    assert_non_null(rep->raw);
+    assert_int_equal(kc_json_parse(rep->raw, rep->raw_len, &obj, NULL, 0), 0);
+    return obj;
+}
+
+/* Creates (or with verb "update", replaces) pod `name` in ns from body; returns the stored object. */
+static json_t *
+write_pod(const char *verb, const char *name, const char *body, int want)
+{
+    struct api_request rq;
+    struct api_reply rep = { 0 };
+    init_request(&rq, "pods", "ns", body);
+    snprintf(rq.verb, sizeof(rq.verb), "%s", verb);
+    if (strcmp(verb, "update") == 0)
+        snprintf(rq.name, sizeof(rq.name), "%s", name);
+    api_rest_handle(&rq, &rep);
+    if (rep.status != want) {
+        char *t = rep.body ? json_dumps(rep.body, JSON_COMPACT) : NULL;
+        print_error("%s %s: status %d, want %d: %s\n", verb, name, rep.status, want, t ? t : "");
+        free(t);
+        fail();
+    }
+    json_t *obj = reply_object(&rep);
+    free_reply(&rep);
+    return obj;
+}
+
+#define NOT_READY(s)                 \
+    "{\"key\":\"node.kubernetes.io/" \
+    "not-ready\",\"operator\":\"Exists\",\"effect\":\"NoExecute\",\"tolerationSeconds\":" s "}"
+#define UNREACHABLE(s)               \
+    "{\"key\":\"node.kubernetes.io/" \
+    "unreachable\",\"operator\":\"Exists\",\"effect\":\"NoExecute\",\"tolerationSeconds\":" s "}"
+
+static void
+expect_tolerations(const json_t *pod, const char *want)
+{
+    char *got = json_dumps(kc_json_get(pod, "spec.tolerations"), JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!got || strcmp(got, want) != 0) {
+        print_error("tolerations: got %s\n  want %s\n", got ? got : "(none)", want);
+        free(got);
+        fail();
+    }
+    free(got);
+}
+
+/* kube-apiserver's DefaultTolerationSeconds admission: pods that tolerate neither NoExecute taint of a node that is
+ * not ready or unreachable get a toleration of each (300 s, or the flags' values), in Go's member order; a
+ * toleration of every key or every effect counts, one of another effect does not; the additions are nobody's in
+ * managedFields; an update through the main endpoint adds them again. */
+static void
+test_default_tolerations(void **state)
+{
+    (void)state;
+    static const char spec[] = "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]";
+    char body[1024];
+    snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"p1\"},%s}}", spec);
+    json_t *p = write_pod("create", "p1", body, 201);
+    expect_tolerations(p, "[" NOT_READY("300") "," UNREACHABLE("300") "]");
+    char *mf = json_dumps(kc_json_get(p, "metadata.managedFields"), JSON_COMPACT);
+    assert_non_null(mf);
+    assert_null(strstr(mf, "f:tolerations"));
+    assert_non_null(strstr(mf, "f:containers"));
+    free(mf);
+    json_decref(p);
+
+    /* every key and effect (operator Exists): nothing to add */
+    snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"p2\"},%s,\"tolerations\":[{\"operator\":\"Exists\"}]}}",
+             spec);
+    p = write_pod("create", "p2", body, 201);
+    expect_tolerations(p, "[{\"operator\":\"Exists\"}]");
+    json_decref(p);
+
+    /* not-ready tolerated already (its seconds kept); unreachable only for NoSchedule, which does not count */
+    snprintf(
+        body, sizeof(body),
+        "{\"metadata\":{\"name\":\"p3\"},%s,\"tolerations\":[" NOT_READY(
+            "60") ","
+                  "{\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]}}",
+        spec);
+    p = write_pod("create", "p3", body, 201);
+    expect_tolerations(p, "[" NOT_READY("60") ",{\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\","
+                                              "\"effect\":\"NoSchedule\"}," UNREACHABLE("300") "]");
+    json_decref(p);
+
+    /* every effect of the not-ready key (no effect given) */
+    snprintf(body, sizeof(body),
+             "{\"metadata\":{\"name\":\"p4\"},%s,\"tolerations\":[{\"key\":\"node.kubernetes.io/not-ready\","
+             "\"operator\":\"Exists\"}]}}",
+             spec);
+    p = write_pod("create", "p4", body, 201);
+    expect_tolerations(p,
+                       "[{\"key\":\"node.kubernetes.io/not-ready\",\"operator\":\"Exists\"}," UNREACHABLE("300") "]");
+    json_decref(p);
+
+    /* the flags' values */
+    E->srv.cfg.default_not_ready_toleration_s = 45;
+    E->srv.cfg.default_unreachable_toleration_s = 90;
+    snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"p5\"},%s}}", spec);
+    p = write_pod("create", "p5", body, 201);
+    expect_tolerations(p, "[" NOT_READY("45") "," UNREACHABLE("90") "]");
+    json_decref(p);
+
+    /* an update that leaves them out gets them back (validation lets tolerations be added) */
+    snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"p5\"},%s}}", spec);
+    p = write_pod("update", "p5", body, 200);
+    expect_tolerations(p, "[" NOT_READY("45") "," UNREACHABLE("90") "]");
+    json_decref(p);
+}
+
 int
 main(void)
 {
@@ -271,6 +389,7 @@ main(void)
         cmocka_unit_test(test_generate_name),
         cmocka_unit_test_setup_teardown(test_retry_generated_name_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_generated_name_on_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_tolerations, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
