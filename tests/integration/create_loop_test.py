@@ -2,9 +2,9 @@
 """Creates as the API server runs them on its event loop (embedded store: the store write is started there and
 the request resumes when it commits; on real etcd they run on a worker): concurrent creates each answered with
 their own committed resourceVersion, in the store and in a watch in that order; racing creates of one name (one
-201, the rest 409 AlreadyExists); names generated from generateName; a create answered as a Table; dry runs and
-invalid bodies answered at once; a client that leaves before its create commits (the object is still stored, the
-server keeps serving)."""
+201, the rest 409 AlreadyExists); names generated from generateName; a pod's default tolerations; a create
+answered as a Table; dry runs and invalid bodies answered at once; a client that leaves before its create commits
+(the object is still stored, the server keeps serving)."""
 import json
 import os
 import socket
@@ -159,8 +159,23 @@ def t_generated_names(cl):
     assert o["metadata"]["generateName"] == long_prefix, o["metadata"]
 
 
-TESTS = [t_concurrent_creates, t_racing_creates_of_one_name, t_generated_names, t_create_as_table,
-         t_answered_at_once, t_client_leaves_before_commit]
+def t_pod_default_tolerations(cl):
+    """DefaultTolerationSeconds admission on a create run on the loop: the two NoExecute tolerations (300 s), in
+    no manager's managedFields, also in what GET returns."""
+    s, o = cl.req("POST", NS + "/pods", pod("tolerant"))
+    assert s == 201, (s, o)
+    want = [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
+             "tolerationSeconds": 300},
+            {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+             "tolerationSeconds": 300}]
+    assert o["spec"]["tolerations"] == want, o["spec"]
+    assert "f:tolerations" not in json.dumps(o["metadata"]["managedFields"]), o["metadata"]["managedFields"]
+    s, g = cl.req("GET", NS + "/pods/tolerant")
+    assert s == 200 and g["spec"]["tolerations"] == want, (s, g)
+
+
+TESTS = [t_concurrent_creates, t_racing_creates_of_one_name, t_generated_names, t_pod_default_tolerations,
+         t_create_as_table, t_answered_at_once, t_client_leaves_before_commit]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS, __doc__, prefix="k8c-create-"))
