@@ -576,6 +576,71 @@ admit_default_tolerations(const struct api_request *rq, json_t *pod)
     }
 }
 
+/* Whether a StorageClass is annotated as the default (upstream's IsDefaultAnnotation: the GA annotation or its beta
+ * form, "true"). */
+static bool
+default_storage_class(const json_t *sc)
+{
+    const json_t *a = kc_json_get(sc, "metadata.annotations");
+    const char *ga = api_jstr(a, "storageclass.kubernetes.io/is-default-class"),
+               *beta = api_jstr(a, "storageclass.beta.kubernetes.io/is-default-class");
+    return (ga && strcmp(ga, "true") == 0) || (beta && strcmp(beta, "true") == 0);
+}
+
+/* kube-apiserver's DefaultStorageClass admission plugin (on by default), for PersistentVolumeClaims created: a claim
+ * that asks for no class (no spec.storageClassName - "" asks for none - and no volume.beta.kubernetes.io/
+ * storage-class annotation) gets the default StorageClass's name; with several defaults the newest, then the
+ * first by name (upstream's GetDefaultClass since 1.26); with none the claim is stored as sent. Returns 0, or -1
+ * after replying (the classes could not be read: upstream's lister cannot fail, so this is k8c's own 500). */
+static int
+admit_default_storage_class(struct api_request *rq, struct api_reply *rep, json_t *pvc)
+{
+    const struct api_resource *r = rq->res;
+    if (strcmp(r->kind, "PersistentVolumeClaim") != 0 || r->group[0])
+        return 0;
+    json_t *spec = api_jobj(pvc, "spec");
+    if (!spec || api_jget(spec, "storageClassName") ||
+        api_jget(api_jobj(api_jobj(pvc, "metadata"), "annotations"), "volume.beta.kubernetes.io/storage-class"))
+        return 0; /* asks for a class (or for none), or validation says what is wrong with it */
+    const struct api_resource *scr = api_resource_find("storage.k8s.io", "v1", "storageclasses");
+    char prefix[256];
+    api_storage_key(scr, NULL, NULL, prefix, sizeof(prefix));
+    json_t *items;
+    int64_t rev;
+    bool more;
+    int rc = api_obj_list(rq->srv->store, prefix, 0, 0, NULL, &items, &rev, &more);
+    if (rc != 0) {
+        api_reply_error(rep, rq, rc);
+        return -1;
+    }
+    const char *best = NULL; /* the chosen class's name */
+    struct kc_time best_t = { 0, 0 };
+    size_t i;
+    json_t *sc;
+    json_array_foreach(items, i, sc)
+    {
+        const char *name = kc_json_get_string(sc, "metadata.name");
+        if (!name || !default_storage_class(sc))
+            continue;
+        struct kc_time t = { 0, 0 };
+        const char *ts = kc_json_get_string(sc, "metadata.creationTimestamp");
+        if (!ts || kc_time_parse(ts, &t) != 0)
+            t = (struct kc_time){ 0, 0 };
+        int newer = !best                   ? 1
+                    : t.sec != best_t.sec   ? (t.sec > best_t.sec ? 1 : -1)
+                    : t.nsec != best_t.nsec ? (t.nsec > best_t.nsec ? 1 : -1)
+                                            : 0;
+        if (newer > 0 || (newer == 0 && strcmp(name, best) < 0)) {
+            best = name;
+            best_t = t;
+        }
+    }
+    if (best)
+        json_object_set_new(spec, "storageClassName", json_string(best));
+    json_decref(items);
+    return 0;
+}
+
 /* Common checks and preparation of a new object: type, namespace, name/generateName, defaults, managedFields (an
  * Update entry when track; a server-side apply brings its own), validation. Returns 0 with obj ready to store, or
  * -1 after replying. */
@@ -657,6 +722,8 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool 
         json_decref(tracked);
     }
     admit_default_tolerations(rq, obj);
+    if (admit_default_storage_class(rq, rep, obj) != 0)
+        return -1;
     struct api_errors errs = { 0 };
     api_validate_meta(r, obj, NULL, &errs);
     if (r->validate)

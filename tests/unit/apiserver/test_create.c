@@ -3,8 +3,8 @@
  * 1.32): a create whose generated name is taken is attempted again with a new one, up to 8 attempts, before the
  * 409 AlreadyExists reaches the client - on a worker (the store write waited for) and on the loop (the write
  * started, api_rest_finish telling the caller to run the create again). The random bytes of the names come from
- * the test, so that names collide when it wants them to. And kube-apiserver's DefaultTolerationSeconds admission
- * on pods. */
+ * the test, so that names collide when it wants them to. And kube-apiserver's DefaultTolerationSeconds (pods) and
+ * DefaultStorageClass (claims) admission plugins. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -382,6 +382,71 @@ test_default_tolerations(void **state)
     json_decref(p);
 }
 
+/* A StorageClass written straight into the store (its creationTimestamp the test's), default or not. */
+static void
+put_class(const char *name, const char *created, const char *annotation)
+{
+    char text[512], key[256];
+    snprintf(text, sizeof(text),
+             "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":{\"name\":\"%s\","
+             "\"creationTimestamp\":\"%s\",\"annotations\":{\"%s\":\"true\"}},\"provisioner\":\"k8c.io/local\"}",
+             name, created, annotation);
+    json_t *obj = NULL;
+    assert_int_equal(kc_json_parse(text, strlen(text), &obj, NULL, 0), 0);
+    api_storage_key(api_resource_find("storage.k8s.io", "v1", "storageclasses"), NULL, name, key, sizeof(key));
+    int64_t rev;
+    assert_int_equal(api_obj_create(E->srv.store, key, obj, 0, &rev), 0);
+    json_decref(obj);
+}
+
+/* Creates claim `name` (spec `extra` added to its spec, `meta` to its metadata); returns its stored class or "-". */
+static const char *
+claim_class(const char *name, const char *meta, const char *extra)
+{
+    static char out[128];
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"metadata\":{\"name\":\"%s\"%s},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
+             "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}%s}}",
+             name, meta, extra);
+    struct api_request rq;
+    struct api_reply rep = { 0 };
+    init_request(&rq, "persistentvolumeclaims", "ns", body);
+    api_rest_handle(&rq, &rep);
+    assert_int_equal(rep.status, 201);
+    json_t *obj = reply_object(&rep);
+    const char *sc = kc_json_get_string(obj, "spec.storageClassName");
+    snprintf(out, sizeof(out), "%s", sc ? sc : "-");
+    char *mf = json_dumps(kc_json_get(obj, "metadata.managedFields"), JSON_COMPACT);
+    assert_true(!mf || !strstr(mf, "f:storageClassName") || strstr(extra, "storageClassName"));
+    free(mf);
+    json_decref(obj);
+    free_reply(&rep);
+    return out;
+}
+
+/* kube-apiserver's DefaultStorageClass admission: a claim that asks for no class gets the default one's name (the
+ * GA or the beta annotation); with several the newest, then the first by name; "" and the beta class annotation
+ * ask for a class (or none) and are kept; no default, no class. The name is in no manager's managedFields. */
+static void
+test_default_storage_class(void **state)
+{
+    (void)state;
+    assert_string_equal(claim_class("c0", "", ""), "-");
+    put_class("slow", "2026-01-01T00:00:00Z", "example.com/not-default");
+    assert_string_equal(claim_class("c1", "", ""), "-");
+    put_class("fast", "2026-01-01T00:00:00Z", "storageclass.kubernetes.io/is-default-class");
+    assert_string_equal(claim_class("c2", "", ""), "fast");
+    assert_string_equal(claim_class("c3", "", ",\"storageClassName\":\"\""), "");
+    assert_string_equal(claim_class("c4", "", ",\"storageClassName\":\"slow\""), "slow");
+    assert_string_equal(
+        claim_class("c5", ",\"annotations\":{\"volume.beta.kubernetes.io/storage-class\":\"slow\"}", ""), "-");
+    put_class("beta", "2026-01-01T00:00:00Z", "storageclass.beta.kubernetes.io/is-default-class"); /* a tie */
+    assert_string_equal(claim_class("c6", "", ""), "beta");
+    put_class("newest", "2026-06-01T00:00:00Z", "storageclass.kubernetes.io/is-default-class");
+    assert_string_equal(claim_class("c7", "", ""), "newest");
+}
+
 int
 main(void)
 {
@@ -390,6 +455,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_retry_generated_name_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_generated_name_on_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_tolerations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_storage_class, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
