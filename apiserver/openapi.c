@@ -413,21 +413,6 @@ op_id(const struct api_resource *r, const struct opdesc *d, char *buf, size_t le
              d->suffix);
 }
 
-static const char *
-code_text(int code)
-{
-    switch (code) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 202:
-        return "Accepted";
-    default:
-        return "Unauthorized";
-    }
-}
-
 /* The patch media types the server takes (apiserver/rest.c), in upstream's order. */
 static const char *const PATCH_TYPES[] = { "application/json-patch+json", "application/merge-patch+json",
                                            "application/strategic-merge-patch+json", "application/apply-patch+yaml" };
@@ -471,10 +456,10 @@ op_json_v2(struct build *b, const struct api_resource *r, const struct opdesc *d
         char code[8];
         snprintf(code, sizeof(code), "%d", *c);
         json_t *schema = d->resp ? ref_json(b, d->resp) : json_pack("{s:s}", "type", "string");
-        oset(b, resps, code, json_pack("{s:s,s:o}", "description", code_text(*c), "schema", schema));
+        oset(b, resps, code, json_pack("{s:s,s:o}", "description", kc_httpd_reason_phrase(*c), "schema", schema));
     }
     if (resps)
-        oset(b, resps, "401", json_pack("{s:s}", "description", code_text(401)));
+        oset(b, resps, "401", json_pack("{s:s}", "description", kc_httpd_reason_phrase(401)));
     oset(b, op, "responses", resps);
     return op;
 }
@@ -516,11 +501,11 @@ op_json(struct build *b, const struct api_resource *r, const struct opdesc *d, c
         snprintf(code, sizeof(code), "%d", *c);
         json_t *schema = d->resp ? ref_json(b, d->resp) : json_pack("{s:s}", "type", "string");
         oset(b, resps, code,
-             json_pack("{s:s,s:{s:{s:o}}}", "description", code_text(*c), "content",
+             json_pack("{s:s,s:{s:{s:o}}}", "description", kc_httpd_reason_phrase(*c), "content",
                        d->resp ? "application/json" : "text/plain", "schema", schema));
     }
     if (resps)
-        oset(b, resps, "401", json_pack("{s:s}", "description", code_text(401)));
+        oset(b, resps, "401", json_pack("{s:s}", "description", kc_httpd_reason_phrase(401)));
     oset(b, op, "responses", resps);
     return op;
 }

@@ -244,11 +244,10 @@ kc_httpd_req_loop(const kc_httpd_req *req)
 
 /* --- replies --- */
 
-/* The reason phrase of an HTTP/1.1 status line, as Go's net/http writes it (http.StatusText, RFC 9110's phrases):
- * h2o 2.2.5 writes what res.reason holds, and "HTTP/1.1 201 " with none, which some clients' parsers take for a
+/* h2o 2.2.5 writes what res.reason holds, and "HTTP/1.1 201 " with none, which some clients' parsers take for a
  * response without a status (h2load counts every such reply as failed). HTTP/2 has no reason phrase. */
-static const char *
-reason_phrase(int status)
+const char *
+kc_httpd_reason_phrase(int status)
 {
     switch (status) {
     case 101:
@@ -348,7 +347,7 @@ kc_httpd_reply(kc_httpd_req *req, int status, const char *ctype, const char *bod
 {
     h2o_req_t *r = req->r;
     r->res.status = status;
-    r->res.reason = reason_phrase(status);
+    r->res.reason = kc_httpd_reason_phrase(status);
     if (ctype)
         h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
     r->res.content_length = len;
@@ -441,7 +440,7 @@ kc_httpd_reply_lend(kc_httpd_req *req, int status, const char *ctype, const char
     ob->release = release;
     ob->arg = arg;
     r->res.status = status;
-    r->res.reason = reason_phrase(status);
+    r->res.reason = kc_httpd_reason_phrase(status);
     if (ctype)
         h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
     r->res.content_length = ob->len;
@@ -882,7 +881,7 @@ kc_httpd_stream_begin(kc_httpd_req *req, int status, const char *ctype, size_t m
     h2o_linklist_insert(&req->loop->streams, &st->link);
 
     r->res.status = status;
-    r->res.reason = reason_phrase(status);
+    r->res.reason = kc_httpd_reason_phrase(status);
     if (ctype)
         h2o_add_header(&r->pool, &r->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
     h2o_start_response(r, &st->super);

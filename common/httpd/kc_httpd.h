@@ -107,6 +107,10 @@ void kc_httpd_add_header(kc_httpd_req *req, const char *name, const char *value)
 /* Sends a complete response with Content-Length; body is copied. ctype may be NULL (no Content-Type). */
 void kc_httpd_reply(kc_httpd_req *req, int status, const char *ctype, const char *body, size_t len);
 
+/* The reason phrase the replies' HTTP/1.1 status lines carry, as Go's net/http writes them (http.StatusText,
+ * RFC 9110's phrases): "OK", "Created", "Not Found", ...; "" for a code it does not know. */
+const char *kc_httpd_reason_phrase(int status);
+
 #define KC_HTTPD_SLICE (256u << 10) /* bytes of a taken or lent body handed to the connection at a time */
 
 /* Sends a complete response with Content-Length whose body is the malloc'ed body[0..len), without copying it: the
