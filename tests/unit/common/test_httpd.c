@@ -323,6 +323,62 @@ h_hold(kc_httpd_req *req, void *arg)
     return 0;
 }
 
+/* Suspension: /suspend?n=N suspends the request, resumes it from another thread, and N times over suspends it again
+ * from its done callback (as the API server's create does when a generated name was taken), then answers "rounds
+ * N" from the last done callback. */
+struct susp_state {
+    int left, rounds;
+};
+
+static void susp_done(kc_httpd_req *req, void *arg);
+
+static void *
+resume_later(void *arg)
+{
+    kc_httpd_resume(arg);
+    return NULL;
+}
+
+static bool
+susp_start(kc_httpd_req *req, struct susp_state *st)
+{
+    kc_httpd_suspended *s = kc_httpd_suspend(req, susp_done, st);
+    pthread_t t;
+    if (!s || pthread_create(&t, NULL, resume_later, s) != 0)
+        return false;
+    pthread_detach(t);
+    return true;
+}
+
+static void
+susp_done(kc_httpd_req *req, void *arg)
+{
+    struct susp_state *st = arg;
+    st->rounds++;
+    if (req && --st->left > 0 && susp_start(req, st))
+        return;
+    if (req) {
+        char body[32];
+        int n = snprintf(body, sizeof(body), "rounds %d", st->rounds);
+        kc_httpd_reply(req, 200, "text/plain", body, (size_t)n);
+    }
+    free(st);
+}
+
+static int
+h_suspend(kc_httpd_req *req, void *arg)
+{
+    (void)arg;
+    struct susp_state *st = calloc(1, sizeof(*st));
+    const char *n = kc_httpd_req_param(req, "n", 0);
+    st->left = n ? atoi(n) : 1;
+    if (!susp_start(req, st)) {
+        free(st);
+        kc_httpd_reply(req, 500, "text/plain", "no suspension", 13);
+    }
+    return 0;
+}
+
 /* Bodies handed over with kc_httpd_reply_take / kc_httpd_reply_lend: /big?n=N[&lend=1][&status=S] answers N
  * pattern bytes (pattern_at), several slices long when N is; lent bodies count their releases. */
 static int released;        /* lent bodies released (atomic) */
@@ -430,6 +486,7 @@ start(struct fixture *f, bool tls)
     kc_httpd_route(f->srv, "/hold", h_hold, NULL);
     kc_httpd_route(f->srv, "/big", h_big, NULL);
     kc_httpd_route(f->srv, "/thread", h_thread, NULL);
+    kc_httpd_route(f->srv, "/suspend", h_suspend, NULL);
     if (kc_httpd_start(f->srv) != 0)
         return -1;
     snprintf(f->base, sizeof(f->base), "%s://%s:%d", tls ? "https" : "http", tls ? "localhost" : "127.0.0.1",
@@ -1005,6 +1062,26 @@ leave_mid_body(struct fixture *f, bool lend)
     close(fd); /* unread bytes: the kernel resets the connection, the server's next write fails */
 }
 
+/* A suspended request resumed from another thread is answered from its done callback, also after being suspended
+ * again from that callback, round after round; over HTTP/1.1 and HTTP/2. */
+static void
+test_suspend_again(void **state)
+{
+    struct fixture *f = *state;
+    static const int rounds[] = { 1, 2, 5 };
+    for (size_t i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++) {
+        for (int h2 = 0; h2 < 2; h2++) {
+            char url[256], want[32];
+            snprintf(url, sizeof(url), "%s/suspend?n=%d", f->base, rounds[i]);
+            snprintf(want, sizeof(want), "rounds %d", rounds[i]);
+            struct buf b = { 0 };
+            assert_int_equal(fetch(url, &b, &f->tls, true, h2 == 1, NULL), 200);
+            assert_string_equal(b.data, want);
+            free(b.data);
+        }
+    }
+}
+
 /* The status line of GET path on a new plain connection (without CRLF), read up to its end. */
 static void
 status_line(struct fixture *f, const char *path, char *out, size_t cap)
@@ -1164,6 +1241,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_tls_alpn_and_peer, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_tls_cipher_choice, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_tls_full_records, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(test_suspend_again, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_reply_take_tls, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_accept_spreads_connections, setup_plain, teardown),
