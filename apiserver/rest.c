@@ -823,13 +823,25 @@ static bool
 store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
 {
     bool text = rq->managed_text.len > 0;
-    if (dry_run(rq)) {
-        reply_object(rq, rep, 201, obj);
-        return false;
-    }
     char key[1024];
     int64_t rev = 0;
     api_storage_key(rq->res, rq->namespace, rq->name, key, sizeof(key));
+    if (dry_run(rq)) {
+        /* upstream's DryRunnableStorage.Create: nothing is written, but a name that is taken is still a 409 */
+        json_t *old = NULL;
+        int rc = api_obj_get(rq->srv->store, key, &old, &rev);
+        json_decref(old);
+        rc = rc == 0 ? KC_EEXIST : rc == KC_ENOTFOUND ? 0 : rc;
+        if (retry_generated_name(rq, rc)) {
+            json_decref(obj);
+            return true;
+        }
+        if (rc == 0)
+            reply_object(rq, rep, 201, obj);
+        else
+            created_reply(rq, rep, obj, rc, 0, NULL, 0);
+        return false;
+    }
     int64_t lease = 0;
     int rc = 0;
     if (strcmp(rq->res->kind, "Event") == 0)

@@ -86,6 +86,14 @@ def t_answered_at_once(cl):
     assert s == 201 and "resourceVersion" not in o["metadata"], (s, o)
     s, _ = cl.req("GET", NS + "/configmaps/dry-loop")
     assert s == 404, s
+    # a dry run still finds a name taken (upstream's DryRunnableStorage.Create), and stores nothing
+    s, o = cl.req("POST", NS + "/configmaps", {"metadata": {"name": "dry-taken"}, "data": {"a": "1"}})
+    assert s == 201, (s, o)
+    s, o = cl.req("POST", NS + "/configmaps?dryRun=All", {"metadata": {"name": "dry-taken"}, "data": {"a": "2"}})
+    assert s == 409 and o["reason"] == "AlreadyExists", (s, o)
+    assert o["message"] == 'configmaps "dry-taken" already exists', o
+    s, g = cl.req("GET", NS + "/configmaps/dry-taken")
+    assert s == 200 and g["data"] == {"a": "1"}, (s, g)
     s, o = cl.req("POST", NS + "/configmaps", {"metadata": {"name": "Bad_Name"}})
     assert s == 422 and o["reason"] == "Invalid" and o["details"]["causes"][0]["field"] == "metadata.name", o
     s, o = cl.req("POST", NS + "/configmaps", "{not json")

@@ -156,8 +156,8 @@ test_generate_name(void **state)
 }
 
 /* On a worker (the write waited for): taken names are generated again, the create answers 201 with the first free
- * one; eight taken names in a row answer 409 AlreadyExists, and no ninth is tried. A name the client gave is never
- * retried. */
+ * one; eight taken names in a row answer 409 AlreadyExists, and no ninth is tried; a dry run finds names taken as
+ * well. A name the client gave is never retried. */
 static void
 test_retry_generated_name_sync(void **state)
 {
@@ -190,6 +190,31 @@ test_retry_generated_name_sync(void **state)
     assert_string_equal(json_string_value(json_object_get(rep.body, "message")),
                         "configmaps \"web-bbbbb\" already exists");
     assert_int_equal(rand_calls, API_NAME_ATTEMPTS);
+    free_reply(&rep);
+
+    /* a dry run finds the name taken too (upstream's DryRunnableStorage.Create), so it also generates again */
+    zeros = 1;
+    rand_calls = 0;
+    init_request(&rq, "configmaps", "ns", CM_GEN);
+    rq.dry_run = "All";
+    api_rest_handle(&rq, &rep);
+    char dry[256];
+    snprintf(dry, sizeof(dry), "%s", created_name(&rep));
+    assert_string_not_equal(dry, "web-bbbbb");
+    assert_int_equal(rand_calls, 2);
+    free_reply(&rep);
+    init_request(&rq, "configmaps", "ns", ""); /* and nothing was stored */
+    snprintf(rq.verb, sizeof(rq.verb), "get");
+    snprintf(rq.name, sizeof(rq.name), "%s", dry);
+    rq.body = NULL;
+    rq.body_len = 0;
+    api_rest_handle(&rq, &rep);
+    assert_int_equal(rep.status, 404);
+    free_reply(&rep);
+    init_request(&rq, "configmaps", "ns", "{\"metadata\":{\"name\":\"web-bbbbb\"}}");
+    rq.dry_run = "All";
+    api_rest_handle(&rq, &rep);
+    assert_int_equal(rep.status, 409);
     free_reply(&rep);
 
     rand_calls = 0;
