@@ -97,7 +97,8 @@ struct api_request {
      * do_create): prepare_create writes them here (api_managed_update) instead of into the object. */
     bool managed_as_text;
     struct kc_sb managed_text;
-    int name_attempts; /* a create's attempts with a name generated from metadata.generateName (0: named) */
+    int name_attempts;  /* a create's attempts with a name generated from metadata.generateName (0: named) */
+    bool create_rv_set; /* a create's body set a resourceVersion upstream's storage refuses (rest.c) */
 };
 
 /* What a handler answers: a status code and a JSON body (owned), plus warnings. raw (malloc'ed, owned, raw_len

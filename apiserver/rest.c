@@ -527,6 +527,23 @@ do_get(struct api_request *rq, struct api_reply *rep)
 
 /* --- create, update --- */
 
+/* Whether a create's metadata.resourceVersion is one upstream's storage refuses: what its versioner reads as a
+ * number other than 0 (strconv.ParseUint: decimal digits that fit 64 bits). Text it cannot read ("-1", "abc") and
+ * "0" are let through, as upstream lets them (kubernetes/kubernetes#113847). */
+static bool
+rv_set_on_create(const char *rv)
+{
+    if (!rv || !*rv)
+        return false;
+    uint64_t v = 0;
+    for (const char *p = rv; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    return v != 0;
+}
+
 /* Whether a pod's toleration t tolerates the NoExecute taint `key`: its key is that one or empty (every key), its
  * effect NoExecute or empty (every effect) - the DefaultTolerationSeconds plugin's test, which does not look at
  * the operator. */
@@ -688,6 +705,7 @@ prepare_create(struct api_request *rq, struct api_reply *rep, json_t *obj, bool 
     now_string(ts);
     json_object_set_new(meta, "uid", json_string(uid));
     json_object_set_new(meta, "creationTimestamp", json_string(ts));
+    rq->create_rv_set = rv_set_on_create(json_string_value(json_object_get(meta, "resourceVersion")));
     json_object_del(meta, "resourceVersion");
     json_object_del(meta, "deletionTimestamp");
     json_object_del(meta, "deletionGracePeriodSeconds");
@@ -840,6 +858,11 @@ store_create(struct api_request *rq, struct api_reply *rep, json_t *obj)
             reply_object(rq, rep, 201, obj);
         else
             created_reply(rq, rep, obj, rc, 0, NULL, 0);
+        return false;
+    }
+    if (rq->create_rv_set) { /* upstream's etcd3 store: ErrResourceVersionSetOnCreate, answered as a bare 500 */
+        json_decref(obj);
+        api_reply_statusf(rep, 500, "", "resourceVersion should not be set on objects to be created");
         return false;
     }
     int64_t lease = 0;
