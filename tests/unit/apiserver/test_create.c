@@ -71,17 +71,25 @@ init_request(struct api_request *rq, const char *plural, const char *ns, const c
     rq->content_type = "application/json";
 }
 
+/* The object a 201/200 reply carries (a new reference), or fails. */
+static json_t *
+reply_object(const struct api_reply *rep)
+{
+    if (rep->body)
+        return json_incref(rep->body);
+    json_t *obj = NULL;
+    assert_non_null(rep->raw);
+    assert_int_equal(kc_json_parse(rep->raw, rep->raw_len, &obj, NULL, 0), 0);
+    return obj;
+}
+
 /* The name of the object a 201 reply carries (a static buffer), or fails. */
 static const char *
 created_name(const struct api_reply *rep)
 {
     static char name[256];
     assert_int_equal(rep->status, 201);
-    json_t *obj = rep->body ? json_incref(rep->body) : NULL;
-    if (!obj) {
-        assert_non_null(rep->raw);
-        assert_int_equal(kc_json_parse(rep->raw, rep->raw_len, &obj, NULL, 0), 0);
-    }
+    json_t *obj = reply_object(rep);
     const char *n = kc_json_get_string(obj, "metadata.name");
     assert_non_null(n);
     snprintf(name, sizeof(name), "%s", n);
@@ -288,18 +296,6 @@ test_retry_generated_name_on_loop(void **state)
     assert_int_equal(rand_calls, API_NAME_ATTEMPTS);
     free_reply(&rep);
     sem_destroy(&committed);
-}
-
-/* The object a 201/200 reply carries (a new reference), or fails. */
-static json_t *
-reply_object(const struct api_reply *rep)
-{
-    if (rep->body)
-        return json_incref(rep->body);
-    json_t *obj = NULL;
-    assert_non_null(rep->raw);
-    assert_int_equal(kc_json_parse(rep->raw, rep->raw_len, &obj, NULL, 0), 0);
-    return obj;
 }
 
 /* Creates (or with verb "update", replaces) pod `name` in ns from body; returns the stored object. */
