@@ -396,7 +396,28 @@ test_default_tolerations(void **state)
     expect_tolerations(p, "[" NOT_READY("45") "," UNREACHABLE("90") "]");
     json_decref(p);
 
-    /* an update that leaves them out gets them back (validation lets tolerations be added) */
+    /* a pod stored without them (before this admission existed) takes them on its next update: validation lets
+     * tolerations be added */
+    {
+        snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"p6\"},%s}}", spec);
+        json_t *o = write_pod("create", "p6", body, 201);
+        int64_t rev = strtoll(kc_json_get_string(o, "metadata.resourceVersion"), NULL, 10), nrev;
+        kc_json_del(o, "spec.tolerations");
+        kc_json_del(o, "metadata.resourceVersion");
+        char key[256];
+        api_storage_key(api_resource_find("", "v1", "pods"), "ns", "p6", key, sizeof(key));
+        assert_int_equal(api_obj_update(E->srv.store, key, o, rev, &nrev), 0);
+        json_object_set_new(json_object_get(o, "metadata"), "labels", json_pack("{s:s}", "x", "y"));
+        char *text = json_dumps(o, JSON_COMPACT);
+        p = write_pod("update", "p6", text, 200);
+        expect_tolerations(p, "[" NOT_READY("45") "," UNREACHABLE("90") "]");
+        assert_string_equal(kc_json_get_string(p, "metadata.labels.x"), "y");
+        free(text);
+        json_decref(p);
+        json_decref(o);
+    }
+
+    /* an update that leaves them out gets them back */
     snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"p5\"},%s}}", spec);
     p = write_pod("update", "p5", body, 200);
     expect_tolerations(p, "[" NOT_READY("45") "," UNREACHABLE("90") "]");
