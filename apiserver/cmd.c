@@ -21,7 +21,8 @@
 
 struct flags {
     const char *data_dir, *bind_address, *token_auth_file, *service_range, *event_ttl;
-    const char *not_ready_toleration, *unreachable_toleration; /* --default-*-toleration-seconds */
+    int64_t tolerations[2]; /* --default-not-ready-toleration-seconds, --default-unreachable-toleration-seconds */
+    bool tolerations_set[2];
     const char *etcd_servers, *etcd_ca, *etcd_cert, *etcd_key;
     const char *tls_cert, *tls_key, *client_ca, *log_level;
     const char *kubelet_cert, *kubelet_key, *kubelet_ca; /* exec/attach: the kubelet client (exec.c) */
@@ -64,8 +65,6 @@ parse_flags(int argc, char **argv, struct flags *f, bool remote)
         F("token-auth-file", token_auth_file)
         F("service-cluster-ip-range", service_range)
         F("event-ttl", event_ttl)
-        F("default-not-ready-toleration-seconds", not_ready_toleration)
-        F("default-unreachable-toleration-seconds", unreachable_toleration)
         F("tls-cert-file", tls_cert)
         F("tls-private-key-file", tls_key)
         F("client-ca-file", client_ca)
@@ -124,6 +123,24 @@ parse_flags(int argc, char **argv, struct flags *f, bool remote)
                 return 2;
             }
             *limit = (int)n;
+            continue;
+        }
+        static const char *const toleration_flags[2] = { "default-not-ready-toleration-seconds",
+                                                         "default-unreachable-toleration-seconds" };
+        int tf = -1;
+        for (int k = 0; k < 2 && tf < 0; k++)
+            if ((v = flag_value(argc, argv, &i, toleration_flags[k])))
+                tf = k;
+        if (tf >= 0) {
+            char *end;
+            errno = 0;
+            long long n = strtoll(v, &end, 10);
+            if (!*v || *end || errno) {
+                fprintf(stderr, "invalid value \"%s\" for --%s (a number of seconds)\n", v, toleration_flags[tf]);
+                return 2;
+            }
+            f->tolerations[tf] = n;
+            f->tolerations_set[tf] = true;
             continue;
         }
         if ((v = flag_value(argc, argv, &i, "secure-port"))) {
@@ -235,26 +252,10 @@ serve(struct flags *f, struct api_store *store, const char *what)
         fprintf(stderr, "k8c %s: invalid value \"%s\" for --event-ttl\n", what, f->event_ttl);
         return 2;
     }
-    const struct {
-        const char *flag, *value;
-        int64_t *out;
-    } tolerations[] = {
-        { "default-not-ready-toleration-seconds", f->not_ready_toleration, &c.default_not_ready_toleration_s },
-        { "default-unreachable-toleration-seconds", f->unreachable_toleration, &c.default_unreachable_toleration_s }
-    };
-    for (size_t i = 0; i < sizeof(tolerations) / sizeof(tolerations[0]); i++) {
-        if (!tolerations[i].value)
-            continue;
-        char *end;
-        errno = 0;
-        long long v = strtoll(tolerations[i].value, &end, 10);
-        if (errno || end == tolerations[i].value || *end) {
-            fprintf(stderr, "k8c %s: invalid value \"%s\" for --%s: an integer number of seconds\n", what,
-                    tolerations[i].value, tolerations[i].flag);
-            return 2;
-        }
-        *tolerations[i].out = v;
-    }
+    if (f->tolerations_set[0])
+        c.default_not_ready_toleration_s = f->tolerations[0];
+    if (f->tolerations_set[1])
+        c.default_unreachable_toleration_s = f->tolerations[1];
     if (f->tls_cert || f->tls_key || f->client_ca) {
         if (!f->tls_cert || !f->tls_key) {
             fprintf(stderr, "k8c %s: --tls-cert-file and --tls-private-key-file go together\n", what);

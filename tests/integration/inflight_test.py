@@ -162,6 +162,12 @@ def t_bad_flag(cl):
         p = subprocess.run([cl.k8c, "server", "--data-dir", os.path.join(cl.tmp, "bad")] + flag, capture_output=True,
                            text=True, timeout=30)
         assert p.returncode == 2 and "invalid value" in p.stderr and "inflight" in p.stderr, (p.returncode, p.stderr)
+    for flag in (["--default-not-ready-toleration-seconds", "5m"], ["--default-unreachable-toleration-seconds="]):
+        bad = os.path.join(cl.tmp, "bad-toleration")
+        p = subprocess.run([cl.k8c, "server", "--data-dir", bad] + flag, capture_output=True, text=True, timeout=30)
+        assert p.returncode == 2 and "invalid value" in p.stderr and flag[0].split("=")[0] in p.stderr, \
+            (p.returncode, p.stderr)
+        assert not os.path.exists(bad), "refused before anything was made"
 
 
 def on_server(t):

@@ -6,6 +6,7 @@
  * LeakSanitizer to report.
  */
 #include "kts_server.h"
+#include "kc_httpd.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -367,48 +368,11 @@ kts_add_header(h2o_req_t *req, const char *name, const char *value)
     h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 1, NULL, v.base, v.len);
 }
 
-static const char *
-reason_of(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 202:
-        return "Accepted";
-    case 204:
-        return "No Content";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 409:
-        return "Conflict";
-    case 410:
-        return "Gone";
-    case 413:
-        return "Request Entity Too Large";
-    case 422:
-        return "Unprocessable Entity";
-    case 500:
-        return "Internal Server Error";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Status";
-    }
-}
-
 void
 kts_respond(h2o_req_t *req, int status, const char *content_type, const void *body, size_t len)
 {
     req->res.status = status;
-    req->res.reason = reason_of(status);
+    req->res.reason = kc_httpd_reason_phrase(status);
     if (content_type)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                        h2o_strdup(&req->pool, content_type, strlen(content_type)).base, strlen(content_type));
@@ -525,7 +489,7 @@ kts_stream_start(h2o_req_t *req, int status, const char *content_type)
     st->next = srv->streams;
     srv->streams = st;
     req->res.status = status;
-    req->res.reason = reason_of(status);
+    req->res.reason = kc_httpd_reason_phrase(status);
     if (content_type)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                        h2o_strdup(&req->pool, content_type, strlen(content_type)).base, strlen(content_type));
