@@ -103,22 +103,25 @@ int api_obj_delete(struct api_store *s, const char *key, int64_t expected_rev, i
 int api_obj_list(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                  json_t **items, int64_t *list_rev, bool *more);
 
-/* One key of api_obj_list_raw: the key, its stored value (the object's compact JSON as written, without
- * metadata.resourceVersion; not NUL-terminated) and its mod_revision. The bytes are valid during the call only.
- * Return 0 to go on; anything else stops the list and is returned by api_obj_list_raw. */
+/* One key of api_obj_list_raw: the key, its stored value as JSON text (the object's compact JSON as written,
+ * without metadata.resourceVersion, decoded when it is stored compressed; not NUL-terminated) and its mod_revision. The
+ * bytes are valid during the call only. Return 0 to go on; anything else stops the list and is returned by
+ * api_obj_list_raw. */
 typedef int (*api_obj_raw_fn)(const char *key, size_t key_len, const char *value, size_t value_len,
                               int64_t mod_revision, void *arg);
 
 /* Like api_obj_list (same range, revision, limit, `after`, *list_rev and *more), but hands each key's stored
  * bytes to fn in key order instead of parsing them: from one api_obj_list_lend, so with the embedded store the
- * bytes are LMDB's own and fn runs inside its read transaction (quick, and no store calls: see kvs_range_lend).
- * Returns 0, KC_EINVALID, the errors of api_store_range (KC_ECOMPACTED, KC_EFUTUREREV, ...), -ENOMEM, or fn's
+ * bytes are LMDB's own (but for compressed values, decoded one at a time) and fn runs inside its read transaction
+ * (quick, and no store calls: see kvs_range_lend). Returns 0, KC_EINVALID, the errors of api_store_range
+ * (KC_ECOMPACTED, KC_EFUTUREREV, ...), KC_EINTERNAL (a damaged compressed value), -ENOMEM, or fn's
  * nonzero return (then *list_rev and *more are not set). */
 int api_obj_list_raw(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                      api_obj_raw_fn fn, void *arg, int64_t *list_rev, bool *more);
 
 /* One stored object of a page (api_obj_list_page): its key, its stored bytes (the object's JSON as written,
- * without metadata.resourceVersion; not NUL-terminated) and its mod_revision. */
+ * without metadata.resourceVersion, or that compressed: api_codec.h, api_obj_kv_text; not NUL-terminated) and its
+ * mod_revision. */
 struct api_obj_kv {
     const char *key;
     size_t key_len;
@@ -146,7 +149,7 @@ struct api_obj_page {
 /* Like api_obj_list (same range, revision, limit, `after`), but *out holds the stored bytes of each key in key
  * order (for a prefix of api_storage_maps, keys and bytes as served: converted). Returns 0, KC_EINVALID, the
  * errors of api_store_range (KC_ECOMPACTED, KC_EFUTUREREV, ...), KC_EINTERNAL (a value a conversion cannot
- * read) or -ENOMEM. Free *out with api_obj_page_free. */
+ * read, a damaged compressed value) or -ENOMEM. Free *out with api_obj_page_free. */
 int api_obj_list_page(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                       struct api_obj_page **out);
 void api_obj_page_free(struct api_obj_page *p);
@@ -163,8 +166,9 @@ typedef int (*api_obj_page_fn)(const struct api_obj_page *p, void *arg);
 int api_obj_list_lend(struct api_store *s, const char *prefix, int64_t revision, int64_t limit, const char *after,
                       api_obj_page_fn fn, void *arg);
 
-/* Parses stored bytes as the object helpers do: *out is a new JSON object with metadata.resourceVersion = rev.
- * KC_EINTERNAL when the bytes are not a JSON object (or metadata is not an object), -ENOMEM. */
+/* Parses stored bytes (JSON text, or compressed: api_codec.h) as the object helpers do: *out is a new JSON object
+ * with metadata.resourceVersion = rev. KC_EINTERNAL when the bytes are not a JSON object (or metadata is not an
+ * object), -ENOMEM. */
 int api_obj_decode(const char *value, size_t len, int64_t rev, json_t **out);
 
 /* As api_obj_create; with json non-NULL, *json also gets the created object's JSON text with

@@ -4,6 +4,7 @@
  * their resourceVersion; each object's shape is kept by key and revision, so that it is scanned once. An object
  * the raw path cannot handle exactly is parsed, alone, as the object helpers do. Also the continue tokens and the
  * selectors of lists and watches. Runs on worker threads. */
+#include "api_codec.h"
 #include "api_events.h"
 #include "api_list.h"
 #include "api_rawjson.h"
@@ -140,7 +141,48 @@ struct listing {
     bool counted; /* remaining is known: a page of a list without selectors (upstream's remainingItemCount) */
     int64_t remaining;
     char last_key[KEY_MAX];
+    char *text; /* the decoded text of the compressed value being looked at (text_of) */
+    size_t text_cap;
 };
+
+/* kv with its value as JSON text: kv itself, or (a compressed value) *tmp with the value decoded into l->text,
+ * valid until the next call. NULL with *rc set when it cannot be decoded (KC_EINTERNAL, -ENOMEM). */
+static const struct api_obj_kv *
+text_of(struct listing *l, const struct api_obj_kv *kv, struct api_obj_kv *tmp, int *rc)
+{
+    if (!api_codec_packed(kv->value, kv->value_len))
+        return kv;
+    size_t n = api_codec_text_len(kv->value, kv->value_len);
+    if (n == 0) {
+        *rc = KC_EINTERNAL;
+        return NULL;
+    }
+    if (n > l->text_cap) {
+        char *t = kc_realloc(l->text, n);
+        if (!t) {
+            *rc = -ENOMEM;
+            return NULL;
+        }
+        l->text = t;
+        l->text_cap = n;
+    }
+    if (api_codec_decode(kv->value, kv->value_len, l->text) != 0) {
+        *rc = KC_EINTERNAL;
+        return NULL;
+    }
+    *tmp = *kv;
+    tmp->value = l->text;
+    tmp->value_len = n;
+    return tmp;
+}
+
+/* The length of kv's JSON text (compressed values: decoded). */
+static size_t
+text_len(const struct api_obj_kv *kv)
+{
+    size_t n = api_codec_text_len(kv->value, kv->value_len);
+    return n ? n : kv->value_len;
+}
 
 static void
 listing_free(struct listing *l)
@@ -149,6 +191,7 @@ listing_free(struct listing *l)
         api_obj_page_free(l->pages[i]);
     free(l->pages);
     free(l->picks);
+    free(l->text);
 }
 
 static int
@@ -422,12 +465,14 @@ collect(struct api_request *rq, const char *prefix, int64_t at, int64_t limit, c
             memcpy(l->last_key, kv->key, kv->key_len);
             l->last_key[kv->key_len] = '\0';
             int state = fresh_state(p);
-            int r = select_kv(ls, fs, kv, sh, &state);
+            struct api_obj_kv tmp;
+            const struct api_obj_kv *t = selecting ? text_of(l, kv, &tmp, &rc) : kv;
+            int r = t ? select_kv(ls, fs, t, sh, &state) : rc;
             if (r < 0)
                 return r;
             if (r) {
                 l->picks[l->npicks++] = (struct pick){ (uint32_t)(l->npages - 1), (uint32_t)i };
-                l->bytes += kv->value_len;
+                l->bytes += text_len(kv);
             }
             if (limit && (int64_t)l->npicks >= limit) {
                 full = true;
@@ -610,8 +655,8 @@ write_head(struct api_rawbuf *b, const struct api_request *rq, const struct list
 }
 
 static int
-write_list(struct api_rawbuf *b, const struct api_request *rq, const struct listing *l, const char *prefix,
-           int64_t limit, struct api_raw_shape *sh)
+write_list(struct api_rawbuf *b, const struct api_request *rq, struct listing *l, const char *prefix, int64_t limit,
+           struct api_raw_shape *sh)
 {
     /* one allocation for the whole answer: the items are about as long as the stored bytes (without kind and
      * apiVersion, with a resourceVersion); a Table row is shorter, or grows the buffer */
@@ -621,7 +666,10 @@ write_list(struct api_rawbuf *b, const struct api_request *rq, const struct list
     int64_t now = kc_time_now().sec;
     for (size_t i = 0; rc == 0 && i < l->npicks; i++) {
         const struct api_obj_page *p = l->pages[l->picks[i].page];
-        const struct api_obj_kv *kv = &p->kvs[l->picks[i].index];
+        struct api_obj_kv tmp;
+        const struct api_obj_kv *kv = text_of(l, &p->kvs[l->picks[i].index], &tmp, &rc);
+        if (!kv)
+            break;
         if (i > 0)
             api_rawbuf_add(b, ",", 1);
         int state = fresh_state(p);
@@ -661,7 +709,7 @@ write_one_range(const struct api_obj_page *p, void *arg)
     l->remaining = p->count - (int64_t)p->n;
     size_t bytes = 0;
     for (size_t i = 0; i < p->n; i++)
-        bytes += p->kvs[i].value_len;
+        bytes += text_len(&p->kvs[i]);
     if (p->n) {
         const struct api_obj_kv *last = &p->kvs[p->n - 1];
         if (last->key_len >= sizeof(l->last_key))
@@ -678,7 +726,10 @@ write_one_range(const struct api_obj_page *p, void *arg)
     int64_t now = kc_time_now().sec;
     size_t count = 0;
     for (size_t i = 0; rc == 0 && i < p->n && count <= API_MAX_LIST_ITEMS; i++) {
-        const struct api_obj_kv *kv = &p->kvs[i];
+        struct api_obj_kv tmp;
+        const struct api_obj_kv *kv = text_of(l, &p->kvs[i], &tmp, &rc);
+        if (!kv)
+            break;
         int state = fresh_state(p);
         int r = select_kv(c->ls, c->fs, kv, sh, &state);
         if (r <= 0) {

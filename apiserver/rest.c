@@ -1,6 +1,7 @@
 /* rest.c - the REST verbs on every resource of the table: get, list (selectors, limit/continue, resourceVersion),
  * create, update, patch, delete (graceful pods, finalizers, namespaces), deletecollection, and the subresources
  * status, scale, binding, log and eviction. Runs on worker threads: store calls may block. */
+#include "api_codec.h"
 #include "api_exec.h"
 #include "api_int.h"
 #include "api_list.h"
@@ -193,15 +194,23 @@ ns_state_lend(void *arg, const struct kvs_resp *resp)
         return 0;
     }
     static __thread struct api_raw_shape sh; /* large: not on the stack */
-    size_t vs, ve, ds, de;
-    if (api_raw_shape((const char *)kv->value, kv->value_len, &sh) != 0)
+    size_t vs, ve, ds, de, len;
+    const char *text;
+    char *owned;
+    if (api_codec_open(kv->value, kv->value_len, &text, &len, &owned) != 0)
         return 0;
-    int phase = api_raw_get(&sh, "status.phase", &vs, &ve);
-    int deleting = api_raw_get(&sh, "metadata.deletionTimestamp", &ds, &de);
-    if (phase < 0 || deleting < 0 || (phase == 1 && memchr(sh.s + vs, '\\', ve - vs)))
+    int phase = -1, deleting = -1;
+    if (api_raw_shape(text, len, &sh) == 0) {
+        phase = api_raw_get(&sh, "status.phase", &vs, &ve);
+        deleting = api_raw_get(&sh, "metadata.deletionTimestamp", &ds, &de);
+    }
+    if (phase < 0 || deleting < 0 || (phase == 1 && memchr(sh.s + vs, '\\', ve - vs))) {
+        free(owned);
         return 0; /* jansson's reading decides (an escape in the phase, an array on the way) */
+    }
     st->terminating = deleting == 1 || (phase == 1 && ve - vs == 13 && memcmp(sh.s + vs, "\"Terminating\"", 13) == 0);
     st->known = true;
+    free(owned);
     if (kv->key_len <= sizeof(last.key)) {
         memcpy(last.key, kv->key, kv->key_len);
         last.key_len = kv->key_len;

@@ -2,6 +2,7 @@
  * JSON object per key, resourceVersion = the key's mod_revision, preconditions as txn compares, pages of stored
  * bytes for the lists, and the key translation and conversion of kinds stored in another version.
  */
+#include "api_codec.h"
 #include "api_list.h"
 #include "api_rawjson.h"
 #include "kc_fault.h"
@@ -175,10 +176,15 @@ encode_obj(const json_t *obj, char **text)
 int
 api_obj_decode(const char *value, size_t len, int64_t rev, json_t **out)
 {
+    char *owned;
+    int rc = api_codec_open(value, len, &value, &len, &owned);
+    if (rc != 0)
+        return rc;
     /* the fast parser gives jansson's tree; what it cannot take, jansson decides */
     json_t *o = api_raw_parse(value, len, false);
     if (!o && value)
         o = json_loadb(value, len, 0, NULL);
+    free(owned);
     if (!json_is_object(o)) {
         json_decref(o);
         return KC_EINTERNAL;
@@ -284,6 +290,18 @@ encode_stored(const json_t *obj, const struct api_storage_map *m, char **text)
     return rc;
 }
 
+/* The put of the stored form of text (api_codec_encode): *value is text or *packed, which the caller frees
+ * after the submit. */
+static int
+stored_value(const char *text, struct kvs_buf *value, char **packed)
+{
+    size_t n = strlen(text), zn;
+    int rc = api_codec_encode(text, n, packed, &zn);
+    if (rc == 0)
+        *value = *packed ? (struct kvs_buf){ *packed, zn } : (struct kvs_buf){ text, n };
+    return rc;
+}
+
 /* The reply text of a created object: the stored bytes with resourceVersion injected, or (a converted kind, or
  * bytes this cannot rewrite in place) obj encoded with it; obj NULL: the stored bytes parsed (not for a converted
  * kind). shaped: text's shape as the encoder recorded it (api_raw_dumps_shape; borrowed), or NULL to scan text. */
@@ -338,15 +356,18 @@ api_obj_create_json(struct api_store *s, const char *key, const json_t *obj, int
     char kbuf[KEY_MAX];
     if (!(key = storage_key(key, kbuf, sizeof(kbuf), &m)))
         return KC_EINVALID;
-    char *text;
+    char *text, *packed = NULL;
     int rc = encode_stored(obj, m, &text);
     if (rc != 0)
         return rc;
     struct kvs_compare c = { .result = KVS_CMP_EQUAL, .target = KVS_CMP_CREATE, .key = kvs_str(key), .number = 0 };
-    struct kvs_op put = { .type = KVS_OP_PUT, .put = { .key = kvs_str(key), .value = kvs_str(text), .lease = lease } };
+    struct kvs_op put = { .type = KVS_OP_PUT, .put = { .key = kvs_str(key), .lease = lease } };
     struct kvs_txn_req t = { .compare = &c, .n_compare = 1, .success = &put, .n_success = 1 };
     struct kvs_resp *resp;
-    rc = api_store_txn(s, &t, &resp);
+    rc = stored_value(text, &put.put.value, &packed);
+    if (rc == 0)
+        rc = api_store_txn(s, &t, &resp);
+    free(packed);
     if (rc != 0) {
         free(text);
         return rc;
@@ -440,10 +461,13 @@ api_obj_create_start(struct api_store *s, const char *key, const json_t *obj, co
     p->arg = arg;
     *out = p; /* before the submit: done may run before it returns */
     struct kvs_compare c = { .result = KVS_CMP_EQUAL, .target = KVS_CMP_CREATE, .key = kvs_str(key), .number = 0 };
-    struct kvs_op put = { .type = KVS_OP_PUT,
-                          .put = { .key = kvs_str(key), .value = kvs_str(p->text), .lease = lease } };
+    struct kvs_op put = { .type = KVS_OP_PUT, .put = { .key = kvs_str(key), .lease = lease } };
     struct kvs_txn_req t = { .compare = &c, .n_compare = 1, .success = &put, .n_success = 1 };
-    rc = api_store_txn_async(s, &t, create_committed, p);
+    char *packed = NULL;
+    rc = stored_value(p->text, &put.put.value, &packed);
+    if (rc == 0)
+        rc = api_store_txn_async(s, &t, create_committed, p); /* the request is copied before it returns */
+    free(packed);
     if (rc != 0) {
         *out = NULL;
         free(p->key);
@@ -532,14 +556,16 @@ api_obj_update(struct api_store *s, const char *key, const json_t *obj, int64_t 
     char kbuf[KEY_MAX];
     if (!(key = storage_key(key, kbuf, sizeof(kbuf), &m)))
         return KC_EINVALID;
-    char *text;
+    char *text, *packed = NULL;
     int rc = encode_stored(obj, m, &text);
     if (rc != 0)
         return rc;
     /* ignore_lease: the object keeps the lease it was created with (an Event keeps its TTL). */
-    struct kvs_op put = { .type = KVS_OP_PUT,
-                          .put = { .key = kvs_str(key), .value = kvs_str(text), .ignore_lease = true } };
-    rc = conditional(s, key, expected_rev, &put, rev);
+    struct kvs_op put = { .type = KVS_OP_PUT, .put = { .key = kvs_str(key), .ignore_lease = true } };
+    rc = stored_value(text, &put.put.value, &packed);
+    if (rc == 0)
+        rc = conditional(s, key, expected_rev, &put, rev);
+    free(packed);
     free(text);
     return rc;
 }
@@ -673,7 +699,14 @@ convert_page(struct api_obj_page *p, const struct api_storage_map *m)
     size_t sl = strlen(m->stored), vl = strlen(m->served);
     for (size_t i = 0; i < p->n; i++) {
         struct api_obj_kv *kv = &p->kvs[i];
-        json_t *o = kv->value ? json_loadb(kv->value, kv->value_len, 0, NULL) : NULL;
+        const char *t;
+        size_t tl;
+        char *owned;
+        int rc = api_codec_open(kv->value, kv->value_len, &t, &tl, &owned);
+        if (rc == -ENOMEM)
+            return rc;
+        json_t *o = rc == 0 && t ? json_loadb(t, tl, 0, NULL) : NULL;
+        free(owned);
         if (json_is_object(o)) {
             json_t *c = m->from_stored(o);
             char *text = c ? api_raw_dumps(c, NULL) : NULL;
@@ -799,7 +832,13 @@ page_raw(const struct api_obj_page *p, void *arg)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < p->n; i++) {
         const struct api_obj_kv *kv = &p->kvs[i];
-        rc = c->fn(kv->key, kv->key_len, kv->value, kv->value_len, kv->mod_revision, c->arg);
+        const char *t;
+        size_t tl;
+        char *owned;
+        rc = api_codec_open(kv->value, kv->value_len, &t, &tl, &owned);
+        if (rc == 0)
+            rc = c->fn(kv->key, kv->key_len, t, tl, kv->mod_revision, c->arg);
+        free(owned);
     }
     c->rev = p->revision;
     c->more = p->more;

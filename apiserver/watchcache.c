@@ -5,6 +5,7 @@
  * lines are encoded once, by the first reader that needs each.
  */
 #include "api_watchcache.h"
+#include "api_codec.h"
 #include "api_int.h"
 #include "api_rawjson.h"
 #include "kc_error.h"
@@ -295,19 +296,24 @@ shaped_text(const struct api_raw_shape *shape, int64_t rev)
 static json_t *
 text_at(const char *s, size_t n, int64_t rev, struct api_raw_shape *shape, bool *bad)
 {
-    *bad = false;
-    if (api_raw_shape(s, n, shape) == 0)
-        return shaped_text(shape, rev);
-    json_t *o = decode((const uint8_t *)s, n, rev);
-    if (!o) {
-        *bad = true;
+    char *owned;
+    int rc = api_codec_open(s, n, &s, &n, &owned);
+    *bad = rc == KC_EINTERNAL;
+    if (rc != 0)
         return NULL;
+    json_t *t = NULL;
+    if (api_raw_shape(s, n, shape) == 0) {
+        t = shaped_text(shape, rev);
+    } else {
+        json_t *o = decode((const uint8_t *)s, n, rev);
+        size_t tlen = 0;
+        char *text = o ? api_raw_dumps(o, &tlen) : NULL;
+        *bad = !o;
+        json_decref(o);
+        t = text ? json_stringn_nocheck(text, tlen) : NULL;
+        free(text);
     }
-    size_t tlen = 0;
-    char *text = api_raw_dumps(o, &tlen);
-    json_decref(o);
-    json_t *t = text ? json_stringn_nocheck(text, tlen) : NULL;
-    free(text);
+    free(owned);
     return t;
 }
 

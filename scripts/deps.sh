@@ -8,6 +8,7 @@ packages=(
     build-essential cmake ninja-build pkg-config clang-format
     libh2o-evloop-dev libwslay-dev liblmdb-dev libjansson-dev libyaml-dev
     libssl-dev libcurl4-openssl-dev libcmocka-dev libjemalloc-dev
+    liblz4-dev # the API server's stored objects (apiserver/codec.c)
     openssl curl python3
     etcd-server etcd-client python3-kubernetes
     valgrind # bench/instr_bench.py counts instructions with callgrind

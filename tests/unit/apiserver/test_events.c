@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_codec.h"
 #include "api_events.h"
 #include "api_int.h"
 #include "api_store.h"
@@ -196,7 +197,15 @@ stored(struct env *e, const char *key)
     struct kvs_range_req r = { .key = kvs_str(key) };
     struct kvs_resp *resp;
     assert_int_equal(api_store_range(e->s, &r, &resp), 0);
-    json_t *o = resp->n_kvs ? json_loadb((const char *)resp->kvs[0].value, resp->kvs[0].value_len, 0, NULL) : NULL;
+    json_t *o = NULL;
+    if (resp->n_kvs) { /* the stored text: decoded when the object helpers stored it compressed */
+        const char *t;
+        size_t n;
+        char *owned;
+        assert_int_equal(api_codec_open(resp->kvs[0].value, resp->kvs[0].value_len, &t, &n, &owned), 0);
+        o = json_loadb(t, n, 0, NULL);
+        free(owned);
+    }
     api_store_resp_free(e->s, resp);
     return o;
 }

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_codec.h"
 #include "api_store.h"
 #include "kc_fault.h"
 #include "kc_json.h"
@@ -614,14 +615,19 @@ struct ev {
     char prev_value[256];
 };
 
+/* src's text (a stored object's: decoded when the object helpers stored it compressed) into dst. */
 static void
 copy_str(char *dst, size_t cap, const uint8_t *src, size_t len)
 {
+    const char *t;
+    char *owned;
+    assert_int_equal(api_codec_open(src, len, &t, &len, &owned), 0);
     if (len >= cap)
         len = cap - 1;
     if (len)
-        memcpy(dst, src, len);
+        memcpy(dst, t, len);
     dst[len] = 0;
+    free(owned);
 }
 
 /* Collects n events (failing on a cancel), checking that batches come in revision order. */

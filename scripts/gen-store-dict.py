@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""gen-store-dict.py - make a dictionary of the API server's stored-object codec (apiserver/codec.c): the texts of
+typical objects as `k8c server` stores them, created the way users create them (the machine's kubectl), written
+as apiserver/store_dict_<N>_gen.c.
+
+Usage:
+    /usr/bin/python3 scripts/gen-store-dict.py --build BUILD_DIR --version N [--kubectl BIN]
+
+Why a dictionary: a stored object is compressed with LZ4 (a few microseconds for a 5 KB pod); alone that halves a
+pod's text, and with a dictionary of objects of the same kinds (their member names, managedFields, defaults) most
+of what is left matches it. What the dictionary holds: one namespace, configmap, secret, service account, service,
+job and deployment made by `kubectl create` and one pod of `kubectl run`, each as GET returns it with its managedFields (LZ4 uses a dictionary's last 64 KiB,
+and finds the later of two equal strings, so the pods come last).
+
+A dictionary can never change once a release has stored values with it: every value names its dictionary's
+version (codec.c), and decoding it needs exactly those bytes. The objects carry uids and timestamps, so a run
+gives different bytes each time: this script makes a new version (a new file, added to codec.c's table), it never
+rewrites one, and refuses to overwrite an existing file. Standard library only.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NS = "dev"
+KUBECTL = [
+    ["create", "namespace", NS],
+    ["create", "configmap", "app-config", "--from-literal=LOG_LEVEL=info", "--from-literal=PORT=8080", "-n", NS],
+    ["create", "secret", "generic", "app-secret", "--from-literal=password=s3cret", "-n", NS],
+    ["create", "serviceaccount", "builder", "-n", NS],
+    ["create", "service", "clusterip", "web", "--tcp=80:8080", "-n", NS],
+    ["create", "job", "migrate", "--image=busybox:1.36", "-n", NS, "--", "sh", "-c", "echo done"],
+    ["create", "deployment", "web", "--image=nginx:1.25", "--replicas=2", "--port=8080", "-n", NS],
+    ["run", "nginx", "--image=nginx:1.25", "--labels=app=nginx", "--port=80", "-n", NS],
+]
+# (path, items or one object), in the dictionary's order: least common first
+READS = [
+    ("/api/v1/namespaces/" + NS, False),
+    ("/api/v1/namespaces/%s/configmaps/app-config" % NS, False),
+    ("/api/v1/namespaces/%s/secrets/app-secret" % NS, False),
+    ("/api/v1/namespaces/%s/serviceaccounts/builder" % NS, False),
+    ("/api/v1/namespaces/%s/services/web" % NS, False),
+    ("/apis/batch/v1/namespaces/%s/jobs/migrate" % NS, False),
+    ("/apis/apps/v1/namespaces/%s/deployments/web" % NS, False),
+    ("/api/v1/namespaces/%s/pods/nginx" % NS, False),
+]
+MAX_BYTES = 65536
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def get(port, pki, path):
+    ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
+    ctx.load_cert_chain(os.path.join(pki, "admin.crt"), os.path.join(pki, "admin.key"))
+    c = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=ctx)
+    c.request("GET", path)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--version", type=int, required=True)
+    ap.add_argument("--kubectl", default="kubectl")
+    args = ap.parse_args()
+    out = os.path.join(REPO, "apiserver", "store_dict_%d_gen.c" % args.version)
+    if os.path.exists(out):
+        sys.exit("%s exists: a dictionary never changes; make a new version" % out)
+    tmp = tempfile.mkdtemp(prefix="k8c-dict-")
+    port = free_port()
+    srv = subprocess.Popen([os.path.join(args.build, "cmd", "k8c"), "server", "--data-dir", tmp, "--secure-port",
+                            str(port), "--log-level", "warn"], stderr=subprocess.DEVNULL)
+    try:
+        pki = os.path.join(tmp, "pki")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if os.path.exists(os.path.join(pki, "admin.key")) and get(port, pki, "/readyz")[0] == 200:
+                    break
+            except (OSError, http.client.HTTPException):
+                pass
+            if time.monotonic() > deadline or srv.poll() is not None:
+                sys.exit("k8c server did not get ready")
+            time.sleep(0.1)
+        env = dict(os.environ, KUBECONFIG=os.path.join(tmp, "admin.kubeconfig"))
+        for a in KUBECTL:
+            subprocess.run([args.kubectl] + a, env=env, check=True, stdout=subprocess.DEVNULL)
+        texts = []
+        for path, many in READS:
+            status, body = get(port, pki, path)
+            if status != 200:
+                sys.exit("GET %s: %d" % (path, status))
+            o = json.loads(body)
+            for item in o["items"] if many else [o]:
+                texts.append(json.dumps(item, separators=(",", ":"), ensure_ascii=False))
+    finally:
+        srv.send_signal(signal.SIGTERM)
+        srv.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    data = "\n".join(texts).encode()
+    if len(data) > MAX_BYTES:
+        data = data[-MAX_BYTES:]
+    lines = []
+    for i in range(0, len(data), 96):
+        chunk = data[i:i + 96]
+        lines.append('    "' + "".join("\\" + c if c in '"\\?' else c if 32 <= b < 127 else "\\%03o" % b
+                                         for b, c in zip(chunk, chunk.decode("latin-1"))) + '"')
+    with open(out, "w") as f:
+        f.write("/* store_dict_%d_gen.c - dictionary %d of the stored-object codec (apiserver/codec.c), made by\n"
+                " * scripts/gen-store-dict.py: typical objects as k8c stores them. Generated, and never changed:\n"
+                " * values stored with it decode only with exactly these bytes. */\n" % (args.version, args.version))
+        f.write('#include "api_codec.h"\n\n')
+        f.write("const size_t api_store_dict_%d_len = %d;\n" % (args.version, len(data)))
+        f.write("const char api_store_dict_%d[] =\n%s;\n" % (args.version, "\n".join(lines)))
+    print("wrote %s (%d bytes, %d objects)" % (out, len(data), len(texts)))
+
+
+if __name__ == "__main__":
+    main()
