@@ -122,7 +122,7 @@ def main():
 
         rows = [("create (k instructions/op)", per_create / 1e3, "%.0f raw put" % (puts[0][0] / 1e3),
                  "%.2fx" % (per_create / puts[0][0])),
-                ("  raw put of the stored pod (%d bytes)" % stored_size, puts[1][0] / 1e3,
+                ("  raw put of the created pod's JSON (%d bytes)" % stored_size, puts[1][0] / 1e3,
                  "%.0f raw put" % (puts[0][0] / 1e3), "create %.2fx of it" % (per_create / puts[1][0])),
                 ("  TLS handshakes left out (k/op)", handshakes / n / 1e3, "", "")]
         for label, sym in CREATE_STEPS:
