@@ -8,9 +8,11 @@ Usage:
 
 Why a dictionary: a stored object is compressed with LZ4 (a few microseconds for a 5 KB pod); alone that halves a
 pod's text, and with a dictionary of objects of the same kinds (their member names, managedFields, defaults) most
-of what is left matches it. What the dictionary holds: one namespace, configmap, secret, service account, service,
-job and deployment made by `kubectl create` and one pod of `kubectl run`, each as GET returns it with its managedFields (LZ4 uses a dictionary's last 64 KiB,
-and finds the later of two equal strings, so the pods come last).
+of what is left matches it. What the dictionary holds: what a node's kubelet writes most often (its Node with a
+status, its Lease, an Event; from the manifests below, sent with `kubectl create` and `kubectl patch
+--subresource=status`), one namespace, configmap, secret, service account, service, job and deployment made by
+`kubectl create` and one pod of `kubectl run`, each as GET returns it with its managedFields (LZ4 uses a
+dictionary's last 64 KiB, and finds the later of two equal strings, so the pods come last).
 
 A dictionary can never change once a release has stored values with it: every value names its dictionary's
 version (codec.c), and decoding it needs exactly those bytes. The objects carry uids and timestamps, so a run
@@ -33,8 +35,43 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NS = "dev"
+# What a node's kubelet writes, most often of all (status, lease, events), as it sends them.
+NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1", "labels": {
+    "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": "node-1", "kubernetes.io/os": "linux"}}}
+NODE_STATUS = {"status": {
+    "conditions": [{"type": t, "status": v, "lastHeartbeatTime": "2026-12-04T10:00:00Z",
+                    "lastTransitionTime": "2026-12-04T09:00:00Z", "reason": r, "message": m}
+                   for t, v, r, m in [
+                       ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                       ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                       ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                       ("Ready", "True", "KubeletReady", "kubelet is posting ready status")]],
+    "addresses": [{"type": "InternalIP", "address": "192.168.1.11"}, {"type": "Hostname", "address": "node-1"}],
+    "capacity": {"cpu": "4", "ephemeral-storage": "61255492Ki", "memory": "16310208Ki", "pods": "110"},
+    "allocatable": {"cpu": "4", "ephemeral-storage": "56453061334", "memory": "16207808Ki", "pods": "110"},
+    "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+    "nodeInfo": {"machineID": "3f1c2b7e9d8a4c5b8e7f6a5b4c3d2e1f", "systemUUID": "3f1c2b7e-9d8a-4c5b-8e7f-6a5b4c3d2e1f",
+                 "bootID": "0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f", "kernelVersion": "6.1.0-27-amd64",
+                 "osImage": "Debian GNU/Linux 12 (bookworm)", "containerRuntimeVersion": "runc://1.1.5",
+                 "kubeletVersion": "v1.33.0", "kubeProxyVersion": "v1.33.0", "operatingSystem": "linux",
+                 "architecture": "amd64"}}}
+LEASE = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {
+    "name": "node-1", "namespace": "kube-node-lease", "ownerReferences": [
+        {"apiVersion": "v1", "kind": "Node", "name": "node-1", "uid": "9b2f4c1e-3d5a-4e6b-8c7d-1a2b3c4d5e6f"}]},
+    "spec": {"holderIdentity": "node-1", "leaseDurationSeconds": 40, "renewTime": "2026-12-04T10:00:00.123456Z"}}
+EVENT = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web-5d9c8f7b6-x2x7q.17e0a1b2c3d4e5f6",
+    "namespace": "dev"}, "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "web-5d9c8f7b6-x2x7q",
+    "namespace": "dev", "uid": "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9", "resourceVersion": "1234",
+    "fieldPath": "spec.containers{nginx}"}, "reason": "Pulled",
+    "message": "Container image \"nginx:1.25\" already present on machine", "source": {"component": "kubelet",
+    "host": "node-1"}, "firstTimestamp": "2026-12-04T10:00:00Z", "lastTimestamp": "2026-12-04T10:00:00Z",
+    "count": 1, "type": "Normal", "reportingComponent": "kubelet", "reportingInstance": "node-1"}
 KUBECTL = [
+    ["create", "-f", "NODE"],
+    ["patch", "node", "node-1", "--subresource=status", "--type=merge", "-p", json.dumps(NODE_STATUS)],
+    ["create", "-f", "LEASE"],
     ["create", "namespace", NS],
+    ["create", "-f", "EVENT"],
     ["create", "configmap", "app-config", "--from-literal=LOG_LEVEL=info", "--from-literal=PORT=8080", "-n", NS],
     ["create", "secret", "generic", "app-secret", "--from-literal=password=s3cret", "-n", NS],
     ["create", "serviceaccount", "builder", "-n", NS],
@@ -45,6 +82,9 @@ KUBECTL = [
 ]
 # (path, items or one object), in the dictionary's order: least common first
 READS = [
+    ("/api/v1/nodes/node-1", False),
+    ("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1", False),
+    ("/api/v1/namespaces/%s/events/%s" % (NS, EVENT["metadata"]["name"]), False),
     ("/api/v1/namespaces/" + NS, False),
     ("/api/v1/namespaces/%s/configmaps/app-config" % NS, False),
     ("/api/v1/namespaces/%s/secrets/app-secret" % NS, False),
@@ -102,7 +142,13 @@ def main():
                 sys.exit("k8c server did not get ready")
             time.sleep(0.1)
         env = dict(os.environ, KUBECONFIG=os.path.join(tmp, "admin.kubeconfig"))
+        manifests = {"NODE": NODE, "LEASE": LEASE, "EVENT": EVENT}
         for a in KUBECTL:
+            if a[:2] == ["create", "-f"]:
+                path = os.path.join(tmp, a[2] + ".json")
+                with open(path, "w") as f:
+                    json.dump(manifests[a[2]], f)
+                a = ["create", "-f", path]
             subprocess.run([args.kubectl] + a, env=env, check=True, stdout=subprocess.DEVNULL)
         texts = []
         for path, many in READS:

@@ -176,8 +176,8 @@ test_dictionary_frozen(void **state)
     (void)state;
     char hex[KC_SHA256_HEX_LEN + 1];
     kc_sha256_hex(api_store_dict_1, api_store_dict_1_len, hex);
-    assert_int_equal(api_store_dict_1_len, 8199);
-    assert_string_equal(hex, "e1c498990c1b877f225f9be4b47b170b798f25bb42e0c47e6e86869912fcc5bc");
+    assert_int_equal(api_store_dict_1_len, 13617);
+    assert_string_equal(hex, "dc7a004b87a67708bb23a55fdf47777aefb4ac07859687e1a516c65772dde915");
 }
 
 /* --- the object helpers on the embedded store --- */
