@@ -7,7 +7,8 @@ events.k8s.io/v1 Event stored as the core/v1 Event and converted on every read, 
 Each answer of a fast path is checked against what the parsing path gives for the same objects: GET of every
 object (and the one-object Table GET) through api_obj_get, filtered here with the selector semantics of
 k8s.io/apimachinery. With --etcd, stored values the server did not write (escaped keys, duplicate members, broken
-JSON) are checked too.
+JSON) are checked too, and what it writes is seen in etcd: compressed (plain JSON still served, a damaged value a
+500 for its key).
 
 Usage: apiserver_perf_paths_test.py --k8c BUILD/cmd/k8c [--etcd] [-k PATTERN]
 Every process started is stopped by PID, also on failure.
@@ -306,6 +307,63 @@ def t_odd_stored_values(cl):
     assert s == 500, s
     for name in list(odd) + ["f"]:  # the lists of the other tests read these keys too
         etcd_delete(cl, "/registry/pods/odd/" + name)
+
+
+def etcd_value(cl, key):
+    c = http.client.HTTPConnection("127.0.0.1", cl.etcd_port, timeout=10)
+    c.request("POST", "/v3/kv/range", json.dumps({"key": base64.b64encode(key.encode()).decode()}))
+    r = json.loads(c.getresponse().read())
+    c.close()
+    kvs = r.get("kvs", [])
+    return base64.b64decode(kvs[0].get("value", "")) if kvs else None
+
+
+def t_stored_compressed(cl):
+    """What the API server writes is compressed (docs/apiserver.md "Storage"); plain JSON a foreign or older writer
+    stored is served as it is; a damaged compressed value is a 500 for its key, the others are still served."""
+    if cl.etcd_port is None:
+        return
+    s, created = cl.req("POST", "/api/v1/namespaces/default/pods", pod("zipped", labels={"z": "1"}))
+    assert s == 201, (s, created)
+    key = "/registry/pods/default/zipped"
+    v = etcd_value(cl, key)
+    assert v[:4] == b"k8z\x01" and len(v) < len(json.dumps(created)), v[:16]
+    s, got = cl.req("GET", "/api/v1/namespaces/default/pods/zipped")
+    assert s == 200 and got == created, (s, got)
+    s, lst = cl.req("GET", "/api/v1/namespaces/default/pods" + q(labelSelector="z=1"))
+    assert s == 200 and [i["metadata"]["name"] for i in lst["items"]] == ["zipped"], lst
+    # an update is stored compressed too, and its reply and reads agree
+    created["metadata"]["labels"]["z"] = "2"
+    s, upd = cl.req("PUT", "/api/v1/namespaces/default/pods/zipped", created)
+    assert s == 200, (s, upd)
+    assert etcd_value(cl, key)[:4] == b"k8z\x01"
+    s, got = cl.req("GET", "/api/v1/namespaces/default/pods/zipped")
+    assert s == 200 and got == upd, (s, got)
+    # the same object as plain JSON (what a k8c before the codec stored): served as it is
+    plain = dict(upd)
+    plain["metadata"] = {k: v for k, v in upd["metadata"].items() if k != "resourceVersion"}
+    etcd_put(cl, key, json.dumps(plain))
+    s, got = cl.req("GET", "/api/v1/namespaces/default/pods/zipped")
+    assert s == 200 and got["metadata"]["labels"] == {"z": "2"} and got["metadata"]["uid"] == upd["metadata"]["uid"]
+    # a damaged compressed value: 500 for GET and for the lists that read it; other keys are unaffected
+    s, other = cl.req("POST", "/api/v1/namespaces/default/pods", pod("zipped-ok"))
+    assert s == 201, (s, other)
+    bad = bytearray(etcd_value(cl, "/registry/pods/default/zipped-ok"))
+    bad[len(bad) // 2] ^= 0xFF
+    bad[4] = (bad[4] + 3) % 256
+    c = http.client.HTTPConnection("127.0.0.1", cl.etcd_port, timeout=10)
+    c.request("POST", "/v3/kv/put", json.dumps({"key": base64.b64encode(key.encode()).decode(),
+                                                "value": base64.b64encode(bytes(bad)).decode()}))
+    assert c.getresponse().status == 200
+    c.close()
+    s, st = cl.req("GET", "/api/v1/namespaces/default/pods/zipped")
+    assert s == 500 and st["kind"] == "Status", (s, st)
+    s, st = cl.req("GET", "/api/v1/namespaces/default/pods")
+    assert s == 500 and st["kind"] == "Status", (s, st)
+    s, got = cl.req("GET", "/api/v1/namespaces/default/pods/zipped-ok")
+    assert s == 200 and got == other, (s, got)
+    for name in ("zipped", "zipped-ok"):
+        etcd_delete(cl, "/registry/pods/default/" + name)
 
 
 # ------------------------------------------------------------------------------------------------------ watches
