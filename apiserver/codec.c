@@ -1,6 +1,6 @@
 /* codec.c - stored objects compressed with LZ4 and a fixed dictionary (api_codec.h). The dictionary's hash
- * state is built once; each compression starts from a copy of it (LZ4's documented way of reusing a loaded
- * dictionary: the state is plain data that refers to the dictionary's bytes, which are static). */
+ * state is built once; each compression starts from a copy of it (one of the two ways lz4.h gives of reusing a
+ * pre-loaded dictionary; the other, LZ4_attach_dictionary, is not exported by Debian's liblz4). */
 #include "api_codec.h"
 #include "kc_error.h"
 #include "kc_fault.h"
