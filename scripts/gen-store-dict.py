@@ -25,15 +25,14 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "bench"))
+import apiserver_bench as bench  # noqa: E402  (starts and stops `k8c server`)
 NS = "dev"
 # What a node's kubelet writes, most often of all (status, lease, events), as it sends them.
 NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1", "labels": {
@@ -80,35 +79,29 @@ KUBECTL = [
     ["create", "deployment", "web", "--image=nginx:1.25", "--replicas=2", "--port=8080", "-n", NS],
     ["run", "nginx", "--image=nginx:1.25", "--labels=app=nginx", "--port=80", "-n", NS],
 ]
-# (path, items or one object), in the dictionary's order: least common first
+# The objects read back, in the dictionary's order: least common first
 READS = [
-    ("/api/v1/nodes/node-1", False),
-    ("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1", False),
-    ("/api/v1/namespaces/%s/events/%s" % (NS, EVENT["metadata"]["name"]), False),
-    ("/api/v1/namespaces/" + NS, False),
-    ("/api/v1/namespaces/%s/configmaps/app-config" % NS, False),
-    ("/api/v1/namespaces/%s/secrets/app-secret" % NS, False),
-    ("/api/v1/namespaces/%s/serviceaccounts/builder" % NS, False),
-    ("/api/v1/namespaces/%s/services/web" % NS, False),
-    ("/apis/batch/v1/namespaces/%s/jobs/migrate" % NS, False),
-    ("/apis/apps/v1/namespaces/%s/deployments/web" % NS, False),
-    ("/api/v1/namespaces/%s/pods/nginx" % NS, False),
+    "/api/v1/nodes/node-1",
+    "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1",
+    "/api/v1/namespaces/%s/events/%s" % (NS, EVENT["metadata"]["name"]),
+    "/api/v1/namespaces/" + NS,
+    "/api/v1/namespaces/%s/configmaps/app-config" % NS,
+    "/api/v1/namespaces/%s/secrets/app-secret" % NS,
+    "/api/v1/namespaces/%s/serviceaccounts/builder" % NS,
+    "/api/v1/namespaces/%s/services/web" % NS,
+    "/apis/batch/v1/namespaces/%s/jobs/migrate" % NS,
+    "/apis/apps/v1/namespaces/%s/deployments/web" % NS,
+    "/api/v1/namespaces/%s/pods/nginx" % NS,
 ]
 MAX_BYTES = 65536
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def get(port, pki, path):
+def get(url, pki, path):
     ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
+    ctx.check_hostname = False
     ctx.load_cert_chain(os.path.join(pki, "admin.crt"), os.path.join(pki, "admin.key"))
-    c = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=ctx)
+    host, port = url[len("https://"):].split(":")
+    c = http.client.HTTPSConnection(host, int(port), timeout=10, context=ctx)
     c.request("GET", path)
     r = c.getresponse()
     body = r.read()
@@ -126,22 +119,10 @@ def main():
     if os.path.exists(out):
         sys.exit("%s exists: a dictionary never changes; make a new version" % out)
     tmp = tempfile.mkdtemp(prefix="k8c-dict-")
-    port = free_port()
-    srv = subprocess.Popen([os.path.join(args.build, "cmd", "k8c"), "server", "--data-dir", tmp, "--secure-port",
-                            str(port), "--log-level", "warn"], stderr=subprocess.DEVNULL)
     try:
-        pki = os.path.join(tmp, "pki")
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if os.path.exists(os.path.join(pki, "admin.key")) and get(port, pki, "/readyz")[0] == 200:
-                    break
-            except (OSError, http.client.HTTPException):
-                pass
-            if time.monotonic() > deadline or srv.poll() is not None:
-                sys.exit("k8c server did not get ready")
-            time.sleep(0.1)
-        env = dict(os.environ, KUBECONFIG=os.path.join(tmp, "admin.kubeconfig"))
+        _, url = bench.start_server(os.path.join(args.build, "cmd", "k8c"), os.path.join(tmp, "server"))
+        pki = os.path.join(tmp, "server", "pki")
+        env = dict(os.environ, KUBECONFIG=os.path.join(tmp, "server", "admin.kubeconfig"))
         manifests = {"NODE": NODE, "LEASE": LEASE, "EVENT": EVENT}
         for a in KUBECTL:
             if a[:2] == ["create", "-f"]:
@@ -151,16 +132,13 @@ def main():
                 a = ["create", "-f", path]
             subprocess.run([args.kubectl] + a, env=env, check=True, stdout=subprocess.DEVNULL)
         texts = []
-        for path, many in READS:
-            status, body = get(port, pki, path)
+        for path in READS:
+            status, body = get(url, pki, path)
             if status != 200:
                 sys.exit("GET %s: %d" % (path, status))
-            o = json.loads(body)
-            for item in o["items"] if many else [o]:
-                texts.append(json.dumps(item, separators=(",", ":"), ensure_ascii=False))
+            texts.append(json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False))
     finally:
-        srv.send_signal(signal.SIGTERM)
-        srv.wait(timeout=10)
+        bench.stop_children()
         shutil.rmtree(tmp, ignore_errors=True)
     data = "\n".join(texts).encode()
     if len(data) > MAX_BYTES:
