@@ -32,8 +32,13 @@ size_t api_codec_text_len(const void *v, size_t n);
  * when v is damaged or names an unknown dictionary. */
 int api_codec_decode(const void *v, size_t n, char *dst);
 
-/* The JSON text of the stored value v[0, n): v itself (*owned NULL), or decoded into *owned (malloc'ed, NUL
- * terminated; the caller frees it). 0, KC_EINTERNAL (a damaged compressed value) or -ENOMEM. */
+/* The JSON text of the stored value v[0, n): v itself, or decoded into *buf, which is grown to *cap bytes as needed
+ * (NUL terminated) and kept for the next value; the caller frees *buf. 0, KC_EINTERNAL (a damaged compressed
+ * value) or -ENOMEM. */
+int api_codec_open_buf(const void *v, size_t n, const char **text, size_t *len, char **buf, size_t *cap);
+
+/* api_codec_open_buf for one value: *owned is the decoded copy (NULL when v is its own text, and on an error),
+ * which the caller frees. */
 int api_codec_open(const void *v, size_t n, const char **text, size_t *len, char **owned);
 
 #endif

@@ -120,8 +120,8 @@ int api_obj_list_raw(struct api_store *s, const char *prefix, int64_t revision, 
                      api_obj_raw_fn fn, void *arg, int64_t *list_rev, bool *more);
 
 /* One stored object of a page (api_obj_list_page): its key, its stored bytes (the object's JSON as written,
- * without metadata.resourceVersion, or that compressed: api_codec.h, api_obj_kv_text; not NUL-terminated) and its
- * mod_revision. */
+ * without metadata.resourceVersion, or that compressed: api_codec.h, read with api_codec_open; not NUL-terminated)
+ * and its mod_revision. */
 struct api_obj_kv {
     const char *key;
     size_t key_len;

@@ -89,9 +89,8 @@ api_codec_decode(const void *v, size_t n, char *dst)
 }
 
 int
-api_codec_open(const void *v, size_t n, const char **text, size_t *len, char **owned)
+api_codec_open_buf(const void *v, size_t n, const char **text, size_t *len, char **buf, size_t *cap)
 {
-    *owned = NULL;
     if (!api_codec_packed(v, n)) {
         *text = v;
         *len = n;
@@ -100,17 +99,31 @@ api_codec_open(const void *v, size_t n, const char **text, size_t *len, char **o
     size_t tl = api_codec_text_len(v, n);
     if (tl == 0)
         return KC_EINTERNAL;
-    char *t = kc_malloc(tl + 1);
-    if (!t)
-        return -ENOMEM;
-    int rc = api_codec_decode(v, n, t);
-    if (rc != 0) {
-        free(t);
-        return rc;
+    if (tl + 1 > *cap) {
+        char *t = kc_realloc(*buf, tl + 1);
+        if (!t)
+            return -ENOMEM;
+        *buf = t;
+        *cap = tl + 1;
     }
-    t[tl] = '\0';
-    *text = t;
+    int rc = api_codec_decode(v, n, *buf);
+    if (rc != 0)
+        return rc;
+    (*buf)[tl] = '\0';
+    *text = *buf;
     *len = tl;
-    *owned = t;
     return 0;
+}
+
+int
+api_codec_open(const void *v, size_t n, const char **text, size_t *len, char **owned)
+{
+    size_t cap = 0;
+    *owned = NULL;
+    int rc = api_codec_open_buf(v, n, text, len, owned, &cap);
+    if (rc != 0) {
+        free(*owned);
+        *owned = NULL;
+    }
+    return rc;
 }

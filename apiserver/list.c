@@ -152,27 +152,12 @@ text_of(struct listing *l, const struct api_obj_kv *kv, struct api_obj_kv *tmp, 
 {
     if (!api_codec_packed(kv->value, kv->value_len))
         return kv;
-    size_t n = api_codec_text_len(kv->value, kv->value_len);
-    if (n == 0) {
-        *rc = KC_EINTERNAL;
-        return NULL;
-    }
-    if (n > l->text_cap) {
-        char *t = kc_realloc(l->text, n);
-        if (!t) {
-            *rc = -ENOMEM;
-            return NULL;
-        }
-        l->text = t;
-        l->text_cap = n;
-    }
-    if (api_codec_decode(kv->value, kv->value_len, l->text) != 0) {
-        *rc = KC_EINTERNAL;
-        return NULL;
-    }
     *tmp = *kv;
-    tmp->value = l->text;
-    tmp->value_len = n;
+    int r = api_codec_open_buf(kv->value, kv->value_len, &tmp->value, &tmp->value_len, &l->text, &l->text_cap);
+    if (r != 0) {
+        *rc = r;
+        return NULL;
+    }
     return tmp;
 }
 

@@ -696,34 +696,38 @@ convert_page(struct api_obj_page *p, const struct api_storage_map *m)
     p->own = kc_calloc(p->n ? p->n * 2 : 1, sizeof(char *));
     if (!p->own)
         return -ENOMEM;
-    size_t sl = strlen(m->stored), vl = strlen(m->served);
-    for (size_t i = 0; i < p->n; i++) {
+    size_t sl = strlen(m->stored), vl = strlen(m->served), cap = 0;
+    char *buf = NULL; /* a compressed value's text */
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < p->n; i++) {
         struct api_obj_kv *kv = &p->kvs[i];
         const char *t;
         size_t tl;
-        char *owned;
-        int rc = api_codec_open(kv->value, kv->value_len, &t, &tl, &owned);
-        if (rc == -ENOMEM)
-            return rc;
-        json_t *o = rc == 0 && t ? json_loadb(t, tl, 0, NULL) : NULL;
-        free(owned);
+        int drc = api_codec_open_buf(kv->value, kv->value_len, &t, &tl, &buf, &cap);
+        if (drc == -ENOMEM) {
+            rc = drc;
+            break;
+        }
+        json_t *o = drc == 0 && t ? json_loadb(t, tl, 0, NULL) : NULL;
         if (json_is_object(o)) {
             json_t *c = m->from_stored(o);
             char *text = c ? api_raw_dumps(c, NULL) : NULL;
             json_decref(c);
-            if (!text) {
-                json_decref(o);
-                return -ENOMEM;
+            if (text) {
+                p->own[i] = text;
+                kv->value = text;
+                kv->value_len = strlen(text);
+            } else {
+                rc = -ENOMEM;
             }
-            p->own[i] = text;
-            kv->value = text;
-            kv->value_len = strlen(text);
         }
         json_decref(o);
-        if (kv->key_len >= sl && memcmp(kv->key, m->stored, sl) == 0) {
+        if (rc == 0 && kv->key_len >= sl && memcmp(kv->key, m->stored, sl) == 0) {
             char *k = kc_malloc(vl + kv->key_len - sl + 1);
-            if (!k)
-                return -ENOMEM;
+            if (!k) {
+                rc = -ENOMEM;
+                break;
+            }
             memcpy(k, m->served, vl);
             memcpy(k + vl, kv->key + sl, kv->key_len - sl);
             k[vl + kv->key_len - sl] = '\0';
@@ -732,7 +736,8 @@ convert_page(struct api_obj_page *p, const struct api_storage_map *m)
             kv->key_len = vl + kv->key_len - sl;
         }
     }
-    return 0;
+    free(buf);
+    return rc;
 }
 
 int
@@ -830,16 +835,17 @@ page_raw(const struct api_obj_page *p, void *arg)
 {
     struct raw_ctx *c = arg;
     int rc = 0;
+    char *buf = NULL; /* a compressed value's text */
+    size_t cap = 0;
     for (size_t i = 0; rc == 0 && i < p->n; i++) {
         const struct api_obj_kv *kv = &p->kvs[i];
         const char *t;
         size_t tl;
-        char *owned;
-        rc = api_codec_open(kv->value, kv->value_len, &t, &tl, &owned);
+        rc = api_codec_open_buf(kv->value, kv->value_len, &t, &tl, &buf, &cap);
         if (rc == 0)
             rc = c->fn(kv->key, kv->key_len, t, tl, kv->mod_revision, c->arg);
-        free(owned);
     }
+    free(buf);
     c->rev = p->revision;
     c->more = p->more;
     return rc;

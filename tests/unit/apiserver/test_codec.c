@@ -70,6 +70,21 @@ test_round_trip(void **state)
     assert_int_equal(tl, n);
     assert_string_equal(t, POD); /* NUL terminated */
     free(owned);
+
+    /* one buffer for many values: grown once, reused; a plain value leaves it alone */
+    char *buf = NULL;
+    size_t cap = 0;
+    assert_int_equal(api_codec_open_buf(z, zn, &t, &tl, &buf, &cap), 0);
+    assert_ptr_equal(t, buf);
+    assert_int_equal(cap, n + 1);
+    assert_string_equal(t, POD);
+    char *first = buf;
+    assert_int_equal(api_codec_open_buf(z, zn, &t, &tl, &buf, &cap), 0);
+    assert_ptr_equal(buf, first);
+    assert_int_equal(api_codec_open_buf(POD, n, &t, &tl, &buf, &cap), 0);
+    assert_ptr_equal(t, POD);
+    assert_ptr_equal(buf, first);
+    free(buf);
     free(z);
 
     /* plain JSON is read as it is, without a copy */
@@ -138,6 +153,10 @@ test_damaged(void **state)
         assert_int_equal(api_codec_decode(bad, zn, dst), KC_EINTERNAL);
         assert_int_equal(api_codec_open(bad, zn, &t, &tl, &owned), KC_EINTERNAL);
         assert_null(owned);
+        char *buf = NULL;
+        size_t cap = 0;
+        assert_int_equal(api_codec_open_buf(bad, zn, &t, &tl, &buf, &cap), KC_EINTERNAL);
+        free(buf);
     }
     /* a length that does not match the block: longer and shorter */
     memcpy(bad, z, zn);
