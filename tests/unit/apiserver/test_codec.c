@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,8 @@
 #include "kc_crypto.h"
 #include "kc_error.h"
 #include "kc_json.h"
+
+#include "embedded_store.h"
 
 /* A pod as the API server stores it (defaults, status, managedFields). */
 #define POD                                                                                                         \
@@ -201,30 +202,12 @@ test_dictionary_frozen(void **state)
 
 /* --- the object helpers on the embedded store --- */
 
-struct env {
-    char *dir;
-    struct kvs *kvs;
-    struct api_store *s;
-};
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static int
 setup_store(void **state)
 {
-    struct env *e = calloc(1, sizeof(*e));
-    e->dir = strdup("/tmp/api_codec_test_XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
-    struct kvs_options o;
-    kvs_options_init(&o);
-    o.dir = e->dir;
-    assert_int_equal(kvs_open(&o, &e->kvs), 0);
-    assert_int_equal(api_store_embedded(e->kvs, &e->s), 0);
+    struct test_store *e = calloc(1, sizeof(*e));
+    assert_non_null(e);
+    test_store_open(e, "/tmp/api_codec_test_XXXXXX", NULL);
     *state = e;
     return 0;
 }
@@ -232,18 +215,14 @@ setup_store(void **state)
 static int
 teardown_store(void **state)
 {
-    struct env *e = *state;
-    api_store_close(e->s);
-    kvs_close(e->kvs);
-    nftw(e->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-    free(e->dir);
-    free(e);
+    test_store_close(*state);
+    free(*state);
     return 0;
 }
 
 /* The raw bytes under key (malloc'ed), or NULL. */
 static char *
-raw(struct env *e, const char *key, size_t *len)
+raw(struct test_store *e, const char *key, size_t *len)
 {
     struct kvs_range_req r = { .key = kvs_str(key) };
     struct kvs_resp *resp;
@@ -259,7 +238,7 @@ raw(struct env *e, const char *key, size_t *len)
 }
 
 static void
-put_raw(struct env *e, const char *key, const void *v, size_t n)
+put_raw(struct test_store *e, const char *key, const void *v, size_t n)
 {
     struct kvs_op put = { .type = KVS_OP_PUT, .put = { .key = kvs_str(key), .value = { v, n } } };
     struct kvs_txn_req t = { .success = &put, .n_success = 1 };
@@ -288,7 +267,7 @@ seen_raw(const char *key, size_t key_len, const char *value, size_t value_len, i
 static void
 test_store_writes_and_reads(void **state)
 {
-    struct env *e = *state;
+    struct test_store *e = *state;
     json_t *pod = json_loads(POD, 0, NULL);
     assert_int_equal(api_obj_create(e->s, "/registry/pods/shop/web-1", pod, 0, NULL), 0);
     size_t n;

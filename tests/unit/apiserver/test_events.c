@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,8 @@
 #include "kc_error.h"
 #include "kc_json.h"
 #include "kc_selector.h"
+
+#include "embedded_store.h"
 
 static json_t *
 load(const char *text)
@@ -161,38 +162,20 @@ test_selectable_fields(void **state)
 
 /* --- the one key space, on the embedded store --- */
 
-struct env {
-    char *dir;
-    struct kvs *kvs;
-    struct api_store *s;
-};
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int
 teardown(void **state)
 {
-    struct env *e = *state;
+    struct test_store *e = *state;
     if (!e)
         return 0;
-    api_store_close(e->s);
-    kvs_close(e->kvs);
-    nftw(e->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-    free(e->dir);
+    test_store_close(e);
     free(e);
     return 0;
 }
 
 /* The stored bytes of key (NULL when absent) as a new JSON object. */
 static json_t *
-stored(struct env *e, const char *key)
+stored(struct test_store *e, const char *key)
 {
     struct kvs_range_req r = { .key = kvs_str(key) };
     struct kvs_resp *resp;
@@ -215,15 +198,12 @@ stored(struct env *e, const char *key)
 static void
 test_one_key_space(void **state)
 {
-    struct env *e = *state = calloc(1, sizeof(*e));
-    e->dir = strdup("/tmp/api_events_test_XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
+    struct test_store *e = *state = calloc(1, sizeof(*e));
+    assert_non_null(e);
     struct kvs_options o;
     kvs_options_init(&o);
-    o.dir = e->dir;
     o.initial_map_bytes = 1 << 20;
-    assert_int_equal(kvs_open(&o, &e->kvs), 0);
-    assert_int_equal(api_store_embedded(e->kvs, &e->s), 0);
+    test_store_open(e, "/tmp/api_events_test_XXXXXX", &o);
 
     const struct api_storage_map *m = api_storage_map_find(SERVED "default/x");
     assert_non_null(m);

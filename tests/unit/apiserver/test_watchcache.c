@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,14 +24,14 @@
 #include "kc_json.h"
 #include "kc_selector.h"
 
+#include "embedded_store.h"
+
 #define WAIT_MS     10000 /* deadline of every wait */
 #define QUEUE_LIMIT 4     /* the store's per-watch queue bound in batches: a cache not pumped gets cancelled */
 #define PREFIX      "/registry/configmaps/"
 
 struct env {
-    char *dir;
-    struct kvs *kvs;
-    struct api_store *s;
+    struct test_store st;
     struct api_wcaches *reg;
 };
 
@@ -42,15 +41,6 @@ now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 static struct env *env_open_cfg(const struct api_wcache_config *cfg);
@@ -67,16 +57,12 @@ env_open_cfg(const struct api_wcache_config *cfg)
 {
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
-    e->dir = strdup("/tmp/api_wcache_test_XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
     struct kvs_options o;
     kvs_options_init(&o);
-    o.dir = e->dir;
     o.watch_queue_batches = QUEUE_LIMIT;
     o.initial_map_bytes = 1 << 20;
-    assert_int_equal(kvs_open(&o, &e->kvs), 0);
-    assert_int_equal(api_store_embedded(e->kvs, &e->s), 0);
-    assert_int_equal(api_wcaches_new(e->s, cfg, NULL, &e->reg), 0);
+    test_store_open(&e->st, "/tmp/api_wcache_test_XXXXXX", &o);
+    assert_int_equal(api_wcaches_new(e->st.s, cfg, NULL, &e->reg), 0);
     return e;
 }
 
@@ -87,10 +73,7 @@ teardown(void **state)
     if (!e)
         return 0;
     api_wcaches_free(e->reg);
-    api_store_close(e->s);
-    kvs_close(e->kvs);
-    nftw(e->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-    free(e->dir);
+    test_store_close(&e->st);
     free(e);
     *state = NULL;
     return 0;
@@ -107,9 +90,9 @@ put(struct env *e, const char *ns, const char *name, const char *labels, int val
     if (labels)
         json_object_set_new(json_object_get(o, "metadata"), "labels", json_loads(labels, 0, NULL));
     int64_t rev;
-    int rc = api_obj_update(e->s, key, o, 0, &rev);
+    int rc = api_obj_update(e->st.s, key, o, 0, &rev);
     if (rc == KC_ENOTFOUND)
-        rc = api_obj_create(e->s, key, o, 0, &rev);
+        rc = api_obj_create(e->st.s, key, o, 0, &rev);
     assert_int_equal(rc, 0);
     json_decref(o);
     return rev;
@@ -121,7 +104,7 @@ del(struct env *e, const char *ns, const char *name)
     char key[256];
     snprintf(key, sizeof(key), PREFIX "%s/%s", ns, name);
     int64_t rev;
-    assert_int_equal(api_obj_delete(e->s, key, 0, &rev), 0);
+    assert_int_equal(api_obj_delete(e->st.s, key, 0, &rev), 0);
     return rev;
 }
 
@@ -448,7 +431,7 @@ test_snapshot_texts(void **state)
     api_wcache_events_release(evs, n);
     json_t *stored;
     int64_t srev;
-    assert_int_equal(api_wcache_store_texts(e->s, PREFIX "default/", ls, NULL, &stored, &srev), 0);
+    assert_int_equal(api_wcache_store_texts(e->st.s, PREFIX "default/", ls, NULL, &stored, &srev), 0);
     assert_int_equal(srev, last);
     assert_int_equal(json_array_size(stored), 2);
     for (size_t i = 0; i < 2; i++)
@@ -474,9 +457,9 @@ put_txn(struct env *e, int n)
     }
     struct kvs_txn_req t = { .success = ops, .n_success = (size_t)n };
     struct kvs_resp *resp;
-    assert_int_equal(api_store_txn(e->s, &t, &resp), 0);
+    assert_int_equal(api_store_txn(e->st.s, &t, &resp), 0);
     int64_t rev = resp->revision;
-    api_store_resp_free(e->s, resp);
+    api_store_resp_free(e->st.s, resp);
     return rev;
 }
 
@@ -685,7 +668,7 @@ test_rebuild_after_compaction(void **state)
         last = put(e, "default", "n", NULL, i);
     del(e, "default", "gone");
     last = put(e, "default", "z", NULL, 1);
-    assert_int_equal(api_store_compact(e->s, last), 0);
+    assert_int_equal(api_store_compact(e->st.s, last), 0);
     /* the cancelled watch cannot resume from a compacted revision: the cache relists at the current one */
     int64_t deadline = now_ms() + WAIT_MS;
     do {
@@ -749,7 +732,7 @@ test_lazy_start_at_old_revision(void **state)
 
     /* a compacted start falls back to the current revision */
     int64_t now = put(e, "default", "c", NULL, 1);
-    assert_int_equal(api_store_compact(e->s, now), 0);
+    assert_int_equal(api_store_compact(e->st.s, now), 0);
     assert_int_equal(api_wcaches_get(e->reg, "/registry/secrets/", x, &c), 0);
     api_wcache_stats(c, &st);
     assert_int_equal(st.list_rev, now);
@@ -815,9 +798,9 @@ put_text(struct env *e, const char *name, const char *text)
     json_t *o = json_loads(text, 0, NULL);
     assert_non_null(o);
     int64_t rev;
-    int rc = api_obj_update(e->s, key, o, 0, &rev);
+    int rc = api_obj_update(e->st.s, key, o, 0, &rev);
     if (rc == KC_ENOTFOUND)
-        rc = api_obj_create(e->s, key, o, 0, &rev);
+        rc = api_obj_create(e->st.s, key, o, 0, &rev);
     assert_int_equal(rc, 0);
     json_decref(o);
     return rev;
