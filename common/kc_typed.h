@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct kc_sb;
 struct kc_schema;
@@ -68,6 +69,19 @@ int kc_typed_compare_changes_v1(const json_t *lhs, const json_t *rhs, const stru
 int kc_typed_compare_changes_v1_text(const json_t *lhs, const json_t *rhs, const struct kc_schema *root, bool modified,
                                      const struct kc_fieldset *skip, const struct kc_fieldset *unmark,
                                      struct kc_sb *out);
+/* The FieldsV1 text of a create: what kc_typed_compare_changes_v1_text(kc_typed_empty_object_shared(root), rhs,
+ * root, true, skip, unmark, out) appends, byte for byte, remembered by rhs's structure (common/typed_memo.c): the
+ * walk runs once per structure, later objects of it (differing in names, values outside lists, ...) cost a
+ * signature of what the walk reads and a copy. Thread-safe; the memo holds a bounded number of structures (32, each
+ * at most 64 KB). Returns 0, or -ENOMEM (out is then as it was, or out->oom is set); a structure not kept for lack
+ * of memory is no error. */
+int kc_typed_create_changes_v1_text(const json_t *rhs, const struct kc_schema *root, const struct kc_fieldset *skip,
+                                    const struct kc_fieldset *unmark, struct kc_sb *out);
+/* How many kc_typed_create_changes_v1_text calls found their text in the memo, and how many walked (since the
+ * start of the process). */
+void kc_typed_create_memo_stats(uint64_t *hits, uint64_t *misses);
+/* Forgets every structure (tests). */
+void kc_typed_create_memo_clear(void);
 
 /* The merge of rhs (an applied configuration) into lhs (the live object) (upstream's TypedValue.Merge):
  * leaves take rhs's value when rhs has one (JSON null included), else lhs's; granular structs and maps merge

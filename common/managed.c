@@ -745,9 +745,8 @@ kc_managed_create_encode_text(const struct kc_managed *m, const struct kc_manage
 {
     if (m->n)
         return KC_EUNSUPPORTED;
-    const json_t *empty = kc_typed_empty_object_shared(ctx->schema);
     const struct kc_fieldset *strip = strip_set();
-    if (!empty || !strip)
+    if (!strip)
         return -ENOMEM;
     size_t start = out->len;
     /* append_entry's members in its order, as json_dumps writes them */
@@ -762,7 +761,7 @@ kc_managed_create_encode_text(const struct kc_managed *m, const struct kc_manage
     }
     kc_sb_add(out, ",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":", 36);
     size_t fields = out->len;
-    int rc = kc_typed_compare_changes_v1_text(empty, obj, ctx->schema, true, ctx->ignored, strip, out);
+    int rc = kc_typed_create_changes_v1_text(obj, ctx->schema, ctx->ignored, strip, out);
     if (rc == 0 && out->len - fields == 2 && memcmp(out->p + fields, "{}", 2) == 0) {
         kc_sb_truncate(out, start); /* nothing the manager owns: no entry, no managedFields */
         return 0;

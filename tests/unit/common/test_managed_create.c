@@ -5,7 +5,10 @@
  * and several keys, sets, atomic lists, maps, nulls, empty values, values equal to the empty object's, client-sent
  * managedFields), then for seeded random mutations of them (deleted, nulled, emptied, retyped, duplicated and
  * unknown members, reals for integers, odd map keys), under several ignored sets and subresources; deep nesting;
- * out of memory. Run with K8C_MANAGED_CREATE_SEEDS=N to try more mutations. */
+ * out of memory. The memo of creates' FieldsV1 (kc_typed_create_changes_v1_text): every object's twin (its values
+ * changed where the memo's signature leaves them out) is answered from the memo with what the walk gives the twin;
+ * objects the walk tells apart are kept apart; its bound, objects too big to keep, threads, out of memory. Run with
+ * K8C_MANAGED_CREATE_SEEDS=N to try more mutations. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -602,6 +606,78 @@ encoded(const struct kc_managed *m)
 
 static long checks;
 
+static const struct kc_fieldset *strip_like(void);
+
+/* A copy of r with each value the create memo's signature leaves out (common/typed_memo.c) changed, to one of
+ * another type: the scalars outside lists where the empty object l has nothing. The walk must give it the same
+ * FieldsV1 as r. */
+static json_t *
+twin(const json_t *l, const json_t *r)
+{
+    if (json_is_object(r) && (!l || json_is_object(l))) {
+        json_t *o = json_object();
+        const char *k;
+        size_t klen;
+        json_t *v;
+        json_object_keylen_foreach((json_t *)r, k, klen, v)
+        {
+            assert_int_equal(json_object_setn_new_nocheck(o, k, klen, twin(l ? json_object_getn(l, k, klen) : NULL, v)),
+                             0);
+        }
+        return o;
+    }
+    if (l || json_is_array(r) || json_is_null(r))
+        return json_deep_copy(r);
+    if (json_is_string(r))
+        return json_integer((json_int_t)json_string_length(r) + 7);
+    if (json_is_number(r))
+        return json_true();
+    return json_string("twin");
+}
+
+static uint64_t
+memo_hits(void)
+{
+    uint64_t h, m;
+    kc_typed_create_memo_stats(&h, &m);
+    return h;
+}
+
+static uint64_t
+memo_misses(void)
+{
+    uint64_t h, m;
+    kc_typed_create_memo_stats(&h, &m);
+    return m;
+}
+
+/* kc_typed_create_changes_v1_text(obj) is the walk's text; then obj's twin is found in the memo (a hit) with the
+ * walk's text for the twin. */
+static void
+check_memo(const char *what, const struct kc_schema *sc, const json_t *obj, const struct kc_fieldset *skip)
+{
+    const json_t *empty = kc_typed_empty_object_shared(sc);
+    json_t *t = twin(empty, obj);
+    const json_t *objs[2] = { obj, t };
+    for (int i = 0; i < 2; i++) {
+        struct kc_sb want = { 0 }, got = { 0 };
+        assert_int_equal(kc_typed_compare_changes_v1_text(empty, objs[i], sc, true, skip, strip_like(), &want), 0);
+        uint64_t hits = memo_hits();
+        kc_sb_str(&got, "x"); /* appended to what is there */
+        assert_int_equal(kc_typed_create_changes_v1_text(objs[i], sc, skip, strip_like(), &got), 0);
+        if (i == 1 && memo_hits() != hits + 1)
+            fail_msg("%s: the twin was walked, not found in the memo", what);
+        if (strcmp(got.p + 1, want.p) != 0) {
+            char *o = dump(objs[i]);
+            fail_msg("%s: %s from the memo\n got  %s\n want %s\n object %s", what, i ? "twin" : "object", got.p + 1,
+                     want.p, o);
+        }
+        kc_sb_free(&want);
+        kc_sb_free(&got);
+    }
+    json_decref(t);
+}
+
 /* The three create paths agree on obj with the entries mf (a managedFields array, or NULL) in the request. */
 static void
 check_create(const char *what, const struct kind *k, const json_t *obj, enum endpoint ep, const json_t *mf,
@@ -645,6 +721,7 @@ check_create(const char *what, const struct kind *k, const json_t *obj, enum end
         free(want_text);
     }
     kc_sb_free(&text);
+    check_memo(label, sc, obj, ignored);
     /* entry by entry too: times and sets */
     assert_int_equal(create.n, general.n);
     for (size_t i = 0; i < general.n; i++) {
@@ -1110,6 +1187,206 @@ oom_once(long nth, int which, const json_t *obj, const json_t *mf, const char *w
 }
 
 /* The text form out of memory at each allocation: -ENOMEM with out as it was (or out->oom), or the same text. */
+/* The walk's text for obj against the pod's empty object, and the memo's (checked equal); returns the text. */
+static char *
+memo_text(const json_t *obj, const struct kc_fieldset *skip, const char *what)
+{
+    const struct kc_schema *sc = kc_schema_find_gvk("", "v1", "Pod");
+    struct kc_sb want = { 0 }, got = { 0 };
+    assert_int_equal(
+        kc_typed_compare_changes_v1_text(kc_typed_empty_object_shared(sc), obj, sc, true, skip, strip_like(), &want),
+        0);
+    assert_int_equal(kc_typed_create_changes_v1_text(obj, sc, skip, strip_like(), &got), 0);
+    if (strcmp(got.p, want.p) != 0)
+        fail_msg("%s: from the memo\n got  %s\n want %s", what, got.p, want.p);
+    kc_sb_free(&got);
+    return kc_sb_take(&want);
+}
+
+/* Objects whose FieldsV1 differ are never answered with one another's: a list key's value, a member's name, an
+ * added member, a null for a value, a set, a different set to skip; and each pair really differs. */
+static void
+test_memo_apart(void **state)
+{
+    (void)state;
+    kc_typed_create_memo_clear();
+    json_t *base = parse(bench_pod);
+    struct kc_fieldset *status = set_of("{\"f:status\":{}}");
+    char *first = memo_text(base, status, "bench pod");
+    static const struct {
+        const char *what, *path, *value; /* value: JSON text set at path (a path of member names) */
+    } changes[] = {
+        { "a container's name (a list key)", NULL, NULL },
+        { "a port's protocol (a key with another)", NULL, NULL },
+        { "a label's name", "metadata.labels.apps", "\"web\"" },
+        { "an added annotation", "metadata.annotations.added", "\"x\"" },
+        { "a map set to null", "metadata.annotations", "null" },
+        { "a list of one value (a set)", "metadata.finalizers", "[\"example.com/f\"]" },
+        { "an empty struct", "spec.securityContext", "{\"runAsUser\":1}" },
+    };
+    for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+        json_t *o = json_deep_copy(base);
+        if (i == 0)
+            json_object_set_new(json_array_get(kc_json_get(o, "spec.containers"), 0), "name", json_string("api"));
+        else if (i == 1)
+            json_object_set_new(
+                json_array_get(json_object_get(json_array_get(kc_json_get(o, "spec.containers"), 0), "ports"), 1),
+                "protocol", json_string("UDP"));
+        else {
+            if (strcmp(changes[i].path, "metadata.labels.apps") == 0)
+                json_object_del(kc_json_get(o, "metadata.labels"), "app");
+            assert_int_equal(kc_json_set(o, changes[i].path, parse(changes[i].value)), 0);
+        }
+        uint64_t misses = memo_misses();
+        char *t = memo_text(o, status, changes[i].what);
+        if (memo_misses() != misses + 1 || strcmp(t, first) == 0)
+            fail_msg("%s: not told apart (%s)", changes[i].what, t);
+        free(t);
+        json_decref(o);
+    }
+    /* the same object with another set to skip: its own entry */
+    uint64_t misses = memo_misses();
+    char *t = memo_text(base, NULL, "no skip");
+    assert_int_equal(memo_misses(), misses + 1);
+    assert_string_not_equal(t, first);
+    free(t);
+    /* and the first object again, from the memo */
+    uint64_t hits = memo_hits();
+    t = memo_text(base, status, "again");
+    assert_int_equal(memo_hits(), hits + 1);
+    assert_string_equal(t, first);
+    free(t);
+    free(first);
+    kc_fieldset_free(status);
+    json_decref(base);
+}
+
+/* The memo holds 32 structures, the least recently used making room; an object whose signature is over 64 KB is
+ * walked every time. */
+static void
+test_memo_bounds(void **state)
+{
+    (void)state;
+    kc_typed_create_memo_clear();
+    json_t *base = parse(bench_pod);
+    char *want[40];
+    for (int i = 0; i < 40; i++) {
+        json_t *o = json_deep_copy(base);
+        char key[32];
+        snprintf(key, sizeof(key), "k%02d", i);
+        json_object_set_new(kc_json_get(o, "metadata.labels"), key, json_string("v"));
+        uint64_t misses = memo_misses();
+        want[i] = memo_text(o, NULL, key);
+        assert_int_equal(memo_misses(), misses + 1);
+        if (i >= 8) { /* the most recent eight found again: kept */
+            json_t *again = json_deep_copy(base);
+            snprintf(key, sizeof(key), "k%02d", i - 8);
+            json_object_set_new(kc_json_get(again, "metadata.labels"), key, json_string("other"));
+            uint64_t hits = memo_hits();
+            char *t = memo_text(again, NULL, key);
+            assert_int_equal(memo_hits(), hits + 1);
+            assert_string_equal(t, want[i - 8]);
+            free(t);
+            json_decref(again);
+        }
+        json_decref(o);
+    }
+    /* structure 0 was last used 40 structures ago: walked again, with the same text */
+    json_t *o = json_deep_copy(base);
+    json_object_set_new(kc_json_get(o, "metadata.labels"), "k00", json_string("v"));
+    uint64_t misses = memo_misses();
+    char *t = memo_text(o, NULL, "k00 again");
+    assert_int_equal(memo_misses(), misses + 1);
+    assert_string_equal(t, want[0]);
+    free(t);
+    json_decref(o);
+    for (int i = 0; i < 40; i++)
+        free(want[i]);
+    /* a signature over 64 KB (3,000 label names of 24 bytes): not kept, walked each time */
+    json_t *big = json_deep_copy(base);
+    for (int i = 0; i < 3000; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "example.com/label-%05d", i);
+        json_object_set_new(kc_json_get(big, "metadata.labels"), key, json_string("v"));
+    }
+    misses = memo_misses();
+    uint64_t hits = memo_hits();
+    char *a = memo_text(big, NULL, "big"), *b = memo_text(big, NULL, "big again");
+    assert_int_equal(memo_misses(), misses + 2);
+    assert_int_equal(memo_hits(), hits);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(big);
+    json_decref(base);
+}
+
+/* Threads sharing the memo: each object's text is its own, whatever the others put in or evict meanwhile. */
+struct memo_job {
+    json_t *objs[48];
+    char *want[48];
+    int seed;
+    int bad;
+};
+
+static void *
+memo_worker(void *arg)
+{
+    struct memo_job *j = arg;
+    const struct kc_schema *sc = kc_schema_find_gvk("", "v1", "Pod");
+    for (int i = 0; i < 600; i++) {
+        int k = (i * 7 + j->seed) % 48;
+        struct kc_sb got = { 0 };
+        if (kc_typed_create_changes_v1_text(j->objs[k], sc, NULL, strip_like(), &got) != 0 ||
+            strcmp(got.p, j->want[k]) != 0)
+            j->bad++;
+        kc_sb_free(&got);
+    }
+    return NULL;
+}
+
+static void
+test_memo_threads(void **state)
+{
+    (void)state;
+    kc_typed_create_memo_clear();
+    json_t *base = parse(bench_pod);
+    const struct kc_schema *sc = kc_schema_find_gvk("", "v1", "Pod");
+    struct memo_job jobs[4];
+    for (int k = 0; k < 48; k++) { /* 48 structures: more than the memo holds, so threads also evict */
+        json_t *o = json_deep_copy(base);
+        char name[32];
+        snprintf(name, sizeof(name), "c%02d", k);
+        json_object_set_new(json_array_get(kc_json_get(o, "spec.containers"), 0), "name", json_string(name));
+        struct kc_sb want = { 0 };
+        assert_int_equal(
+            kc_typed_compare_changes_v1_text(kc_typed_empty_object_shared(sc), o, sc, true, NULL, strip_like(), &want),
+            0);
+        for (int t = 0; t < 4; t++) {
+            jobs[t].objs[k] = t ? twin(kc_typed_empty_object_shared(sc), o) : json_incref(o);
+            jobs[t].want[k] = strdup(want.p);
+        }
+        kc_sb_free(&want);
+        json_decref(o);
+    }
+    pthread_t th[4];
+    for (int t = 0; t < 4; t++) {
+        jobs[t].seed = t * 5;
+        jobs[t].bad = 0;
+        assert_int_equal(pthread_create(&th[t], NULL, memo_worker, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_int_equal(jobs[t].bad, 0);
+        for (int k = 0; k < 48; k++) {
+            json_decref(jobs[t].objs[k]);
+            free(jobs[t].want[k]);
+        }
+    }
+    assert_true(memo_hits() > 0);
+    json_decref(base);
+}
+
 static void
 test_out_of_memory_text(void **state)
 {
@@ -1136,6 +1413,7 @@ test_out_of_memory_text(void **state)
     for (long nth = 1;; nth++) {
         struct kc_sb out = { 0 };
         kc_sb_str(&out, "prefix");
+        kc_typed_create_memo_clear(); /* the walk runs (and the memo keeps its text) each time */
         kc_fault_arm(KC_FAULT_ALLOC, nth, ENOMEM, false);
         int rc = kc_managed_create_encode_text(&m, &ctx, "mgr", wide, &out);
         long injected = kc_fault_injected(KC_FAULT_ALLOC);
@@ -1145,6 +1423,11 @@ test_out_of_memory_text(void **state)
             assert_string_equal(out.p + 6, want.p);
             kc_sb_free(&out);
             break;
+        }
+        if (rc == 0) { /* the fault was in the memo's keeping of the text: not kept, no error */
+            assert_string_equal(out.p + 6, want.p);
+            kc_sb_free(&out);
+            continue;
         }
         if (rc != -ENOMEM)
             fail_msg("allocation %ld: rc %d", nth, rc);
@@ -1229,6 +1512,8 @@ main(void)
         cmocka_unit_test(test_mutations),        cmocka_unit_test(test_checks_discriminate),
         cmocka_unit_test(test_walk_sets_change), cmocka_unit_test(test_deep_and_wide),
         cmocka_unit_test(test_out_of_memory),    cmocka_unit_test(test_out_of_memory_text),
+        cmocka_unit_test(test_memo_apart),       cmocka_unit_test(test_memo_bounds),
+        cmocka_unit_test(test_memo_threads),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
