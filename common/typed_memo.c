@@ -55,6 +55,7 @@ enum {
     T_STRING = 's',
     T_ARRAY = 'a',
     T_OBJECT = 'o',
+    T_KEY = 'k',    /* a member's name */
     T_SCALAR = 'v', /* a scalar whose value does not count */
 };
 
@@ -89,7 +90,9 @@ sig_room(struct sig *b, size_t n)
 {
     if (b->len + n <= b->cap)
         return true;
-    if (b->big || b->oom || n > MEMO_MAX_BYTES || b->len + n > MEMO_MAX_BYTES) {
+    if (b->big || b->oom)
+        return false;
+    if (n > MEMO_MAX_BYTES || b->len + n > MEMO_MAX_BYTES) {
         b->big = true;
         return false;
     }
@@ -152,7 +155,7 @@ sig_full(struct sig *b, const json_t *v)
     case JSON_OBJECT:
         sig_add(b, T_OBJECT, NULL, json_object_size(v));
         for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
-            sig_add(b, 'k', json_object_iter_key(it), json_object_iter_key_len(it));
+            sig_add(b, T_KEY, json_object_iter_key(it), json_object_iter_key_len(it));
             sig_full(b, json_object_iter_value(it));
         }
         break;
@@ -199,7 +202,7 @@ sig_walk(struct sig *b, const json_t *l, const json_t *r)
         for (void *it = json_object_iter((json_t *)r); it; it = json_object_iter_next((json_t *)r, it)) {
             const char *k = json_object_iter_key(it);
             size_t klen = json_object_iter_key_len(it);
-            sig_add(b, 'k', k, klen);
+            sig_add(b, T_KEY, k, klen);
             sig_walk(b, l ? json_object_getn(l, k, klen) : NULL, json_object_iter_value(it));
         }
     } else if (l || json_is_array(r)) {
