@@ -84,12 +84,10 @@ sig_close(struct sig *b)
         free(b->p);
 }
 
-/* Room for n more bytes; false (big or oom set) when there is none. */
+/* sig_room's growth: false (big or oom set) when there is no room. */
 static bool
-sig_room(struct sig *b, size_t n)
+sig_grow(struct sig *b, size_t n)
 {
-    if (b->len + n <= b->cap)
-        return true;
     if (b->big || b->oom)
         return false;
     if (n > MEMO_MAX_BYTES || b->len + n > MEMO_MAX_BYTES) {
@@ -111,8 +109,15 @@ sig_room(struct sig *b, size_t n)
     return true;
 }
 
+/* Room for n more bytes (inline: every member and value asks). */
+static inline bool
+sig_room(struct sig *b, size_t n)
+{
+    return b->len + n <= b->cap || sig_grow(b, n);
+}
+
 /* A tag, then n as a varint, then n bytes of s (s NULL: just the tag and n). */
-static void
+static inline void
 sig_add(struct sig *b, char tag, const char *s, size_t n)
 {
     if (!sig_room(b, 11 + (s ? n : 0)))
@@ -133,7 +138,7 @@ sig_add(struct sig *b, char tag, const char *s, size_t n)
 }
 
 /* A tag alone, or with 8 bytes of value. */
-static void
+static inline void
 sig_add8(struct sig *b, char tag, const void *v)
 {
     if (!sig_room(b, 9))
