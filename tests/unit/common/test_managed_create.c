@@ -1186,7 +1186,6 @@ oom_once(long nth, int which, const json_t *obj, const json_t *mf, const char *w
     return (int)injected;
 }
 
-/* The text form out of memory at each allocation: -ENOMEM with out as it was (or out->oom), or the same text. */
 /* The walk's text for obj against the pod's empty object, and the memo's (checked equal); returns the text. */
 static char *
 memo_text(const json_t *obj, const struct kc_fieldset *skip, const char *what)
@@ -1387,6 +1386,7 @@ test_memo_threads(void **state)
     json_decref(base);
 }
 
+/* The text form out of memory at each allocation: -ENOMEM with out as it was (or out->oom), or the same text. */
 static void
 test_out_of_memory_text(void **state)
 {
