@@ -97,8 +97,10 @@ struct api_request {
      * do_create): prepare_create writes them here (api_managed_update) instead of into the object. */
     bool managed_as_text;
     struct kc_sb managed_text;
-    int name_attempts;  /* a create's attempts with a name generated from metadata.generateName (0: named) */
-    bool create_rv_set; /* a create's body set a resourceVersion upstream's storage refuses (rest.c) */
+    int name_attempts;        /* a create's attempts with a name generated from metadata.generateName (0: named) */
+    struct kc_jarena *jarena; /* a create on the loop: the arena its jansson values come from (server.c
+                                 run_on_loop), freed with the job */
+    bool create_rv_set;       /* a create's body set a resourceVersion upstream's storage refuses (rest.c) */
 };
 
 /* What a handler answers: a status code and a JSON body (owned), plus warnings. raw (malloc'ed, owned, raw_len

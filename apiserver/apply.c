@@ -6,6 +6,7 @@
 #include "kc_error.h"
 #include "kc_fault.h"
 #include "kc_fieldset.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_k8sproto.h"
 #include "kc_log.h"
@@ -279,7 +280,7 @@ static void
 reply_patch_invalid(struct api_reply *rep, const json_t *doc, const json_t *patch, enum api_patch_kind kind,
                     const char *text)
 {
-    char *value = kind == API_PATCH_STRATEGIC ? kc_strict_go_value(patch) : json_dumps(doc, JSON_COMPACT);
+    char *value = kind == API_PATCH_STRATEGIC ? kc_strict_go_value(patch) : kc_jarena_dumps(doc, JSON_COMPACT);
     struct api_errors e = { 0 };
     api_err_invalid_str(&e, "patch", value ? value : "", text);
     const char *m = json_string_value(json_object_get(json_array_get(e.causes, 0), "message"));

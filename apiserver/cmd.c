@@ -7,6 +7,7 @@
 #include "ctrl.h"
 #include "kc_http.h"
 #include "kc_error.h"
+#include "kc_jarena.h"
 #include "kc_log.h"
 #include "kc_pki.h"
 #include "kvs.h"
@@ -389,6 +390,7 @@ api_cmd_server(int argc, char **argv)
     if (parse_flags(argc, argv, &f, false) != 0)
         return 2;
     block_signals();
+    kc_jarena_install(); /* before any thread: a create's values come from its arena (server.c) */
     char err[1024], dir[1100];
     if (api_pki_bootstrap(f.data_dir, f.bind_address ? f.bind_address : "127.0.0.1", err, sizeof(err)) != 0) {
         fprintf(stderr, "k8c server: %s\n", err);
@@ -444,6 +446,7 @@ api_cmd_apiserver(int argc, char **argv)
         return 2;
     }
     block_signals();
+    kc_jarena_install();
     struct api_store_remote_config rc_ = {
         .servers = f.etcd_servers, .ca_file = f.etcd_ca, .cert_file = f.etcd_cert, .key_file = f.etcd_key
     };

@@ -5,6 +5,7 @@
 #include "api_authz.h"
 #include "api_discovery.h"
 #include "api_int.h"
+#include "kc_jarena.h"
 
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -455,7 +456,7 @@ api_discovery_aggregated(kc_httpd_req *req, const char *path)
         return false;
 
     json_t *doc = api_discovery_aggregated_doc(path, form);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    char *text = doc ? kc_jarena_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text) {
         json_t *st = api_status(500, "InternalError", "out of memory", NULL, NULL, NULL);

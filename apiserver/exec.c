@@ -7,6 +7,7 @@
 #include "api_int.h"
 #include "kc_crypto.h"
 #include "kc_error.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_log.h"
 #include "kc_pki.h"
@@ -411,7 +412,7 @@ backend_open(kc_ws *ws, const struct kc_ws_response *resp, void *arg)
     char msg[1024];
     snprintf(msg, sizeof(msg), "error dialing backend: %s", resp->error ? resp->error : "unknown error");
     json_t *st = api_status(500, "", msg, NULL, NULL, NULL);
-    char *text = json_dumps(st, JSON_COMPACT);
+    char *text = kc_jarena_dumps(st, JSON_COMPACT);
     kc_httpd_reply_json(req, 500, st, false);
     if (text)
         remember_failure(s, 500, "application/json", text, strlen(text));

@@ -11,6 +11,7 @@
 #include "kc_crypto.h"
 #include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_selector.h"
 #include "kc_time.h"
@@ -33,7 +34,7 @@ static char *
 make_continue(int64_t rv, const char *start)
 {
     json_t *t = json_pack("{s:s,s:I,s:s}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rv, "start", start);
-    char *text = json_dumps(t, JSON_COMPACT);
+    char *text = kc_jarena_dumps(t, JSON_COMPACT);
     json_decref(t);
     char *b64 = text ? kc_base64_encode(text, strlen(text)) : NULL;
     free(text);
@@ -626,7 +627,7 @@ write_head(struct api_rawbuf *b, const struct api_request *rq, const struct list
         snprintf(kind, sizeof(kind), "%sList", rq->res->kind);
         head = json_pack("{s:s,s:s,s:o}", "kind", kind, "apiVersion", av, "metadata", meta);
     }
-    char *text = head ? json_dumps(head, JSON_COMPACT) : NULL;
+    char *text = head ? kc_jarena_dumps(head, JSON_COMPACT) : NULL;
     json_decref(head);
     if (!text)
         return -ENOMEM;

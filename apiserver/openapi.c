@@ -9,6 +9,7 @@
 #include "kc_error.h"
 #include "kc_fault.h"
 #include "kc_gnostic.h"
+#include "kc_jarena.h"
 #include "kc_log.h"
 #include "kc_schema.h"
 
@@ -914,7 +915,7 @@ static int
 doc_set(struct doc *d, const char *path, json_t *doc)
 {
     d->path = kc_strdup(path);
-    d->text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    d->text = doc ? kc_jarena_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(doc);
     if (!d->path || !d->text)
         return -ENOMEM;
@@ -1029,7 +1030,7 @@ api_openapi_v2_new(struct api_openapi_v2 **out)
         return -ENOMEM;
     }
     o->built = time(NULL);
-    o->json = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    o->json = kc_jarena_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     char err[300];
     int rc = o->json ? kc_gnostic_encode(doc, &o->proto, &o->proto_len, err, sizeof(err)) : -ENOMEM;
     json_decref(doc);

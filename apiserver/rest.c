@@ -11,6 +11,7 @@
 #include "kc_crypto.h"
 #include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_k8sproto.h"
 #include "kc_log.h"
@@ -1243,7 +1244,7 @@ api_patch_error(struct api_reply *rep, enum api_patch_kind kind, int rc, const c
 static void
 reply_patched_not_object(struct api_reply *rep, const json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = kc_jarena_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
     char detail[320];
     snprintf(detail, sizeof(detail),
              "couldn't get version/kind; json parse error: json: cannot unmarshal %s into Go value of type struct { "

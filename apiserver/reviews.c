@@ -3,6 +3,7 @@
  * (authentication.k8s.io/v1), answered from the authenticated user. Nothing is stored; each POST is answered 201
  * with the review and its status, as kube-apiserver's registry/authorization and registry/authentication do. */
 #include "api_authz.h"
+#include "kc_jarena.h"
 #include "kc_time.h"
 
 #include <stdio.h>
@@ -213,7 +214,7 @@ access_review(struct api_request *rq, json_t *obj, struct api_reply *rep, int *b
                        "specified");
     json_t *meta = json_object_get(obj, "metadata");
     if (meta && !is_zero(meta)) {
-        char *text = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS);
+        char *text = kc_jarena_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS);
         api_errors_addf(&errs, API_REASON_INVALID, "metadata", "Invalid value: %s: must be empty", text ? text : "{}");
         free(text);
     }

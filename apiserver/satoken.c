@@ -6,6 +6,7 @@
 #include "kc_crypto.h"
 #include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_log.h"
 #include "kc_sb.h"
@@ -912,7 +913,7 @@ parse_claims(const struct api_satoken *st, const json_t *p, int64_t now, struct 
             json_array_foreach(aud, i, a) met = met || strcmp(json_string_value(a), st->auds[k]) == 0;
         }
         if (!met && st->nauds > 0) {
-            char *t = json_dumps(aud, JSON_COMPACT);
+            char *t = kc_jarena_dumps(aud, JSON_COMPACT);
             whyf(why, whylen, "token audiences %s is invalid for the target audiences", t ? t : "");
             free(t);
             return KC_EUNAUTHORIZED;

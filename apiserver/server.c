@@ -9,6 +9,7 @@
 #include "api_satoken.h"
 #include "api_watchcache.h"
 #include "kc_error.h"
+#include "kc_jarena.h"
 #include "kc_log.h"
 #include "kc_str.h"
 #include "kc_time.h"
@@ -443,6 +444,7 @@ job_done(kc_httpd_req *req, void *arg)
         free(j->rep.warnings[i]);
     json_decref(j->rep.body);
     api_rawbuf_free(j->rep.raw);
+    kc_jarena_free(j->rq.jarena); /* last: the request's values and the reply's are gone */
     free(j->owned);
     free(j);
 }
@@ -479,7 +481,13 @@ run_on_loop(kc_httpd_req *req, struct job *j)
         return false;
     j->rq.async_done = loop_job_resume;
     j->rq.async_arg = j;
+    /* the create's jansson values come from its arena (the body's tree, defaults, validation, a Status), freed with
+     * the job once the reply is sent (kc_jarena.h); a retry with another generated name reuses it */
+    if (!j->rq.jarena)
+        j->rq.jarena = kc_jarena_new();
+    struct kc_jarena *prev = kc_jarena_enter(j->rq.jarena);
     api_rest_handle(&j->rq, &j->rep);
+    kc_jarena_leave(prev);
     if (!j->rq.pending) /* answered at once (invalid, dry run, a store error): reply now */
         kc_httpd_resume(j->susp);
     return true;

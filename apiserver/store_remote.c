@@ -6,6 +6,7 @@
 #include "kc_crypto.h"
 #include "kc_fault.h"
 #include "kc_http.h"
+#include "kc_jarena.h"
 #include "kc_log.h"
 #include "store_int.h"
 
@@ -1268,7 +1269,7 @@ watch_main(void *arg)
         } else {
             struct kc_http_request req = { .method = "POST", .path = "/v3/watch", .timeout_ms = -1 };
             struct kc_http_response resp = { 0 };
-            char *text = json_dumps(body, JSON_COMPACT);
+            char *text = kc_jarena_dumps(body, JSON_COMPACT);
             req.body = text;
             req.body_len = text ? strlen(text) : 0;
             req.content_type = "application/json";

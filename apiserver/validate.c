@@ -8,6 +8,7 @@
 #include "api_validate.h"
 #include "kc_crypto.h"
 #include "kc_fault.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_quantity.h"
 #include "kc_selector.h"
@@ -211,8 +212,8 @@ diff_lines(struct api_sb *sb, const json_t *a, const json_t *b, const char *path
             diff_lines(sb, json_array_get(a, i), json_array_get(b, i), IX(p, path, i), budget);
         return;
     }
-    char *as = a ? json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    char *bs = b ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *as = a ? kc_jarena_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *bs = b ? kc_jarena_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     api_sb_printf(sb, "  %s: %s -> %s\n", path, as ? as : "<nil>", bs ? bs : "<nil>");
     free(as);
     free(bs);
@@ -244,7 +245,7 @@ immutable_json(const json_t *nv, const json_t *ov, const char *path, struct api_
     } else if (!nv || json_is_null(nv)) {
         api_err_invalid_raw(e, path, "null", IMMUTABLE);
     } else {
-        char *s = json_dumps(nv, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        char *s = kc_jarena_dumps(nv, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
         api_err_invalid_raw(e, path, s ? s : "", IMMUTABLE);
         free(s);
     }

@@ -7,6 +7,7 @@
 #include "kc_http.h"
 #include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_pki.h"
 
@@ -939,7 +940,7 @@ kc_http_json(struct kc_http *h, const struct kc_http_request *req, const json_t 
     if (reply)
         *reply = NULL;
     if (body) {
-        if (!(text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY))) {
+        if (!(text = kc_jarena_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY))) {
             memset(resp, 0, sizeof(*resp));
             set_errmsg(h, "%s %s: cannot serialise the JSON body", req->method ? req->method : "GET",
                        req->path ? req->path : "");

@@ -1,4 +1,5 @@
 /* json.c - dotted-path access, deep equality and canonical dumps over jansson; jansson's string escaping. */
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_error.h"
 
@@ -225,7 +226,7 @@ kc_json_equal(const json_t *a, const json_t *b)
 char *
 kc_json_canonical(const json_t *v)
 {
-    return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    return kc_jarena_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
 }
 
 int

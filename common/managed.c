@@ -4,6 +4,7 @@
 #include "fieldset_int.h"
 #include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_managed.h"
 #include "kc_typed.h"
@@ -385,8 +386,10 @@ strip_set(void)
     if (s)
         return s;
     pthread_mutex_lock(&strip_lock);
+    struct kc_jarena *prev = kc_jarena_enter(NULL); /* kept for the process, not for the request that asks first */
     if (!(s = strip_shared) && (s = strip_set_new()))
         __atomic_store_n(&strip_shared, s, __ATOMIC_RELEASE);
+    kc_jarena_leave(prev);
     pthread_mutex_unlock(&strip_lock);
     return s;
 }

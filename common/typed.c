@@ -5,6 +5,7 @@
 #include "fieldset_int.h"
 #include "kc_error.h"
 #include "kc_fault.h"
+#include "kc_jarena.h"
 #include "kc_json.h"
 #include "kc_schema.h"
 #include "kc_str.h"
@@ -2217,7 +2218,9 @@ kc_typed_empty_object_shared(const struct kc_schema *root)
         if (shared_empty[i].schema == root)
             found = shared_empty[i].obj;
     if (!found && shared_empty_n < SHARED_EMPTY_MAX) {
+        struct kc_jarena *prev = kc_jarena_enter(NULL); /* it outlives the request that asks first */
         json_t *o = kc_typed_empty_object(root);
+        kc_jarena_leave(prev);
         if (o) {
             shared_empty[shared_empty_n].schema = root;
             shared_empty[shared_empty_n++].obj = o;

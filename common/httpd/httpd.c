@@ -4,6 +4,7 @@
 #include "kc_httpd.h"
 #include "httpd_internal.h"
 #include "kc_error.h"
+#include "kc_jarena.h"
 #include "kc_log.h"
 
 #include <arpa/inet.h>
@@ -358,7 +359,7 @@ kc_httpd_reply(kc_httpd_req *req, int status, const char *ctype, const char *bod
 void
 kc_httpd_reply_json(kc_httpd_req *req, int status, const json_t *v, bool nl)
 {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = kc_jarena_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!text) {
         static const char oom[] = "{\"error\":\"out of memory\"}";
         kc_httpd_reply(req, 500, "application/json", oom, sizeof(oom) - 1);

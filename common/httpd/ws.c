@@ -9,6 +9,7 @@
  */
 #include "kc_error.h"
 #include "kc_httpd.h"
+#include "kc_jarena.h"
 #include "kc_log.h"
 #include "httpd_internal.h"
 
@@ -477,7 +478,7 @@ kc_ws_k8s_status(int exit_code, const char *message)
         json_object_set_new(st, "details", json_pack("{s:[{s:s}]}", "causes", "message", message ? message : ""));
         json_object_set_new(st, "code", json_integer(500));
     }
-    text = json_dumps(st, JSON_COMPACT);
+    text = kc_jarena_dumps(st, JSON_COMPACT);
     json_decref(st);
     return text;
 }
